@@ -1,0 +1,73 @@
+#pragma once
+
+#include "actors/metrics.hpp"
+#include "messages/type_ids.hpp"
+#include "messages/user_key.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/behavior.hpp>
+#include <caf/local_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+
+namespace gh {
+
+/// Spawns the actor of one kind for `key.user_id`; it receives only messages forwarded for
+/// exactly `key`.
+using user_actor_factory = std::function<caf::actor(caf::local_actor* parent, const user_key& key)>;
+
+/// How the registry treats one kind of per-user actor.
+struct user_actor_kind {
+  user_actor_factory spawn;
+  std::chrono::milliseconds idle_timeout{900000};
+};
+
+/// Options of the registry.
+struct registry_options {
+  std::map<std::string, user_actor_kind, std::less<>> kinds;
+  /// How often idle actors are looked for; idle actors live at most timeout + interval.
+  std::chrono::milliseconds sweep_interval{1000};
+  /// Where live counts per kind are published (may be null).
+  metrics* stats = nullptr;
+};
+
+/// State of the registry: one entry per live per-user actor.
+struct registry_state {
+  struct entry {
+    caf::actor handle;
+    caf::actor_clock::time_point last_used;
+  };
+  registry_options options;
+  std::map<user_key, entry> by_key;
+  std::unordered_map<caf::actor_addr, user_key> by_addr;
+  std::map<std::string, int64_t, std::less<>> live;
+  uint64_t spawned = 0;
+  uint64_t reaped = 0;
+  uint64_t crashed = 0;
+
+};
+
+/// The registry of per-user actors.
+///
+/// - `(forward_atom, user_key, caf::message)`: finds or spawns the actor of that key and
+///   delegates the message to it, so its reply goes straight back to the requester; a kind
+///   that was never registered answers `gh_errc::not_found`.
+/// - `(count_atom)` -> `uint64_t`: live actors; `(count_atom, std::string kind)` -> of a kind.
+/// - `(stats_atom)` -> `(uint64_t spawned, uint64_t reaped, uint64_t crashed)`.
+///
+/// Every spawned actor is monitored and forgotten when it dies; one idle longer than its kind's
+/// timeout is stopped. The registry is dynamically typed because it forwards messages of every
+/// kind; messages reach an actor only through its exact key, so one user's messages can never
+/// reach another user's actor.
+caf::behavior registry_impl(caf::stateful_actor<registry_state>* self, registry_options options);
+
+/// Spawns the registry.
+caf::actor spawn_registry(caf::actor_system& sys, registry_options options);
+
+} // namespace gh

@@ -1,0 +1,61 @@
+#include "actors/user_sinks.hpp"
+
+#include <algorithm>
+
+namespace gh {
+
+void user_sinks::attach(const std::string& user_id, const std::shared_ptr<connection_sink>& sink) {
+  std::lock_guard guard{mutex_};
+  by_user_[user_id].push_back(sink);
+}
+
+void user_sinks::detach(const std::string& user_id, uint64_t connection_id) {
+  std::lock_guard guard{mutex_};
+  auto it = by_user_.find(user_id);
+  if (it == by_user_.end())
+    return;
+  auto& list = it->second;
+  std::erase_if(list, [connection_id](const std::weak_ptr<connection_sink>& weak) {
+    auto sink = weak.lock();
+    return !sink || sink->connection_id() == connection_id;
+  });
+  if (list.empty())
+    by_user_.erase(it);
+}
+
+std::size_t user_sinks::push(const std::string& user_id, const std::string& frame) {
+  std::vector<std::shared_ptr<connection_sink>> targets;
+  {
+    std::lock_guard guard{mutex_};
+    auto it = by_user_.find(user_id);
+    if (it == by_user_.end())
+      return 0;
+    auto& list = it->second;
+    std::erase_if(list, [](const std::weak_ptr<connection_sink>& weak) { return weak.expired(); });
+    for (auto& weak : list)
+      if (auto sink = weak.lock())
+        targets.push_back(std::move(sink));
+    if (list.empty())
+      by_user_.erase(it);
+  }
+  // Outside the lock: push only posts onto the connection's strand.
+  for (auto& sink : targets)
+    sink->push(frame);
+  return targets.size();
+}
+
+std::size_t user_sinks::connections(const std::string& user_id) const {
+  std::lock_guard guard{mutex_};
+  auto it = by_user_.find(user_id);
+  if (it == by_user_.end())
+    return 0;
+  return static_cast<std::size_t>(std::count_if(
+    it->second.begin(), it->second.end(), [](const auto& weak) { return !weak.expired(); }));
+}
+
+std::size_t user_sinks::users() const {
+  std::lock_guard guard{mutex_};
+  return by_user_.size();
+}
+
+} // namespace gh

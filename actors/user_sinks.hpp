@@ -1,0 +1,39 @@
+#pragma once
+
+#include "messages/ws.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace gh {
+
+/// The open WebSockets of each user: per-user actors push frames through it to every
+/// connection of their own user, and only theirs. Thread-safe; holds connections weakly, so a
+/// closed connection that forgot to detach costs nothing but a map slot until the next push.
+class user_sinks {
+public:
+  /// Registers `sink` as one of `user_id`'s connections.
+  void attach(const std::string& user_id, const std::shared_ptr<connection_sink>& sink);
+
+  /// Removes the connection `connection_id` of `user_id`.
+  void detach(const std::string& user_id, uint64_t connection_id);
+
+  /// Queues `frame` on every open connection of `user_id`; returns how many got it.
+  std::size_t push(const std::string& user_id, const std::string& frame);
+
+  /// Open connections of `user_id`.
+  std::size_t connections(const std::string& user_id) const;
+
+  /// Users with at least one registered connection.
+  std::size_t users() const;
+
+private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::vector<std::weak_ptr<connection_sink>>> by_user_;
+};
+
+} // namespace gh

@@ -1,0 +1,466 @@
+#include "config/loader.hpp"
+
+#include "config/dotenv.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+
+namespace gh::config {
+
+namespace {
+
+/// Collects problems while the settings are read, so all of them are reported together.
+class reader {
+public:
+  reader(const env_lookup& env, const file_reader& read_file) : env_(env), read_file_(read_file) {}
+
+  std::vector<config_error>& errors() { return errors_; }
+
+  void fail(std::string_view variable, std::string message) {
+    errors_.push_back({std::string{variable}, std::move(message)});
+  }
+
+  /// A plain variable; empty optional when unset or empty.
+  std::optional<std::string> get(std::string_view name) {
+    auto value = env_(name);
+    if (value && value->empty())
+      return std::nullopt;
+    if (value && value->find('\0') != std::string::npos) {
+      fail(name, "contains a NUL byte");
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  /// A secret: `NAME` or the contents of the file named by `NAME_FILE` (not both).
+  std::optional<secret> get_secret(std::string_view name) {
+    const std::string file_var = std::string{name} + "_FILE";
+    auto direct = get(name);
+    auto path = get(file_var);
+    if (direct && path) {
+      fail(name, "set both " + std::string{name} + " and " + file_var + "; choose one");
+      return std::nullopt;
+    }
+    if (path) {
+      auto contents = read_file_(*path);
+      if (!contents) {
+        fail(file_var, "cannot read the file '" + *path + "'");
+        return std::nullopt;
+      }
+      while (!contents->empty() && (contents->back() == '\n' || contents->back() == '\r'))
+        contents->pop_back();
+      if (contents->empty()) {
+        fail(file_var, "the file '" + *path + "' is empty");
+        return std::nullopt;
+      }
+      return secret{std::move(*contents)};
+    }
+    if (direct)
+      return secret{std::move(*direct)};
+    return std::nullopt;
+  }
+
+  template <class T>
+  void number(std::string_view name, T& out, T min, T max) {
+    auto value = get(name);
+    if (!value)
+      return;
+    T parsed{};
+    auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), parsed);
+    if (ec != std::errc{} || end != value->data() + value->size()) {
+      fail(name, "'" + *value + "' is not a whole number");
+      return;
+    }
+    if (parsed < min || parsed > max) {
+      fail(name, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return;
+    }
+    out = parsed;
+  }
+
+  /// A duration: a whole number with an optional unit `ms`, `s` (default), `m` or `h`.
+  void duration(std::string_view name, std::chrono::milliseconds& out,
+                std::chrono::milliseconds min, std::chrono::milliseconds max) {
+    auto value = get(name);
+    if (!value)
+      return;
+    long long amount = 0;
+    auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), amount);
+    std::string_view unit{end, static_cast<std::size_t>(value->data() + value->size() - end)};
+    long long factor = 0;
+    if (unit.empty() || unit == "s")
+      factor = 1000;
+    else if (unit == "ms")
+      factor = 1;
+    else if (unit == "m")
+      factor = 60000;
+    else if (unit == "h")
+      factor = 3600000;
+    if (ec != std::errc{} || factor == 0 || amount < 0 || amount > 1000000000LL) {
+      fail(name, "'" + *value + "' is not a duration (e.g. 30s, 500ms, 5m)");
+      return;
+    }
+    std::chrono::milliseconds parsed{amount * factor};
+    if (parsed < min || parsed > max) {
+      fail(name, "must be between " + std::to_string(min.count()) + "ms and " +
+                     std::to_string(max.count()) + "ms");
+      return;
+    }
+    out = parsed;
+  }
+
+  const file_reader& files() const { return read_file_; }
+
+private:
+  const env_lookup& env_;
+  const file_reader& read_file_;
+  std::vector<config_error> errors_;
+};
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    auto item = text.substr(0, comma);
+    while (!item.empty() && item.front() == ' ')
+      item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ')
+      item.remove_suffix(1);
+    if (!item.empty())
+      out.emplace_back(item);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  return out;
+}
+
+bool parse_host_port(std::string_view text, host_port& out) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return false;
+  auto host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.back() != ']')
+      return false;
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned port = 0;
+  auto port_text = text.substr(colon + 1);
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535 ||
+      host.empty())
+    return false;
+  out.host = std::string{host};
+  out.port = static_cast<uint16_t>(port);
+  return true;
+}
+
+std::string random_instance_id() {
+  std::random_device rd;
+  static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string id;
+  for (int i = 0; i < 12; ++i)
+    id.push_back(alphabet[rd() % (sizeof(alphabet) - 1)]);
+  return id;
+}
+
+void read_general(reader& in, settings& s) {
+  if (auto mode = in.get("GATEHOUSE_ENV")) {
+    if (*mode == "production")
+      s.mode = run_mode::production;
+    else if (*mode != "development")
+      in.fail("GATEHOUSE_ENV", "must be 'development' or 'production', not '" + *mode + "'");
+  }
+  if (auto listen = in.get("GATEHOUSE_LISTEN"); listen && !parse_host_port(*listen, s.listen))
+    in.fail("GATEHOUSE_LISTEN", "'" + *listen + "' is not host:port");
+  if (auto url = in.get("GATEHOUSE_PUBLIC_URL")) {
+    auto parsed = boost::urls::parse_absolute_uri(*url);
+    if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") ||
+        parsed->host().empty() || !parsed->encoded_query().empty())
+      in.fail("GATEHOUSE_PUBLIC_URL", "'" + *url + "' is not an http(s) origin");
+    else
+      s.public_url = *url;
+    while (s.public_url.size() > 1 && s.public_url.back() == '/')
+      s.public_url.pop_back();
+  }
+  if (auto dir = in.get("GATEHOUSE_DATA_DIR"))
+    s.data_dir = *dir;
+  if (auto id = in.get("GATEHOUSE_INSTANCE_ID")) {
+    bool ok = id->size() <= 64;
+    for (char c : *id)
+      ok = ok && (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_');
+    if (ok)
+      s.instance_id = *id;
+    else
+      in.fail("GATEHOUSE_INSTANCE_ID", "use at most 64 letters, digits, '-' or '_'");
+  }
+  if (s.instance_id.empty())
+    s.instance_id = random_instance_id();
+  if (auto key = in.get_secret("GATEHOUSE_BOOTSTRAP_ADMIN_KEY")) {
+    const std::size_t min = s.production() ? 32 : 16;
+    if (key->reveal().size() < min)
+      in.fail("GATEHOUSE_BOOTSTRAP_ADMIN_KEY", "must be at least " + std::to_string(min) +
+                                                   " characters");
+    else
+      s.bootstrap_admin_key = std::move(*key);
+  }
+  if (auto level = in.get("LOG_LEVEL")) {
+    static const std::map<std::string, log_level, std::less<>> levels{
+      {"debug", log_level::debug}, {"info", log_level::info}, {"warn", log_level::warn},
+      {"error", log_level::error}};
+    if (auto it = levels.find(*level); it != levels.end())
+      s.level = it->second;
+    else
+      in.fail("LOG_LEVEL", "must be debug, info, warn or error");
+  }
+  if (auto format = in.get("LOG_FORMAT")) {
+    if (*format == "text")
+      s.format = log_format::text;
+    else if (*format != "json")
+      in.fail("LOG_FORMAT", "must be json or text");
+  }
+}
+
+void read_dependencies(reader& in, settings& s) {
+  if (auto url = in.get_secret("DATABASE_URL")) {
+    const auto& v = url->reveal();
+    if (!v.starts_with("postgresql://") && !v.starts_with("postgres://"))
+      in.fail("DATABASE_URL", "must be a postgresql:// URI");
+    else
+      s.database_url = std::move(*url);
+  } else {
+    in.fail("DATABASE_URL", "is required (the dev scripts set it; see README)");
+  }
+
+  if (auto url = in.get_secret("REDIS_URL")) {
+    auto parsed = boost::urls::parse_absolute_uri(url->reveal());
+    if (!parsed || parsed->scheme() != "redis" || parsed->host().empty()) {
+      in.fail("REDIS_URL", "must be redis://[:password@]host:port[/db]");
+    } else {
+      s.redis.host = parsed->host();
+      if (parsed->has_port())
+        s.redis.port = parsed->port_number();
+      if (parsed->has_password())
+        s.redis.password = secret{std::string{parsed->password()}};
+      auto path = parsed->path();
+      if (path.size() > 1) {
+        auto db_text = std::string_view{path}.substr(1);
+        int db = -1;
+        auto [end, ec] = std::from_chars(db_text.data(), db_text.data() + db_text.size(), db);
+        if (ec != std::errc{} || end != db_text.data() + db_text.size() || db < 0 || db > 15)
+          in.fail("REDIS_URL", "the database number must be 0 to 15");
+        else
+          s.redis.db = db;
+      }
+    }
+  } else {
+    in.fail("REDIS_URL", "is required (the dev scripts set it; see README)");
+  }
+
+  if (auto url = in.get_secret("NATS_URL")) {
+    const auto& v = url->reveal();
+    if (!v.starts_with("nats://") && !v.starts_with("tls://"))
+      in.fail("NATS_URL", "must be a nats:// or tls:// URL");
+    else
+      s.nats_url = std::move(*url);
+  } else {
+    in.fail("NATS_URL", "is required (the dev scripts set it; see README)");
+  }
+}
+
+void read_providers(reader& in, settings& s) {
+  if (auto files = in.get("JWT_SIGNING_KEY_FILE")) {
+    for (auto& path : split_list(*files)) {
+      if (!in.files()(path))
+        in.fail("JWT_SIGNING_KEY_FILE", "cannot read the key file '" + path + "'");
+      s.jwt_signing_key_files.push_back(path);
+    }
+  }
+  if (auto url = in.get_secret("SMTP_URL")) {
+    const auto& v = url->reveal();
+    if (!v.starts_with("smtp://") && !v.starts_with("smtps://"))
+      in.fail("SMTP_URL", "must be an smtp:// or smtps:// URL");
+    else
+      s.smtp_url = std::move(*url);
+  }
+  if (auto from = in.get("EMAIL_FROM"))
+    s.email_from = *from;
+  if (auto key = in.get_secret("STRIPE_SECRET_KEY")) {
+    if (!key->reveal().starts_with("sk_") && !key->reveal().starts_with("rk_"))
+      in.fail("STRIPE_SECRET_KEY", "must be a Stripe secret (sk_…) or restricted (rk_…) key");
+    else
+      s.stripe_secret_key = std::move(*key);
+  }
+  if (auto secrets = in.get_secret("STRIPE_WEBHOOK_SECRET")) {
+    for (auto& one : split_list(secrets->reveal())) {
+      if (!one.starts_with("whsec_"))
+        in.fail("STRIPE_WEBHOOK_SECRET", "each secret must start with whsec_");
+      else
+        s.stripe_webhook_secrets.emplace_back(one);
+    }
+  }
+  if (auto base = in.get("STRIPE_API_BASE")) {
+    auto parsed = boost::urls::parse_absolute_uri(*base);
+    if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http"))
+      in.fail("STRIPE_API_BASE", "'" + *base + "' is not an http(s) URL");
+    else
+      s.stripe_api_base = *base;
+  }
+  if (auto names = in.get("OIDC_PROVIDERS")) {
+    for (auto& name : split_list(*names)) {
+      std::string upper;
+      for (char c : name)
+        upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+      const std::string prefix = "OIDC_" + upper + "_";
+      oidc_provider p;
+      p.name = name;
+      if (auto issuer = in.get(prefix + "ISSUER"))
+        p.issuer = *issuer;
+      else
+        in.fail(prefix + "ISSUER", "is required for OIDC provider '" + name + "'");
+      if (auto id = in.get(prefix + "CLIENT_ID"))
+        p.client_id = *id;
+      else
+        in.fail(prefix + "CLIENT_ID", "is required for OIDC provider '" + name + "'");
+      if (auto client_secret = in.get_secret(prefix + "CLIENT_SECRET"))
+        p.client_secret = std::move(*client_secret);
+      p.scopes = in.get(prefix + "SCOPES").value_or("openid email profile");
+      s.oidc_providers.push_back(std::move(p));
+    }
+  }
+  if (auto backend = in.get("STORAGE_BACKEND")) {
+    if (*backend != "local" && *backend != "s3")
+      in.fail("STORAGE_BACKEND", "must be local or s3");
+    else
+      s.storage_backend = *backend;
+  }
+  if (s.storage_backend == "s3") {
+    for (auto [name, field] : {std::pair{"S3_ENDPOINT", &s.s3_endpoint},
+                               std::pair{"S3_REGION", &s.s3_region},
+                               std::pair{"S3_BUCKET", &s.s3_bucket},
+                               std::pair{"S3_ACCESS_KEY_ID", &s.s3_access_key_id}}) {
+      if (auto value = in.get(name))
+        *field = *value;
+      else
+        in.fail(name, "is required when STORAGE_BACKEND=s3");
+    }
+    if (auto key = in.get_secret("S3_SECRET_ACCESS_KEY"))
+      s.s3_secret_access_key = std::move(*key);
+    else
+      in.fail("S3_SECRET_ACCESS_KEY", "is required when STORAGE_BACKEND=s3");
+  }
+  if (auto id = in.get("TELEGRAM_API_ID"))
+    s.telegram_api_id = *id;
+  if (auto hash = in.get_secret("TELEGRAM_API_HASH"))
+    s.telegram_api_hash = std::move(*hash);
+  if (auto path = in.get("TDLIB_PATH"))
+    s.tdlib_path = *path;
+}
+
+void read_tuning(reader& in, settings& s) {
+  using std::chrono::milliseconds;
+  auto& g = s.gateway;
+  const std::size_t kib = 1024;
+  in.number<std::size_t>("GATEHOUSE_BODY_LIMIT", g.body_limit, 1 * kib, 64 * kib * kib);
+  in.number<std::size_t>("GATEHOUSE_HEADER_LIMIT", g.header_limit, 1 * kib, 256 * kib);
+  in.number<std::size_t>("GATEHOUSE_WS_MESSAGE_LIMIT", g.ws_message_limit, 1 * kib,
+                         16 * kib * kib);
+  in.number<std::size_t>("GATEHOUSE_WS_QUEUE_LIMIT", g.ws_queue_limit, 1, 100000);
+  in.number<unsigned>("GATEHOUSE_WS_RATE", g.ws_frames_per_second, 1, 100000);
+  in.number<std::size_t>("GATEHOUSE_MAX_CONNECTIONS", g.max_connections, 1, 1000000);
+  in.number<unsigned>("GATEHOUSE_IO_THREADS", g.io_threads, 1, 64);
+  in.number<unsigned>("GATEHOUSE_ACTOR_THREADS", s.actor_threads, 1, 64);
+  in.number<unsigned>("GATEHOUSE_PG_POOL_SIZE", s.pg_pool_size, 1, 64);
+  in.duration("GATEHOUSE_READ_TIMEOUT", g.read_timeout, milliseconds{100}, milliseconds{600000});
+  in.duration("GATEHOUSE_IDLE_TIMEOUT", g.idle_timeout, milliseconds{100}, milliseconds{3600000});
+  in.duration("GATEHOUSE_HANDLER_TIMEOUT", g.handler_timeout, milliseconds{100},
+              milliseconds{600000});
+  in.duration("GATEHOUSE_SHUTDOWN_GRACE", g.shutdown_grace, milliseconds{0},
+              milliseconds{600000});
+  in.duration("GATEHOUSE_USER_ACTOR_IDLE", s.user_actor_idle, milliseconds{1000},
+              milliseconds{7 * 24 * 3600000LL});
+}
+
+/// Production refuses settings that are only acceptable on a developer's machine.
+void check_production(reader& in, const settings& s) {
+  if (!s.production())
+    return;
+  if (!s.public_url.starts_with("https://"))
+    in.fail("GATEHOUSE_PUBLIC_URL",
+            "production needs an https:// public URL (session cookies are Secure)");
+  if (s.jwt_signing_key_files.empty())
+    in.fail("JWT_SIGNING_KEY_FILE", "production needs a signing key file (keys are generated "
+                                    "only in development)");
+  if (!s.smtp_url.empty() && s.smtp_url.reveal().starts_with("smtp://") &&
+      s.smtp_url.reveal().find('@') != std::string::npos)
+    in.fail("SMTP_URL", "production refuses credentials over smtp://; use smtps:// or STARTTLS "
+                        "on a trusted network without credentials");
+}
+
+} // namespace
+
+load_result load_settings(const env_lookup& env, const file_reader& read_file) {
+  reader in{env, read_file};
+  settings s;
+  read_general(in, s);
+  read_dependencies(in, s);
+  read_providers(in, s);
+  read_tuning(in, s);
+  check_production(in, s);
+  if (!in.errors().empty())
+    return std::move(in.errors());
+  return s;
+}
+
+env_lookup process_environment(const std::string& dotenv_path, std::vector<config_error>& errors) {
+  auto from_file = std::make_shared<std::map<std::string, std::string, std::less<>>>();
+  const char* mode = std::getenv("GATEHOUSE_ENV");
+  const bool production = mode != nullptr && std::string_view{mode} == "production";
+  if (!production) {
+    if (auto text = read_whole_file(dotenv_path)) {
+      auto parsed = parse_dotenv(*text);
+      if (auto* vars = std::get_if<std::map<std::string, std::string>>(&parsed)) {
+        from_file->insert(vars->begin(), vars->end());
+      } else {
+        for (auto& e : std::get<std::vector<dotenv_error>>(parsed))
+          errors.push_back({dotenv_path + ":" + std::to_string(e.line), e.message});
+      }
+    }
+  }
+  return [from_file](std::string_view name) -> std::optional<std::string> {
+    const std::string key{name};
+    if (const char* value = std::getenv(key.c_str()))
+      return std::string{value};
+    if (auto it = from_file->find(name); it != from_file->end())
+      return it->second;
+    return std::nullopt;
+  };
+}
+
+std::optional<std::string> read_whole_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad())
+    return std::nullopt;
+  return std::move(out).str();
+}
+
+std::string describe(const std::vector<config_error>& errors) {
+  std::string out = "configuration is invalid (" + std::to_string(errors.size()) + " problem" +
+                    (errors.size() == 1 ? "" : "s") + "):\n";
+  for (const auto& e : errors)
+    out += "  " + e.variable + ": " + e.message + "\n";
+  return out;
+}
+
+} // namespace gh::config

@@ -1,0 +1,106 @@
+#pragma once
+
+#include "config/secret.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gh::config {
+
+/// `GATEHOUSE_ENV`.
+enum class run_mode { development, production };
+
+/// `LOG_FORMAT`.
+enum class log_format { json, text };
+
+/// `LOG_LEVEL`.
+enum class log_level { debug, info, warn, error };
+
+/// Where a server listens or a client connects.
+struct host_port {
+  std::string host;
+  uint16_t port = 0;
+};
+
+/// A Redis endpoint parsed from `REDIS_URL`.
+struct redis_endpoint {
+  std::string host;
+  uint16_t port = 6379;
+  int db = 0;
+  secret password;
+};
+
+/// One OIDC identity provider (`OIDC_<NAME>_*`).
+struct oidc_provider {
+  std::string name;
+  std::string issuer;
+  std::string client_id;
+  secret client_secret;
+  std::string scopes;
+};
+
+/// The front actor's limits and timeouts.
+struct gateway_settings {
+  std::size_t body_limit = 1024 * 1024;           ///< GATEHOUSE_BODY_LIMIT
+  std::size_t header_limit = 16 * 1024;           ///< GATEHOUSE_HEADER_LIMIT
+  std::size_t ws_message_limit = 1024 * 1024;     ///< GATEHOUSE_WS_MESSAGE_LIMIT
+  std::size_t ws_queue_limit = 256;               ///< GATEHOUSE_WS_QUEUE_LIMIT (frames)
+  unsigned ws_frames_per_second = 50;             ///< GATEHOUSE_WS_RATE
+  std::size_t max_connections = 10000;            ///< GATEHOUSE_MAX_CONNECTIONS
+  std::chrono::milliseconds read_timeout{10000};  ///< GATEHOUSE_READ_TIMEOUT
+  std::chrono::milliseconds idle_timeout{60000};  ///< GATEHOUSE_IDLE_TIMEOUT
+  std::chrono::milliseconds handler_timeout{30000}; ///< GATEHOUSE_HANDLER_TIMEOUT
+  std::chrono::milliseconds shutdown_grace{10000};  ///< GATEHOUSE_SHUTDOWN_GRACE
+  unsigned io_threads = 1;                        ///< GATEHOUSE_IO_THREADS
+};
+
+/// Every setting of a Gatehouse process, read once at start (see API.md "Configuration").
+struct settings {
+  host_port listen{"127.0.0.1", 8080};
+  std::string public_url = "http://127.0.0.1:8080";
+  run_mode mode = run_mode::development;
+  std::string data_dir = "./.local/data";
+  std::string instance_id;
+  secret bootstrap_admin_key;
+
+  secret database_url;
+  redis_endpoint redis;
+  secret nats_url;
+
+  std::vector<std::string> jwt_signing_key_files;
+
+  secret smtp_url;
+  std::string email_from = "Gatehouse <no-reply@localhost>";
+
+  secret stripe_secret_key;
+  std::vector<secret> stripe_webhook_secrets;
+  std::string stripe_api_base = "https://api.stripe.com";
+
+  std::vector<oidc_provider> oidc_providers;
+
+  std::string storage_backend = "local";
+  std::string s3_endpoint;
+  std::string s3_region;
+  std::string s3_bucket;
+  std::string s3_access_key_id;
+  secret s3_secret_access_key;
+
+  std::string telegram_api_id;
+  secret telegram_api_hash;
+  std::string tdlib_path;
+
+  log_level level = log_level::info;
+  log_format format = log_format::json;
+
+  gateway_settings gateway;
+  unsigned actor_threads = 2;                        ///< GATEHOUSE_ACTOR_THREADS
+  std::chrono::milliseconds user_actor_idle{900000}; ///< GATEHOUSE_USER_ACTOR_IDLE
+  unsigned pg_pool_size = 4;                         ///< GATEHOUSE_PG_POOL_SIZE
+
+  bool production() const noexcept { return mode == run_mode::production; }
+};
+
+} // namespace gh::config

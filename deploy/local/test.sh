@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds every test, starts PostgreSQL,
+# Redis and NATS for this run on free ports (so runs never collide with each other or with a
+# dev instance), runs the unit and integration tests with ctest, and stops the services.
+#
+#   deploy/local/test.sh              Release build with tests (build/test)
+#   deploy/local/test.sh --sanitize   ASan + UBSan build (build/asan)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$GH_ROOT"
+
+mode="${1:-}"
+gh_install "${GH_PACKAGES[@]}"
+if [ "$mode" = "--sanitize" ]; then
+  build=build/asan
+  gh_build "$build" RelWithDebInfo -DGATEHOUSE_SANITIZE=ON
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$GH_ROOT/tests/ubsan.supp"
+  export LSAN_OPTIONS="suppressions=$GH_ROOT/tests/lsan.supp"
+else
+  build=build/test
+  gh_build "$build" Release
+fi
+
+services="$(mktemp -d /tmp/gatehouse-test.XXXXXX)"
+chmod 755 "$services"
+cleanup() {
+  bash deploy/local/services.sh stop "$services" || true
+  rm -rf "$services"
+}
+trap cleanup EXIT
+bash deploy/local/services.sh start "$services" auto
+source "$services/env"
+export GATEHOUSE_BIN="$GH_ROOT/$build/gateway/gatehouse"
+
+ctest --test-dir "$build" --output-on-failure --timeout 600 ${CTEST_ARGS:-}

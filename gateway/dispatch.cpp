@@ -1,0 +1,17 @@
+#include "gateway/dispatch.hpp"
+
+#include "messages/type_ids.hpp"
+
+#include <caf/send.hpp>
+
+namespace gh {
+
+void dispatch(const http_handler_actor& handler, http_request&& req) {
+  caf::anon_send(handler, std::move(req));
+}
+
+void dispatch(const console_actor& console, ws_frame&& frame) {
+  caf::anon_send(console, std::move(frame));
+}
+
+} // namespace gh

@@ -1,0 +1,15 @@
+#pragma once
+
+#include "messages/http.hpp"
+#include "messages/ws.hpp"
+
+namespace gh {
+
+/// Sends `req` to `handler` without blocking; kept in its own translation unit so the Beast
+/// session code does not instantiate CAF's templates.
+void dispatch(const http_handler_actor& handler, http_request&& req);
+
+/// Sends `frame` to the console actor without blocking.
+void dispatch(const console_actor& console, ws_frame&& frame);
+
+} // namespace gh

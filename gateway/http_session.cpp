@@ -1,0 +1,359 @@
+#include "gateway/http_session.hpp"
+
+#include "config/log.hpp"
+#include "gateway/dispatch.hpp"
+#include "gateway/request_id.hpp"
+#include "gateway/websocket_session.hpp"
+#include "messages/json.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <atomic>
+
+namespace gh {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+namespace {
+
+/// The way back from an actor to the session: posts onto the session's strand. A responder
+/// dropped without an answer (the actor died, the message was lost) answers 500.
+class session_responder final : public responder {
+public:
+  session_responder(std::shared_ptr<http_session> session, net::any_io_executor strand,
+                    uint64_t seq)
+    : session_(std::move(session)), strand_(std::move(strand)), seq_(seq) {}
+
+  ~session_responder() override {
+    if (!done_.exchange(true))
+      post_failure(gh_errc::internal, "the request was not answered", {});
+  }
+
+  session_responder(const session_responder&) = delete;
+  session_responder& operator=(const session_responder&) = delete;
+
+  void respond(http_response res) override {
+    if (done_.exchange(true))
+      return;
+    net::post(strand_, [session = session_, seq = seq_, res = std::move(res)]() mutable {
+      session->on_answer(seq, std::move(res));
+    });
+  }
+
+  void fail(gh_errc code, std::string detail, std::vector<field_error> errors) override {
+    if (done_.exchange(true))
+      return;
+    post_failure(code, std::move(detail), std::move(errors));
+  }
+
+private:
+  void post_failure(gh_errc code, std::string detail, std::vector<field_error> errors) {
+    net::post(strand_,
+              [session = session_, seq = seq_, code, detail = std::move(detail),
+               errors = std::move(errors)]() mutable {
+                session->on_failure(seq, code, std::move(detail), std::move(errors));
+              });
+  }
+
+  std::shared_ptr<http_session> session_;
+  net::any_io_executor strand_;
+  uint64_t seq_;
+  std::atomic<bool> done_{false};
+};
+
+problem plain_problem(int status, std::string_view slug, std::string_view title,
+                      std::string detail, std::string request_id) {
+  return problem{status, slug, title, std::move(detail), std::move(request_id), {}};
+}
+
+bool is_json_content_type(std::string_view value) {
+  // application/json, optionally with parameters (charset=utf-8); case-insensitive type.
+  const auto semi = value.find(';');
+  auto type = value.substr(0, semi);
+  while (!type.empty() && type.back() == ' ')
+    type.remove_suffix(1);
+  if (type.size() != 16)
+    return false;
+  static constexpr std::string_view expected = "application/json";
+  for (std::size_t i = 0; i < type.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(type[i])) != expected[i])
+      return false;
+  return true;
+}
+
+} // namespace
+
+http_session::http_session(net::ip::tcp::socket&& socket, gateway_context& ctx)
+  : stream_(std::move(socket)), ctx_(ctx), handler_timer_(stream_.get_executor()) {
+  beast::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec)
+    remote_ip_ = endpoint.address().to_string();
+  ctx_.stats->connections_open.fetch_add(1, std::memory_order_relaxed);
+}
+
+http_session::~http_session() {
+  if (tracker_id_ != 0)
+    ctx_.tracker.remove(tracker_id_);
+  ctx_.stats->connections_open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void http_session::run() {
+  tracker_id_ = ctx_.tracker.add(weak_from_this());
+  net::dispatch(stream_.get_executor(),
+                [self = shared_from_this()] { self->wait_for_request(); });
+}
+
+void http_session::begin_shutdown() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    // A connection between requests is closed now; one mid-request finishes it first and
+    // then closes, because keep-alive is refused once shutting_down is set.
+    if (self->idle_)
+      self->close();
+  });
+}
+
+void http_session::wait_for_request() {
+  if (ctx_.shutting_down.load()) {
+    close();
+    return;
+  }
+  if (buffer_.size() > 0) {
+    // A pipelined request is already buffered.
+    read_request();
+    return;
+  }
+  idle_ = true;
+  stream_.expires_after(ctx_.limits.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(4096),
+                          beast::bind_front_handler(&http_session::on_first_bytes,
+                                                    shared_from_this()));
+}
+
+void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
+  idle_ = false;
+  if (ec) {
+    // Idle timeout, peer closed, or shutdown: nothing was asked, so nothing is answered.
+    close();
+    return;
+  }
+  buffer_.commit(n);
+  read_request();
+}
+
+void http_session::read_request() {
+  parser_.emplace();
+  parser_->body_limit(ctx_.limits.body_limit);
+  parser_->header_limit(static_cast<std::uint32_t>(ctx_.limits.header_limit));
+  stream_.expires_after(ctx_.limits.read_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  started_ = std::chrono::steady_clock::now();
+  metrics_slot_ = 0;
+  method_.clear();
+  path_.clear();
+  if (ec == http::error::end_of_stream || ec == net::error::eof ||
+      ec == net::error::connection_reset || ec == net::error::operation_aborted) {
+    close();
+    return;
+  }
+  request_id_ = new_request_id();
+  if (ec) {
+    ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
+    if (ec == beast::error::timeout) {
+      send_problem(plain_problem(408, "request-timeout", "Request timeout",
+                                 "the request was not received in time", request_id_),
+                   false);
+    } else if (ec == http::error::body_limit) {
+      send_problem(plain_problem(413, "payload-too-large", "Payload too large",
+                                 "the body exceeds " + std::to_string(ctx_.limits.body_limit) +
+                                   " bytes",
+                                 request_id_),
+                   false);
+    } else if (ec == http::error::header_limit) {
+      send_problem(plain_problem(431, "headers-too-large", "Request header fields too large",
+                                 "the request headers exceed " +
+                                   std::to_string(ctx_.limits.header_limit) + " bytes",
+                                 request_id_),
+                   false);
+    } else {
+      send_problem(plain_problem(400, "validation", "Invalid request",
+                                 "malformed HTTP request: " + ec.message(), request_id_),
+                   false);
+    }
+    return;
+  }
+  handle_request();
+}
+
+void http_session::handle_request() {
+  auto& req = parser_->get();
+  if (auto it = req.find("X-Request-Id"); it != req.end() && is_sane_request_id(it->value()))
+    request_id_ = std::string{it->value()};
+  request_keep_alive_ = req.keep_alive() && !ctx_.shutting_down.load();
+  method_ = std::string{req.method_string()};
+  const std::string_view target = req.target();
+  const auto q = target.find('?');
+  path_ = std::string{target.substr(0, q)};
+
+  // WebSocket upgrade: the connection leaves this session.
+  if (path_ == ctx_.ws_path && beast::websocket::is_upgrade(req)) {
+    stream_.expires_never();
+    auto ws = std::make_shared<websocket_session>(stream_.release_socket(), ctx_, remote_ip_);
+    ws->run(parser_->release(), request_id_);
+    return;
+  }
+
+  auto match = ctx_.routes.match(method_, path_);
+  if (match.result == route_match::kind::not_found) {
+    send_problem(plain_problem(404, "not-found", "Not found", "no route for " + path_,
+                               request_id_),
+                 request_keep_alive_);
+    return;
+  }
+  if (match.result == route_match::kind::method_not_allowed) {
+    response_ = {};
+    response_.set(http::field::allow, match.allow);
+    send_problem(plain_problem(405, "method-not-allowed", "Method not allowed",
+                               method_ + " is not allowed on " + path_, request_id_),
+                 request_keep_alive_);
+    return;
+  }
+  const auto& target_route = *match.target;
+  metrics_slot_ = target_route.metrics_slot;
+  if (target_route.body == body_kind::json) {
+    auto ct = req.find(http::field::content_type);
+    if (ct == req.end() || !is_json_content_type(ct->value())) {
+      ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
+      send_problem(plain_problem(415, "unsupported-media-type", "Unsupported media type",
+                                 "send the body as application/json", request_id_),
+                   request_keep_alive_);
+      return;
+    }
+    auto parsed = parse_untrusted_json(req.body(), json_limits{ctx_.limits.body_limit, 64});
+    if (auto* error = std::get_if<json_error>(&parsed)) {
+      ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
+      auto p = make_problem(gh_errc::validation, error->message, request_id_,
+                            {{"body", error->message}});
+      send_problem(p, request_keep_alive_);
+      return;
+    }
+  }
+
+  http_request msg;
+  msg.method = method_;
+  msg.route = target_route.pattern;
+  msg.path = path_;
+  if (q != std::string_view::npos)
+    msg.query = std::string{target.substr(q + 1)};
+  msg.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
+  for (const auto& field : req) {
+    std::string name{field.name_string()};
+    for (auto& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    msg.headers.emplace_back(std::move(name), std::string{field.value()});
+  }
+  msg.body = std::move(req.body());
+  msg.request_id = request_id_;
+  msg.remote_ip = remote_ip_;
+  msg.params = std::move(match.params);
+  ++seq_;
+  msg.reply = std::make_shared<session_responder>(shared_from_this(), stream_.get_executor(), seq_);
+  awaiting_ = true;
+  handler_timer_.expires_after(ctx_.limits.handler_timeout);
+  handler_timer_.async_wait(
+    beast::bind_front_handler(&http_session::on_handler_timeout, shared_from_this(), seq_));
+  dispatch(target_route.handler, std::move(msg));
+}
+
+void http_session::on_handler_timeout(uint64_t seq, beast::error_code ec) {
+  if (ec || seq != seq_ || !awaiting_)
+    return;
+  awaiting_ = false;
+  send_problem(make_problem(gh_errc::provider_unavailable, "the request took too long",
+                            request_id_),
+               false);
+}
+
+void http_session::on_answer(uint64_t seq, http_response res) {
+  if (seq != seq_ || !awaiting_)
+    return; // answered already (timeout) or the connection moved on
+  awaiting_ = false;
+  handler_timer_.cancel();
+  const bool keep_alive = request_keep_alive_ && !ctx_.shutting_down.load();
+  response_ = {};
+  build_response(response_, std::move(res), request_id_, ctx_.hsts, keep_alive);
+  send(keep_alive);
+}
+
+void http_session::on_failure(uint64_t seq, gh_errc code, std::string detail,
+                              std::vector<field_error> errors) {
+  if (seq != seq_ || !awaiting_)
+    return;
+  awaiting_ = false;
+  handler_timer_.cancel();
+  send_problem(make_problem(code, std::move(detail), request_id_, std::move(errors)),
+               request_keep_alive_);
+}
+
+void http_session::send_problem(const problem& p, bool keep_alive) {
+  keep_alive = keep_alive && !ctx_.shutting_down.load();
+  auto allow = response_[http::field::allow];
+  std::string allow_value{allow};
+  response_ = {};
+  if (!allow_value.empty())
+    response_.set(http::field::allow, allow_value);
+  build_problem(response_, p, ctx_.hsts, keep_alive);
+  send(keep_alive);
+}
+
+void http_session::send(bool keep_alive) {
+  log_access(static_cast<int>(response_.result_int()));
+  stream_.expires_after(ctx_.limits.read_timeout);
+  http::async_write(stream_, response_,
+                    beast::bind_front_handler(&http_session::on_write, shared_from_this(),
+                                              keep_alive));
+}
+
+void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec || !keep_alive) {
+    close();
+    return;
+  }
+  response_ = {};
+  wait_for_request();
+}
+
+void http_session::close() {
+  handler_timer_.cancel();
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  stream_.close();
+}
+
+void http_session::log_access(int status) {
+  const auto elapsed = std::chrono::steady_clock::now() - started_;
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  ctx_.stats->observe_http(metrics_slot_, status, seconds);
+  if (!log::enabled(config::log_level::info))
+    return;
+  log::info("http", {{"request_id", request_id_},
+                     {"method", method_},
+                     {"path", path_},
+                     {"status", status},
+                     {"duration_ms", seconds * 1000.0},
+                     {"remote", remote_ip_}});
+}
+
+} // namespace gh

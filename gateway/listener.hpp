@@ -1,0 +1,39 @@
+#pragma once
+
+#include "gateway/context.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/error.hpp>
+
+#include <memory>
+
+namespace gh {
+
+/// Accepts connections and starts an `http_session` on its own strand for each; refuses
+/// connections beyond `max_connections` by closing them at once.
+class listener : public std::enable_shared_from_this<listener> {
+public:
+  listener(boost::asio::io_context& ioc, gateway_context& ctx);
+
+  /// Binds and listens; throws `boost::system::system_error` when the address is unusable.
+  void open(const boost::asio::ip::tcp::endpoint& endpoint);
+
+  /// The bound endpoint (the real port when 0 was asked for).
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+  void run();
+
+  /// Stops accepting; posts onto the listener's strand.
+  void stop();
+
+private:
+  void do_accept();
+  void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  gateway_context& ctx_;
+};
+
+} // namespace gh

@@ -1,0 +1,197 @@
+// Gatehouse: the process entry point. Wires the concrete implementations (PostgreSQL pool,
+// Redis, NATS) to the actors and the front actor; the only code no test links.
+
+#include "actors/metrics.hpp"
+#include "actors/registry.hpp"
+#include "actors/services/console.hpp"
+#include "actors/services/ops.hpp"
+#include "actors/user_sinks.hpp"
+#include "config/loader.hpp"
+#include "config/log.hpp"
+#include "gateway/context.hpp"
+#include "gateway/server.hpp"
+#include "messages/type_ids.hpp"
+#include "persistence/health.hpp"
+#include "persistence/jetstream/micro_service.hpp"
+#include "persistence/jetstream/nats_bus.hpp"
+#include "persistence/postgres/migrations.hpp"
+#include "persistence/postgres/pg_pool.hpp"
+#include "persistence/redis/redis_client.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+#include <pqxx/connection>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string_view>
+#include <thread>
+
+namespace {
+
+constexpr std::string_view version = "0.1.0";
+
+constexpr std::string_view usage = R"(usage: gatehouse [command]
+
+commands:
+  serve          apply migrations, then serve HTTP and WebSocket (default)
+  migrate        apply the database migrations and exit
+  check-config   validate the configuration and exit
+  version        print the version
+
+Configuration comes from the environment (and ./.env in development); see README.md.
+)";
+
+/// Connects to PostgreSQL, retrying for up to `patience` while it starts.
+std::unique_ptr<pqxx::connection> connect_with_patience(const gh::config::secret& url,
+                                                        std::chrono::seconds patience) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    try {
+      return std::make_unique<pqxx::connection>(url.reveal());
+    } catch (const std::exception&) {
+      // libpq's message may quote the connection string: report only that it failed.
+      if (std::chrono::steady_clock::now() >= deadline)
+        return nullptr;
+      std::this_thread::sleep_for(std::chrono::milliseconds{250});
+    }
+  }
+}
+
+bool migrate(const gh::config::settings& s) {
+  auto conn = connect_with_patience(s.database_url, std::chrono::seconds{30});
+  if (!conn) {
+    gh::log::error("cannot connect to PostgreSQL (DATABASE_URL) to apply migrations");
+    return false;
+  }
+  try {
+    auto report = gh::pg::apply_migrations(*conn, gh::pg::embedded_migrations());
+    for (const auto& name : report.applied)
+      gh::log::info("migration applied", {{"migration", name}});
+    gh::log::info("schema up to date", {{"applied", report.applied.size()},
+                                        {"already_applied", report.already_applied}});
+    return true;
+  } catch (const std::exception& e) {
+    gh::log::error("migration failed", {{"error", e.what()}});
+    return false;
+  }
+}
+
+int serve(const gh::config::settings& s) {
+  if (!migrate(s))
+    return 1;
+
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", static_cast<size_t>(s.actor_threads));
+  cfg.set("logger.console", caf::atom("none"));
+  caf::actor_system sys{cfg};
+
+  gh::dependency_health health;
+  gh::metrics stats;
+  gh::user_sinks sinks;
+
+  gh::pg::pool pool{sys, s.database_url, {s.pg_pool_size, std::chrono::seconds{30}, std::chrono::seconds{1}}, health};
+  auto redis = gh::redis::spawn_redis_actor(sys, s.redis, health);
+  gh::nats::bus bus{s.nats_url, "gatehouse-" + s.instance_id, health};
+  if (!bus.start()) {
+    gh::log::error("cannot start the NATS connection (NATS_URL)");
+    return 1;
+  }
+  gh::nats::micro_service micro{
+    bus.connection(),
+    {"gatehouse", s.instance_id, std::string{version}, "Gatehouse secure backend gateway"},
+    {{"health", "gatehouse.ops.health",
+      [&health](std::string_view) {
+        return gh::nats::endpoint_reply{gh::readiness_json(health), 0, {}};
+      }}}};
+  if (!micro.start())
+    gh::log::warn("cannot subscribe the NATS micro service; $SRV requests go unanswered");
+
+  auto registry = gh::spawn_registry(sys, gh::registry_options{{}, std::chrono::seconds{1}, &stats});
+  auto ops = gh::spawn_ops(sys, {&health, &stats, std::string{version}, s.instance_id});
+  auto console = gh::spawn_console(sys, s.gateway.ws_message_limit, &stats);
+
+  gh::gateway_context ctx;
+  ctx.limits = s.gateway;
+  ctx.console = console;
+  ctx.stats = &stats;
+  ctx.sinks = &sinks;
+  ctx.hsts = s.public_url.starts_with("https://");
+  for (const char* path : {"/healthz", "/readyz", "/metrics"})
+    ctx.routes.add({"GET", path, ops, gh::body_kind::none, stats.add_route("GET", path)});
+
+  int rc = 0;
+  {
+    gh::server front{ctx};
+    try {
+      auto bound = front.bind(s.listen.host, s.listen.port);
+      front.run([&] {
+        const auto url = "http://" + s.listen.host + ":" + std::to_string(bound.port());
+        gh::log::info("gatehouse listening", {{"url", url}, {"instance", s.instance_id},
+                                              {"mode", s.production() ? "production" : "development"}});
+        gh::log::flush();
+        std::cout << "Gatehouse listening on " << url << std::endl;
+      });
+    } catch (const std::exception& e) {
+      gh::log::error("cannot listen", {{"address", s.listen.host + ":" + std::to_string(s.listen.port)},
+                                       {"error", e.what()}});
+      rc = 1;
+    }
+  }
+
+  // Release every actor before the system's destructor waits for them.
+  micro.stop();
+  bus.close();
+  pool.stop();
+  for (const caf::actor& a : {caf::actor_cast<caf::actor>(registry), caf::actor_cast<caf::actor>(ops),
+                              caf::actor_cast<caf::actor>(console),
+                              caf::actor_cast<caf::actor>(redis)})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  ctx.console = nullptr;
+  ctx.routes = {};
+  gh::log::info("gatehouse stopped");
+  gh::log::flush();
+  return rc;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  const std::string_view command = argc > 1 ? argv[1] : "serve";
+  if (command == "version" || command == "--version") {
+    std::cout << "gatehouse " << version << "\n";
+    return 0;
+  }
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::cout << usage;
+    return 0;
+  }
+  if (command != "serve" && command != "migrate" && command != "check-config") {
+    std::cerr << "gatehouse: unknown command '" << command << "'\n" << usage;
+    return 2;
+  }
+
+  std::vector<gh::config::config_error> errors;
+  auto env = gh::config::process_environment(".env", errors);
+  auto loaded = gh::config::load_settings(env, gh::config::read_whole_file);
+  if (auto* problems = std::get_if<std::vector<gh::config::config_error>>(&loaded))
+    errors.insert(errors.end(), problems->begin(), problems->end());
+  if (!errors.empty()) {
+    std::cerr << "gatehouse: " << gh::config::describe(errors);
+    return 2;
+  }
+  const auto& s = std::get<gh::config::settings>(loaded);
+  gh::log::configure(s.level, s.format);
+
+  if (command == "check-config") {
+    std::cout << "configuration is valid\n";
+    return 0;
+  }
+  if (command == "migrate")
+    return migrate(s) ? 0 : 1;
+  const int rc = serve(s);
+  nats_Close();
+  return rc;
+}

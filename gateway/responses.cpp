@@ -1,0 +1,48 @@
+#include "gateway/responses.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+namespace gh {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+void common_headers(beast_response& out, const std::string& request_id, bool hsts) {
+  out.set("X-Request-Id", request_id);
+  out.set(http::field::cache_control, "no-store");
+  out.set("X-Content-Type-Options", "nosniff");
+  out.set("X-Frame-Options", "DENY");
+  out.set("Referrer-Policy", "no-referrer");
+  out.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  out.set("Cross-Origin-Resource-Policy", "same-origin");
+  if (hsts)
+    out.set(http::field::strict_transport_security, "max-age=63072000; includeSubDomains");
+}
+
+} // namespace
+
+void build_response(beast_response& out, http_response&& in, const std::string& request_id,
+                    bool hsts, bool keep_alive) {
+  out.result(static_cast<unsigned>(in.status));
+  out.version(11);
+  for (auto& [name, value] : in.headers)
+    out.set(name, value);
+  out.set(http::field::content_type, in.content_type);
+  common_headers(out, request_id, hsts);
+  out.body() = std::move(in.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+}
+
+void build_problem(beast_response& out, const problem& p, bool hsts, bool keep_alive) {
+  out.result(static_cast<unsigned>(p.status));
+  out.version(11);
+  out.set(http::field::content_type, "application/problem+json");
+  common_headers(out, p.request_id, hsts);
+  out.body() = to_json(p);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+}
+
+} // namespace gh

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "messages/http.hpp"
+#include "messages/problem.hpp"
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace gh {
+
+using beast_response = boost::beast::http::response<boost::beast::http::string_body>;
+
+/// Turns a handler's response into the wire response: status, body, the handler's headers,
+/// then `X-Request-Id`, the security headers and `Cache-Control: no-store`.
+void build_response(beast_response& out, http_response&& in, const std::string& request_id,
+                    bool hsts, bool keep_alive);
+
+/// The problem+json response for `p`.
+void build_problem(beast_response& out, const problem& p, bool hsts, bool keep_alive);
+
+} // namespace gh

@@ -1,0 +1,85 @@
+#pragma once
+
+#include "messages/gh_errc.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gh {
+
+/// One field-level problem inside a `validation` error (`errors[]` in the problem body).
+struct field_error {
+  std::string field;
+  std::string message;
+};
+
+/// An HTTP response produced by a handler actor.
+struct http_response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  /// Extra headers; the gateway adds request id, security headers and framing itself.
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// The way back to the connection a request came from.
+///
+/// Implementations post onto the connection's strand, so any thread may call them. Exactly one
+/// of `respond` and `fail` takes effect; a responder destroyed without either answers 500, so a
+/// request whose message is dropped never hangs.
+class responder {
+public:
+  virtual ~responder() = default;
+
+  /// Sends `res` to the client.
+  virtual void respond(http_response res) = 0;
+
+  /// Sends the RFC 9457 problem for `code` with `detail` and optional field errors.
+  virtual void fail(gh_errc code, std::string detail, std::vector<field_error> errors = {}) = 0;
+};
+
+/// A request as handler actors see it: owned strings, no Beast types.
+struct http_request {
+  std::string method;
+  /// The matched route template (`/api/v1/users/{id}`), for dispatch and metrics.
+  std::string route;
+  std::string path;
+  std::string query;
+  /// Header names in lower case, in arrival order.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string request_id;
+  std::string remote_ip;
+  /// Values of the `{name}` segments of the matched route.
+  std::vector<std::pair<std::string, std::string>> params;
+  std::shared_ptr<responder> reply;
+
+  /// The first header called `name` (lower case), or nullptr.
+  const std::string* header(std::string_view name) const {
+    for (const auto& [key, value] : headers)
+      if (key == name)
+        return &value;
+    return nullptr;
+  }
+
+  /// The route parameter `name`, or an empty view.
+  std::string_view param(std::string_view name) const {
+    for (const auto& [key, value] : params)
+      if (key == name)
+        return value;
+    return {};
+  }
+};
+
+/// Every actor that serves routes speaks this interface.
+using http_handler_actor = caf::typed_actor<caf::reacts_to<http_request>>;
+
+} // namespace gh
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gh::http_request)

@@ -1,0 +1,25 @@
+#pragma once
+
+// The one CAF type-ID block of Gatehouse: every atom and message type actors exchange.
+
+#include "messages/http.hpp"
+#include "messages/user_key.hpp"
+#include "messages/ws.hpp"
+
+#include <caf/type_id.hpp>
+
+CAF_BEGIN_TYPE_ID_BLOCK(gatehouse, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(gatehouse, (gh::http_request))
+  CAF_ADD_TYPE_ID(gatehouse, (gh::ws_frame))
+  CAF_ADD_TYPE_ID(gatehouse, (gh::user_key))
+
+  CAF_ADD_ATOM(gatehouse, gh, forward_atom, "forward")
+  CAF_ADD_ATOM(gatehouse, gh, count_atom, "count")
+  CAF_ADD_ATOM(gatehouse, gh, sweep_atom, "sweep")
+  CAF_ADD_ATOM(gatehouse, gh, idle_atom, "idle")
+  CAF_ADD_ATOM(gatehouse, gh, stats_atom, "stats")
+  CAF_ADD_ATOM(gatehouse, gh, probe_atom, "probe")
+  CAF_ADD_ATOM(gatehouse, gh, exec_atom, "exec")
+
+CAF_END_TYPE_ID_BLOCK(gatehouse)

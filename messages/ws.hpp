@@ -1,0 +1,52 @@
+#pragma once
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace gh {
+
+/// WebSocket close codes Gatehouse sends (RFC 6455 section 7.4.1).
+enum class ws_close : uint16_t {
+  normal = 1000,
+  going_away = 1001,
+  unsupported_data = 1003,
+  policy_violation = 1008,
+  too_big = 1009,
+  internal_error = 1011,
+};
+
+/// The way an actor reaches one open WebSocket: both calls post onto the connection's strand and
+/// never block, so any thread may call them.
+class connection_sink {
+public:
+  virtual ~connection_sink() = default;
+
+  /// A process-unique id of the connection.
+  virtual uint64_t connection_id() const noexcept = 0;
+
+  /// Queues a text frame; a connection whose queue is full is closed (slow consumer).
+  virtual void push(std::string frame) = 0;
+
+  /// Sends a close frame and ends the connection.
+  virtual void close(ws_close code, std::string reason) = 0;
+};
+
+/// A text frame received on a WebSocket.
+struct ws_frame {
+  uint64_t connection_id = 0;
+  /// The authenticated user, empty while the connection is anonymous.
+  std::string user_id;
+  std::string text;
+  std::shared_ptr<connection_sink> sink;
+};
+
+/// The actor that answers console frames.
+using console_actor = caf::typed_actor<caf::reacts_to<ws_frame>>;
+
+} // namespace gh
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gh::ws_frame)
