@@ -12,6 +12,7 @@
 #include <memory>
 #include <random>
 #include <sstream>
+#include <thread>
 
 namespace gh::config {
 
@@ -367,6 +368,7 @@ void read_providers(reader& in, settings& s) {
 void read_tuning(reader& in, settings& s) {
   using std::chrono::milliseconds;
   auto& g = s.gateway;
+  g.io_threads = std::max(1U, std::thread::hardware_concurrency());
   const std::size_t kib = 1024;
   in.number<std::size_t>("GATEHOUSE_BODY_LIMIT", g.body_limit, 1 * kib, 64 * kib * kib);
   in.number<std::size_t>("GATEHOUSE_HEADER_LIMIT", g.header_limit, 1 * kib, 256 * kib);

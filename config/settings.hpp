@@ -54,7 +54,7 @@ struct gateway_settings {
   std::chrono::milliseconds idle_timeout{60000};  ///< GATEHOUSE_IDLE_TIMEOUT
   std::chrono::milliseconds handler_timeout{30000}; ///< GATEHOUSE_HANDLER_TIMEOUT
   std::chrono::milliseconds shutdown_grace{10000};  ///< GATEHOUSE_SHUTDOWN_GRACE
-  unsigned io_threads = 1;                        ///< GATEHOUSE_IO_THREADS
+  unsigned io_threads = 1; ///< GATEHOUSE_IO_THREADS (default: one per core)
 };
 
 /// Every setting of a Gatehouse process, read once at start (see API.md "Configuration").

@@ -208,7 +208,15 @@ void http_session::handle_request() {
   path_ = std::string{target.substr(0, q)};
 
   // WebSocket upgrade: the connection leaves this session.
-  if (path_ == ctx_.ws_path && beast::websocket::is_upgrade(req)) {
+  if (path_ == ctx_.ws_path) {
+    if (!beast::websocket::is_upgrade(req)) {
+      response_ = {};
+      response_.set(http::field::upgrade, "websocket");
+      send_problem(plain_problem(426, "upgrade-required", "Upgrade required",
+                                 "this endpoint speaks WebSocket only", request_id_),
+                   request_keep_alive_);
+      return;
+    }
     stream_.expires_never();
     auto ws = std::make_shared<websocket_session>(stream_.release_socket(), ctx_, remote_ip_);
     ws->run(parser_->release(), request_id_);
@@ -309,11 +317,14 @@ void http_session::on_failure(uint64_t seq, gh_errc code, std::string detail,
 
 void http_session::send_problem(const problem& p, bool keep_alive) {
   keep_alive = keep_alive && !ctx_.shutting_down.load();
-  auto allow = response_[http::field::allow];
-  std::string allow_value{allow};
+  // Allow (405) and Upgrade (426) were set by the caller; everything else starts afresh.
+  const std::string allow{response_[http::field::allow]};
+  const std::string upgrade{response_[http::field::upgrade]};
   response_ = {};
-  if (!allow_value.empty())
-    response_.set(http::field::allow, allow_value);
+  if (!allow.empty())
+    response_.set(http::field::allow, allow);
+  if (!upgrade.empty())
+    response_.set(http::field::upgrade, upgrade);
   build_problem(response_, p, ctx_.hsts, keep_alive);
   send(keep_alive);
 }

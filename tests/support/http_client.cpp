@@ -1,0 +1,137 @@
+#include "tests/support/http_client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <thread>
+
+namespace gh::test {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+http_reply http_call(uint16_t port, const std::string& method, const std::string& target,
+                     const std::string& body, const std::map<std::string, std::string>& headers) {
+  net::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  stream.expires_after(std::chrono::seconds{30});
+  stream.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  for (const auto& [k, v] : headers)
+    req.set(k, v);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  http::read(stream, buffer, parser);
+  auto& res = parser.get();
+  http_reply out;
+  out.status = static_cast<int>(res.result_int());
+  for (const auto& f : res) {
+    std::string name{f.name_string()};
+    for (auto& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string{f.value()};
+  }
+  out.body = res.body();
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  return out;
+}
+
+std::string raw_exchange(uint16_t port, const std::string& raw, std::chrono::milliseconds timeout,
+                         std::chrono::milliseconds pause_before_read) {
+  net::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  stream.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
+  if (!raw.empty())
+    net::write(stream.socket(), net::buffer(raw));
+  if (pause_before_read.count() > 0)
+    std::this_thread::sleep_for(pause_before_read);
+  std::string out;
+  std::array<char, 65536> buf{};
+  stream.expires_after(timeout);
+  for (;;) {
+    beast::error_code ec;
+    auto n = stream.read_some(net::buffer(buf), ec);
+    out.append(buf.data(), n);
+    if (ec)
+      break;
+  }
+  return out;
+}
+
+struct ws_client::impl {
+  net::io_context ioc;
+  websocket::stream<beast::tcp_stream> ws{ioc};
+  beast::flat_buffer buffer;
+};
+
+ws_client::ws_client(uint16_t port, const std::string& target) : impl_(std::make_unique<impl>()) {
+  auto& ws = impl_->ws;
+  beast::get_lowest_layer(ws).connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
+  ws.handshake("127.0.0.1:" + std::to_string(port), target);
+}
+
+ws_client::~ws_client() = default;
+
+void ws_client::send_text(const std::string& text) {
+  // A server that refuses the frame may close mid-write; the next read reports why.
+  beast::error_code ec;
+  impl_->ws.text(true);
+  impl_->ws.write(net::buffer(text), ec);
+}
+
+void ws_client::send_binary(const std::string& bytes) {
+  beast::error_code ec;
+  impl_->ws.binary(true);
+  impl_->ws.write(net::buffer(bytes), ec);
+}
+
+std::optional<std::string> ws_client::read(std::chrono::milliseconds timeout) {
+  auto& ws = impl_->ws;
+  beast::get_lowest_layer(ws).expires_after(timeout);
+  beast::error_code ec;
+  impl_->buffer.clear();
+  ws.read(impl_->buffer, ec);
+  if (ec) {
+    close_code_ = ws.reason().code;
+    return std::nullopt;
+  }
+  return beast::buffers_to_string(impl_->buffer.data());
+}
+
+bool ws_client::ping_pong() {
+  auto& ws = impl_->ws;
+  bool got_pong = false;
+  ws.control_callback([&](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::pong)
+      got_pong = true;
+  });
+  ws.ping({});
+  // The pong is consumed by the next read; a frame must follow to complete it.
+  send_text(R"({"id":"after-ping"})");
+  auto echo = read();
+  ws.control_callback();
+  return got_pong && echo.has_value();
+}
+
+void ws_client::close() {
+  beast::error_code ec;
+  impl_->ws.close(websocket::close_code::normal, ec);
+  close_code_ = impl_->ws.reason().code;
+}
+
+} // namespace gh::test

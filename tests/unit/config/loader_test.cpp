@@ -1,0 +1,203 @@
+#include "config/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+#include <string>
+
+using namespace gh::config;
+
+namespace {
+
+using env_map = std::map<std::string, std::string, std::less<>>;
+
+/// The variables the dev scripts always set.
+env_map base_env() {
+  return {{"DATABASE_URL", "postgresql://gatehouse:pw-secret@127.0.0.1:5432/gatehouse"},
+          {"REDIS_URL", "redis://127.0.0.1:6379/0"},
+          {"NATS_URL", "nats://127.0.0.1:4222"}};
+}
+
+struct fixture {
+  env_map env;
+  std::map<std::string, std::string> files;
+
+  load_result load() const {
+    return load_settings(
+      [this](std::string_view name) -> std::optional<std::string> {
+        if (auto it = env.find(name); it != env.end())
+          return it->second;
+        return std::nullopt;
+      },
+      [this](const std::string& path) -> std::optional<std::string> {
+        if (auto it = files.find(path); it != files.end())
+          return it->second;
+        return std::nullopt;
+      });
+  }
+};
+
+settings expect_ok(const fixture& f) {
+  auto r = f.load();
+  if (auto* errors = std::get_if<std::vector<config_error>>(&r))
+    ADD_FAILURE() << describe(*errors);
+  return std::holds_alternative<settings>(r) ? std::get<settings>(r) : settings{};
+}
+
+std::vector<config_error> expect_errors(const fixture& f) {
+  auto r = f.load();
+  EXPECT_TRUE(std::holds_alternative<std::vector<config_error>>(r));
+  return std::holds_alternative<settings>(r) ? std::vector<config_error>{}
+                                             : std::get<std::vector<config_error>>(r);
+}
+
+bool names(const std::vector<config_error>& errors, std::string_view variable) {
+  for (const auto& e : errors)
+    if (e.variable == variable)
+      return true;
+  return false;
+}
+
+} // namespace
+
+TEST(LoaderTest, EmbeddedDefaults) {
+  auto s = expect_ok({base_env(), {}});
+  EXPECT_EQ(s.listen.host, "127.0.0.1");
+  EXPECT_EQ(s.listen.port, 8080);
+  EXPECT_EQ(s.public_url, "http://127.0.0.1:8080");
+  EXPECT_EQ(s.mode, run_mode::development);
+  EXPECT_EQ(s.data_dir, "./.local/data");
+  EXPECT_EQ(s.email_from, "Gatehouse <no-reply@localhost>");
+  EXPECT_EQ(s.storage_backend, "local");
+  EXPECT_EQ(s.format, log_format::json);
+  EXPECT_EQ(s.level, log_level::info);
+  EXPECT_EQ(s.redis.host, "127.0.0.1");
+  EXPECT_EQ(s.redis.port, 6379);
+  EXPECT_FALSE(s.instance_id.empty());
+  EXPECT_TRUE(s.bootstrap_admin_key.empty());
+  EXPECT_GE(s.gateway.io_threads, 1U);
+}
+
+TEST(LoaderTest, ReadsTypedValues) {
+  auto env = base_env();
+  env["GATEHOUSE_LISTEN"] = "0.0.0.0:9000";
+  env["GATEHOUSE_PUBLIC_URL"] = "https://api.example.com/";
+  env["REDIS_URL"] = "redis://:s3cret@cache:6380/3";
+  env["GATEHOUSE_READ_TIMEOUT"] = "1500ms";
+  env["GATEHOUSE_IDLE_TIMEOUT"] = "2m";
+  env["GATEHOUSE_BODY_LIMIT"] = "2048";
+  env["LOG_FORMAT"] = "text";
+  env["LOG_LEVEL"] = "debug";
+  env["STRIPE_WEBHOOK_SECRET"] = "whsec_a, whsec_b";
+  env["OIDC_PROVIDERS"] = "keycloak";
+  env["OIDC_KEYCLOAK_ISSUER"] = "https://kc.example.com/realms/x";
+  env["OIDC_KEYCLOAK_CLIENT_ID"] = "gatehouse";
+  auto s = expect_ok({env, {}});
+  EXPECT_EQ(s.listen.host, "0.0.0.0");
+  EXPECT_EQ(s.listen.port, 9000);
+  EXPECT_EQ(s.public_url, "https://api.example.com");
+  EXPECT_EQ(s.redis.host, "cache");
+  EXPECT_EQ(s.redis.port, 6380);
+  EXPECT_EQ(s.redis.db, 3);
+  EXPECT_EQ(s.redis.password.reveal(), "s3cret");
+  EXPECT_EQ(s.gateway.read_timeout, std::chrono::milliseconds{1500});
+  EXPECT_EQ(s.gateway.idle_timeout, std::chrono::minutes{2});
+  EXPECT_EQ(s.gateway.body_limit, 2048U);
+  EXPECT_EQ(s.format, log_format::text);
+  EXPECT_EQ(s.level, log_level::debug);
+  ASSERT_EQ(s.stripe_webhook_secrets.size(), 2U);
+  EXPECT_EQ(s.stripe_webhook_secrets[1].reveal(), "whsec_b");
+  ASSERT_EQ(s.oidc_providers.size(), 1U);
+  EXPECT_EQ(s.oidc_providers[0].scopes, "openid email profile");
+}
+
+TEST(LoaderTest, ReportsEveryProblemAtOnce) {
+  env_map env{{"GATEHOUSE_LISTEN", "nonsense"},
+              {"GATEHOUSE_ENV", "staging"},
+              {"GATEHOUSE_READ_TIMEOUT", "fast"},
+              {"GATEHOUSE_BODY_LIMIT", "12"},
+              {"LOG_LEVEL", "loud"},
+              {"OIDC_PROVIDERS", "cognito"}};
+  auto errors = expect_errors({env, {}});
+  for (auto variable : {"GATEHOUSE_LISTEN", "GATEHOUSE_ENV", "GATEHOUSE_READ_TIMEOUT",
+                        "GATEHOUSE_BODY_LIMIT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL",
+                        "NATS_URL", "OIDC_COGNITO_ISSUER", "OIDC_COGNITO_CLIENT_ID"})
+    EXPECT_TRUE(names(errors, variable)) << variable << " not reported in\n" << describe(errors);
+}
+
+TEST(LoaderTest, SecretsNeverAppearInErrors) {
+  auto env = base_env();
+  env["DATABASE_URL"] = "mysql://root:TopSecretPw@db/x";
+  env["STRIPE_SECRET_KEY"] = "pk_live_TopSecretKey";
+  env["GATEHOUSE_BOOTSTRAP_ADMIN_KEY"] = "TopSecret";
+  env["REDIS_URL"] = "redis://:TopSecretRedis@host:6379/99";
+  auto errors = expect_errors({env, {}});
+  EXPECT_EQ(errors.size(), 4U) << describe(errors);
+  EXPECT_EQ(describe(errors).find("TopSecret"), std::string::npos) << describe(errors);
+  std::ostringstream printed;
+  printed << secret{"TopSecret"};
+  EXPECT_EQ(printed.str(), "***");
+}
+
+TEST(LoaderTest, SecretsFromFiles) {
+  auto env = base_env();
+  env.erase("DATABASE_URL");
+  env["DATABASE_URL_FILE"] = "/run/secrets/db";
+  env["STRIPE_SECRET_KEY_FILE"] = "/run/secrets/missing";
+  auto errors = expect_errors({env, {{"/run/secrets/db", "postgresql://u:p@h/d\n"}}});
+  ASSERT_EQ(errors.size(), 1U);
+  EXPECT_EQ(errors[0].variable, "STRIPE_SECRET_KEY_FILE");
+
+  env.erase("STRIPE_SECRET_KEY_FILE");
+  auto s = expect_ok({env, {{"/run/secrets/db", "postgresql://u:p@h/d\n"}}});
+  EXPECT_EQ(s.database_url.reveal(), "postgresql://u:p@h/d");
+
+  env["DATABASE_URL"] = "postgresql://x@y/z";
+  EXPECT_TRUE(names(expect_errors({env, {{"/run/secrets/db", "postgresql://u:p@h/d"}}}),
+                    "DATABASE_URL"));
+}
+
+TEST(LoaderTest, ProductionRefusesWeakSettings) {
+  auto env = base_env();
+  env["GATEHOUSE_ENV"] = "production";
+  env["GATEHOUSE_BOOTSTRAP_ADMIN_KEY"] = "only-twenty-chars-xx";
+  auto errors = expect_errors({env, {}});
+  EXPECT_TRUE(names(errors, "GATEHOUSE_PUBLIC_URL")) << describe(errors);
+  EXPECT_TRUE(names(errors, "JWT_SIGNING_KEY_FILE")) << describe(errors);
+  EXPECT_TRUE(names(errors, "GATEHOUSE_BOOTSTRAP_ADMIN_KEY")) << describe(errors);
+
+  env["GATEHOUSE_PUBLIC_URL"] = "https://gate.example.com";
+  env["JWT_SIGNING_KEY_FILE"] = "/keys/a.pem";
+  env["GATEHOUSE_BOOTSTRAP_ADMIN_KEY"] = std::string(40, 'k');
+  auto s = expect_ok({env, {{"/keys/a.pem", "-----BEGIN PRIVATE KEY-----"}}});
+  EXPECT_TRUE(s.production());
+}
+
+TEST(LoaderTest, RefusesMalformedValues) {
+  for (auto [name, value] : std::initializer_list<std::pair<const char*, const char*>>{
+         {"GATEHOUSE_LISTEN", "127.0.0.1:99999"},
+         {"GATEHOUSE_LISTEN", ":80"},
+         {"GATEHOUSE_PUBLIC_URL", "ftp://x"},
+         {"GATEHOUSE_PUBLIC_URL", "not a url"},
+         {"GATEHOUSE_IO_THREADS", "-1"},
+         {"GATEHOUSE_IO_THREADS", "3x"},
+         {"GATEHOUSE_SHUTDOWN_GRACE", "5y"},
+         {"NATS_URL", "http://x"},
+         {"SMTP_URL", "mailto:x"},
+         {"STORAGE_BACKEND", "ftp"},
+         {"GATEHOUSE_INSTANCE_ID", "has space"},
+         {"REDIS_URL", "redis://h:1/abc"}}) {
+    auto env = base_env();
+    env[name] = value;
+    auto errors = expect_errors({env, {}});
+    EXPECT_TRUE(names(errors, name)) << name << "=" << value;
+  }
+}
+
+TEST(LoaderTest, S3NeedsItsSettings) {
+  auto env = base_env();
+  env["STORAGE_BACKEND"] = "s3";
+  auto errors = expect_errors({env, {}});
+  EXPECT_EQ(errors.size(), 5U) << describe(errors);
+}
