@@ -92,7 +92,7 @@ bool is_json_content_type(std::string_view value) {
 } // namespace
 
 http_session::http_session(net::ip::tcp::socket&& socket, gateway_context& ctx)
-  : stream_(std::move(socket)), ctx_(ctx), handler_timer_(stream_.get_executor()) {
+  : stream_(std::move(socket)), ctx_(ctx), timer_(stream_.get_executor()) {
   beast::error_code ec;
   auto endpoint = stream_.socket().remote_endpoint(ec);
   if (!ec)
@@ -153,13 +153,30 @@ void http_session::read_request() {
   parser_.emplace();
   parser_->body_limit(ctx_.limits.body_limit);
   parser_->header_limit(static_cast<std::uint32_t>(ctx_.limits.header_limit));
-  stream_.expires_after(ctx_.limits.read_timeout);
+  // Our own timer, not the stream's: a stream timeout closes the socket, and a client that
+  // started a request and stalled is owed a 408.
+  stream_.expires_never();
+  read_timed_out_ = false;
+  reading_ = true;
+  timer_.expires_after(ctx_.limits.read_timeout);
+  timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    // A wait that completed just as the read did finds reading_ false.
+    if (ec || !self->reading_)
+      return;
+    self->read_timed_out_ = true;
+    beast::error_code ignored;
+    self->stream_.socket().cancel(ignored);
+  });
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
 
 void http_session::on_read(beast::error_code ec, std::size_t) {
+  reading_ = false;
+  timer_.cancel();
   started_ = std::chrono::steady_clock::now();
+  if (ec == net::error::operation_aborted && read_timed_out_)
+    ec = beast::error::timeout;
   metrics_slot_ = 0;
   method_.clear();
   path_.clear();
@@ -279,8 +296,8 @@ void http_session::handle_request() {
   ++seq_;
   msg.reply = std::make_shared<session_responder>(shared_from_this(), stream_.get_executor(), seq_);
   awaiting_ = true;
-  handler_timer_.expires_after(ctx_.limits.handler_timeout);
-  handler_timer_.async_wait(
+  timer_.expires_after(ctx_.limits.handler_timeout);
+  timer_.async_wait(
     beast::bind_front_handler(&http_session::on_handler_timeout, shared_from_this(), seq_));
   dispatch(target_route.handler, std::move(msg));
 }
@@ -298,7 +315,7 @@ void http_session::on_answer(uint64_t seq, http_response res) {
   if (seq != seq_ || !awaiting_)
     return; // answered already (timeout) or the connection moved on
   awaiting_ = false;
-  handler_timer_.cancel();
+  timer_.cancel();
   const bool keep_alive = request_keep_alive_ && !ctx_.shutting_down.load();
   response_ = {};
   build_response(response_, std::move(res), request_id_, ctx_.hsts, keep_alive);
@@ -310,7 +327,7 @@ void http_session::on_failure(uint64_t seq, gh_errc code, std::string detail,
   if (seq != seq_ || !awaiting_)
     return;
   awaiting_ = false;
-  handler_timer_.cancel();
+  timer_.cancel();
   send_problem(make_problem(code, std::move(detail), request_id_, std::move(errors)),
                request_keep_alive_);
 }
@@ -347,7 +364,7 @@ void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) 
 }
 
 void http_session::close() {
-  handler_timer_.cancel();
+  timer_.cancel();
   beast::error_code ec;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
   stream_.close();

@@ -56,7 +56,7 @@ private:
   gateway_context& ctx_;
   std::optional<request_parser> parser_;
   beast_response response_;
-  boost::asio::steady_timer handler_timer_;
+  boost::asio::steady_timer timer_; ///< Read deadline, then handler deadline.
   std::string remote_ip_;
   std::string request_id_;
   std::string method_;
@@ -67,6 +67,8 @@ private:
   uint64_t seq_ = 0;        ///< The request being answered (a responder for an older one is late).
   bool awaiting_ = false;   ///< A handler actor owns the current request.
   bool idle_ = false;       ///< Waiting for the first byte of the next request.
+  bool reading_ = false;
+  bool read_timed_out_ = false;
   uint64_t tracker_id_ = 0;
 };
 

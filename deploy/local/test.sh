@@ -31,6 +31,7 @@ cleanup() {
 trap cleanup EXIT
 bash deploy/local/services.sh start "$services" auto
 source "$services/env"
+export PATH="$PATH:/usr/sbin:/sbin"
 export GATEHOUSE_BIN="$GH_ROOT/$build/gateway/gatehouse"
 
 ctest --test-dir "$build" --output-on-failure --timeout 600 ${CTEST_ARGS:-}

@@ -39,7 +39,9 @@ std::string sha256_hex(const std::string& text) {
 
 migration_report apply_migrations(pqxx::connection& conn, const std::vector<migration>& all) {
   {
+    // CREATE TABLE IF NOT EXISTS races with itself: concurrent starts take the lock first.
     pqxx::work tx{conn};
+    tx.exec_params("SELECT pg_advisory_xact_lock($1)", migration_lock_key);
     tx.exec0("CREATE TABLE IF NOT EXISTS schema_version ("
              " version int PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
              " applied_at timestamptz NOT NULL DEFAULT now())");

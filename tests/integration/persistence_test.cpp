@@ -246,7 +246,7 @@ TEST(NatsBusTest, StartsWhileNatsIsDownAndConnectsLater) {
   EXPECT_FALSE(health.up(dependency::nats));
   char dir[] = "/tmp/gatehouse-nats.XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
-  child_process server{{"/usr/bin/nats-server", "-a", "127.0.0.1", "-p", std::to_string(port),
+  child_process server{{"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port),
                         "-js", "-sd", dir},
                        {}};
   EXPECT_TRUE(eventually([&] { return health.up(dependency::nats); }, 20s));

@@ -57,7 +57,7 @@ child_process::child_process(std::vector<std::string> argv,
     close(out[0]);
     close(out[1]);
     close(err_fd);
-    execve(args[0], args.data(), envp.data());
+    execvpe(args[0], args.data(), envp.data());
     _exit(127);
   }
   close(out[1]);

@@ -12,7 +12,7 @@
 
 namespace gh::test {
 
-/// A child process with the parent's environment plus overrides; stdout on a pipe, stderr in a
+/// A child process (found on PATH) with the parent's environment plus overrides; stdout on a pipe, stderr in a
 /// temporary file. Killed (SIGKILL) and reaped when the object dies.
 class child_process {
 public:

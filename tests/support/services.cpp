@@ -36,7 +36,7 @@ redis_server::~redis_server() {
 
 void redis_server::start() {
   process_ = std::make_unique<child_process>(
-    std::vector<std::string>{"/usr/bin/redis-server", "--bind", "127.0.0.1", "--port",
+    std::vector<std::string>{"redis-server", "--bind", "127.0.0.1", "--port",
                              std::to_string(port_), "--save", "", "--appendonly", "no"},
     std::map<std::string, std::string>{});
   for (int i = 0; i < 100 && !port_open(port_); ++i)
