@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
@@ -40,7 +41,33 @@ private:
   std::unordered_map<uint64_t, std::weak_ptr<tracked_session>> sessions_;
 };
 
-/// What every session of the front actor shares; it outlives all sessions.
+/// Lets actor threads post onto io strands only while the io_context exists: the server closes
+/// the gate before its io_context goes away, and a post after that is dropped.
+class io_gate {
+public:
+  /// Calls `post` (which posts onto an io executor) unless the gate is closed; false if it is.
+  template <class Fn>
+  bool if_open(Fn&& post) {
+    std::shared_lock lock{mutex_};
+    if (!open_)
+      return false;
+    std::forward<Fn>(post)();
+    return true;
+  }
+
+  /// Refuses every later post; waits for posts in progress.
+  void close() {
+    std::unique_lock lock{mutex_};
+    open_ = false;
+  }
+
+private:
+  std::shared_mutex mutex_;
+  bool open_ = true;
+};
+
+/// What every session of the front actor shares; it outlives all sessions. Actors never hold a
+/// session itself, only weak references through `gate`, so no session outlives its io_context.
 struct gateway_context {
   config::gateway_settings limits;
   router routes;
@@ -51,6 +78,7 @@ struct gateway_context {
   std::string ws_path = "/api/v1/ws";
   bool hsts = false;
   std::atomic<bool> shutting_down{false};
+  std::shared_ptr<io_gate> gate = std::make_shared<io_gate>();
 };
 
 } // namespace gh

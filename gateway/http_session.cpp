@@ -25,12 +25,14 @@ namespace net = boost::asio;
 namespace {
 
 /// The way back from an actor to the session: posts onto the session's strand. A responder
-/// dropped without an answer (the actor died, the message was lost) answers 500.
+/// dropped without an answer (the actor died, the message was lost) answers 500. It holds the
+/// session weakly: the session's own deadline timer keeps it alive while it waits, so an actor
+/// that keeps a responder never keeps a connection (or its io_context) alive.
 class session_responder final : public responder {
 public:
-  session_responder(std::shared_ptr<http_session> session, net::any_io_executor strand,
-                    uint64_t seq)
-    : session_(std::move(session)), strand_(std::move(strand)), seq_(seq) {}
+  session_responder(std::weak_ptr<http_session> session, net::any_io_executor strand, uint64_t seq,
+                    std::shared_ptr<io_gate> gate)
+    : session_(std::move(session)), strand_(std::move(strand)), seq_(seq), gate_(std::move(gate)) {}
 
   ~session_responder() override {
     if (!done_.exchange(true))
@@ -43,8 +45,11 @@ public:
   void respond(http_response res) override {
     if (done_.exchange(true))
       return;
-    net::post(strand_, [session = session_, seq = seq_, res = std::move(res)]() mutable {
-      session->on_answer(seq, std::move(res));
+    gate_->if_open([&] {
+      net::post(strand_, [weak = session_, seq = seq_, res = std::move(res)]() mutable {
+        if (auto session = weak.lock())
+          session->on_answer(seq, std::move(res));
+      });
     });
   }
 
@@ -56,16 +61,19 @@ public:
 
 private:
   void post_failure(gh_errc code, std::string detail, std::vector<field_error> errors) {
-    net::post(strand_,
-              [session = session_, seq = seq_, code, detail = std::move(detail),
-               errors = std::move(errors)]() mutable {
-                session->on_failure(seq, code, std::move(detail), std::move(errors));
-              });
+    gate_->if_open([&] {
+      net::post(strand_, [weak = session_, seq = seq_, code, detail = std::move(detail),
+                          errors = std::move(errors)]() mutable {
+        if (auto session = weak.lock())
+          session->on_failure(seq, code, std::move(detail), std::move(errors));
+      });
+    });
   }
 
-  std::shared_ptr<http_session> session_;
+  std::weak_ptr<http_session> session_;
   net::any_io_executor strand_;
   uint64_t seq_;
+  std::shared_ptr<io_gate> gate_;
   std::atomic<bool> done_{false};
 };
 
@@ -294,7 +302,7 @@ void http_session::handle_request() {
   msg.remote_ip = remote_ip_;
   msg.params = std::move(match.params);
   ++seq_;
-  msg.reply = std::make_shared<session_responder>(shared_from_this(), stream_.get_executor(), seq_);
+  msg.reply = std::make_shared<session_responder>(weak_from_this(), stream_.get_executor(), seq_, ctx_.gate);
   awaiting_ = true;
   timer_.expires_after(ctx_.limits.handler_timeout);
   timer_.async_wait(

@@ -46,7 +46,10 @@ void connection_tracker::shutdown_all() {
 server::server(gateway_context& ctx)
   : ctx_(ctx), ioc_(static_cast<int>(ctx.limits.io_threads)) {}
 
-server::~server() = default;
+server::~server() {
+  // Actors may still hold responders and sinks; from now on their posts are dropped.
+  ctx_.gate->close();
+}
 
 net::ip::tcp::endpoint server::bind(const std::string& host, uint16_t port) {
   listener_ = std::make_shared<listener>(ioc_, ctx_);

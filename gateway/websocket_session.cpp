@@ -32,6 +32,41 @@ std::string rate_limited_frame() {
   return boost::json::serialize(o);
 }
 
+/// What actors hold for a connection: posts onto the session's strand while both the session
+/// and the io_context exist, and does nothing after.
+class session_sink final : public connection_sink {
+public:
+  session_sink(std::weak_ptr<websocket_session> session, net::any_io_executor strand,
+               std::shared_ptr<io_gate> gate, uint64_t id)
+    : session_(std::move(session)), strand_(std::move(strand)), gate_(std::move(gate)), id_(id) {}
+
+  uint64_t connection_id() const noexcept override { return id_; }
+
+  void push(std::string frame) override {
+    gate_->if_open([&] {
+      net::post(strand_, [weak = session_, frame = std::move(frame)]() mutable {
+        if (auto session = weak.lock())
+          session->enqueue(std::move(frame));
+      });
+    });
+  }
+
+  void close(ws_close code, std::string reason) override {
+    gate_->if_open([&] {
+      net::post(strand_, [weak = session_, code, reason = std::move(reason)]() mutable {
+        if (auto session = weak.lock())
+          session->do_close(code, std::move(reason));
+      });
+    });
+  }
+
+private:
+  std::weak_ptr<websocket_session> session_;
+  net::any_io_executor strand_;
+  std::shared_ptr<io_gate> gate_;
+  uint64_t id_;
+};
+
 } // namespace
 
 websocket_session::websocket_session(net::ip::tcp::socket&& socket, gateway_context& ctx,
@@ -53,6 +88,7 @@ websocket_session::~websocket_session() {
 void websocket_session::run(beast::http::request<beast::http::string_body> req,
                             std::string request_id) {
   tracker_id_ = ctx_.tracker.add(weak_from_this());
+  sink_ = std::make_shared<session_sink>(weak_from_this(), ws_.get_executor(), ctx_.gate, id_);
   request_id_ = std::move(request_id);
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.read_message_max(ctx_.limits.ws_message_limit);
@@ -105,7 +141,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
     ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
     enqueue(rate_limited_frame());
   } else {
-    dispatch(ctx_.console, ws_frame{id_, user_id_, std::move(text), shared_from_this()});
+    dispatch(ctx_.console, ws_frame{id_, user_id_, std::move(text), sink_});
   }
   do_read();
 }
@@ -119,12 +155,6 @@ bool websocket_session::take_token() {
     return false;
   tokens_ -= 1.0;
   return true;
-}
-
-void websocket_session::push(std::string frame) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
-    self->enqueue(std::move(frame));
-  });
 }
 
 void websocket_session::enqueue(std::string frame) {
@@ -162,14 +192,10 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
     do_write();
 }
 
-void websocket_session::close(ws_close code, std::string reason) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
-    self->do_close(code, std::move(reason));
-  });
-}
-
 void websocket_session::begin_shutdown() {
-  close(ws_close::going_away, "server shutting down");
+  net::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->do_close(ws_close::going_away, "server shutting down");
+  });
 }
 
 void websocket_session::do_close(ws_close code, std::string reason) {

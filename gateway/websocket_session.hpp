@@ -18,11 +18,10 @@
 namespace gh {
 
 /// One WebSocket of the console: text frames go to the console actor; actors answer and push
-/// through this object as a `connection_sink`, which posts onto the connection's strand. One
+/// through its `sink()`, which holds the session weakly and posts onto its strand. One
 /// write in flight, a bounded queue (a slow consumer is closed with 1008), a frame-rate limit,
 /// and Beast's message size limit (close 1009) and keep-alive pings.
 class websocket_session : public tracked_session,
-                          public connection_sink,
                           public std::enable_shared_from_this<websocket_session> {
 public:
   websocket_session(boost::asio::ip::tcp::socket&& socket, gateway_context& ctx,
@@ -37,18 +36,20 @@ public:
            std::string request_id);
 
   void begin_shutdown() override;
-  uint64_t connection_id() const noexcept override { return id_; }
-  void push(std::string frame) override;
-  void close(ws_close code, std::string reason) override;
+
+  /// The handle actors get for this connection; it never keeps the session alive.
+  const std::shared_ptr<connection_sink>& sink() const noexcept { return sink_; }
+
+  /// On the strand: queue a frame / close with `code`.
+  void enqueue(std::string frame);
+  void do_close(ws_close code, std::string reason);
 
 private:
   void on_accept(boost::beast::error_code ec);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t n);
-  void enqueue(std::string frame);
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t n);
-  void do_close(ws_close code, std::string reason);
   bool take_token();
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
@@ -68,6 +69,7 @@ private:
   std::chrono::steady_clock::time_point refilled_{};
   uint64_t id_ = 0;
   uint64_t tracker_id_ = 0;
+  std::shared_ptr<connection_sink> sink_;
 };
 
 } // namespace gh

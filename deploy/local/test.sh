@@ -15,8 +15,7 @@ if [ "$mode" = "--sanitize" ]; then
   build=build/asan
   gh_build "$build" RelWithDebInfo -DGATEHOUSE_SANITIZE=ON
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
-  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$GH_ROOT/tests/ubsan.supp"
-  export LSAN_OPTIONS="suppressions=$GH_ROOT/tests/lsan.supp"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 else
   build=build/test
   gh_build "$build" Release

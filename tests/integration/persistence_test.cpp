@@ -122,24 +122,24 @@ TEST(PgPoolTest, RunsQueriesOffTheCallerAndReportsHealth) {
   {
     pg::pool pool{sys, config::secret{required_env("DATABASE_URL")}, {2, 5s, 100ms}, health};
     std::promise<caf::expected<int>> answer;
-    auto caller = sys.spawn([&](caf::event_based_actor* self) {
-      pool.query<int>(self, 5s, [](pqxx::connection& c) {
+    auto caller = sys.spawn([&](caf::event_based_actor* self, pg::pool* p) {
+      p->query<int>(self, 5s, [](pqxx::connection& c) {
         pqxx::work tx{c};
         return tx.exec1("SELECT 40 + 2")[0].as<int>();
       }, [&](caf::expected<int> r) { answer.set_value(std::move(r)); });
-    });
+    }, &pool);
     auto result = answer.get_future().get();
     ASSERT_TRUE(result) << sys.render(result.error());
     EXPECT_EQ(*result, 42);
     EXPECT_TRUE(eventually([&] { return health.up(dependency::postgres); }));
 
     std::promise<caf::expected<int>> failed;
-    auto caller2 = sys.spawn([&](caf::event_based_actor* self) {
-      pool.query<int>(self, 5s, [](pqxx::connection& c) {
+    auto caller2 = sys.spawn([&](caf::event_based_actor* self, pg::pool* p) {
+      p->query<int>(self, 5s, [](pqxx::connection& c) {
         pqxx::work tx{c};
         return tx.exec1("SELECT * FROM no_such_table")[0].as<int>();
       }, [&](caf::expected<int> r) { failed.set_value(std::move(r)); });
-    });
+    }, &pool);
     auto bad = failed.get_future().get();
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error(), make_error(gh_errc::internal));
@@ -156,10 +156,10 @@ TEST(PgPoolTest, UnreachableServerIsProviderUnavailable) {
                    "/none?connect_timeout=2";
   pg::pool pool{sys, config::secret{url}, {1, 5s, 100ms}, health};
   std::promise<caf::expected<int>> answer;
-  auto caller = sys.spawn([&](caf::event_based_actor* self) {
-    pool.query<int>(self, 10s, [](pqxx::connection&) { return 1; },
-                    [&](caf::expected<int> r) { answer.set_value(std::move(r)); });
-  });
+  auto caller = sys.spawn([&](caf::event_based_actor* self, pg::pool* p) {
+    p->query<int>(self, 10s, [](pqxx::connection&) { return 1; },
+                  [&](caf::expected<int> r) { answer.set_value(std::move(r)); });
+  }, &pool);
   auto result = answer.get_future().get();
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error(), make_error(gh_errc::provider_unavailable));

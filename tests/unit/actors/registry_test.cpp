@@ -108,14 +108,14 @@ TEST_F(RegistryTest, OneActorPerKeyAndMessagesReachOnlyTheirOwner) {
 TEST_F(RegistryTest, ReplyGoesBackToTheRequester) {
   std::string answer;
   caf::error failure;
-  auto client = sys.spawn([&](caf::event_based_actor* self) {
-    self->request(registry, caf::infinite, forward_atom_v, user_key{"recorder", "carol", ""},
+  auto client = sys.spawn([&](caf::event_based_actor* self, const caf::actor& target) {
+    self->request(target, caf::infinite, forward_atom_v, user_key{"recorder", "carol", ""},
                   caf::make_message(std::string{"hello"}))
       .then([&](const std::string& s) { answer = s; });
-    self->request(registry, caf::infinite, forward_atom_v, user_key{"nope", "carol", ""},
+    self->request(target, caf::infinite, forward_atom_v, user_key{"nope", "carol", ""},
                   caf::make_message(std::string{"hello"}))
       .then([](const std::string&) {}, [&](caf::error& e) { failure = std::move(e); });
-  });
+  }, registry);
   sched.run();
   EXPECT_EQ(answer, "carol:hello");
   EXPECT_EQ(failure, make_error(gh_errc::not_found));
