@@ -30,9 +30,9 @@ namespace {
 /// that keeps a responder never keeps a connection (or its io_context) alive.
 class session_responder final : public responder {
 public:
-  session_responder(std::weak_ptr<http_session> session, net::any_io_executor strand, uint64_t seq,
+  session_responder(std::weak_ptr<http_session> session, uint64_t seq,
                     std::shared_ptr<io_gate> gate)
-    : session_(std::move(session)), strand_(std::move(strand)), seq_(seq), gate_(std::move(gate)) {}
+    : session_(std::move(session)), seq_(seq), gate_(std::move(gate)) {}
 
   ~session_responder() override {
     if (!done_.exchange(true))
@@ -45,11 +45,8 @@ public:
   void respond(http_response res) override {
     if (done_.exchange(true))
       return;
-    gate_->if_open([&] {
-      net::post(strand_, [weak = session_, seq = seq_, res = std::move(res)]() mutable {
-        if (auto session = weak.lock())
-          session->on_answer(seq, std::move(res));
-      });
+    post([seq = seq_, res = std::move(res)](http_session& session) mutable {
+      session.on_answer(seq, std::move(res));
     });
   }
 
@@ -61,17 +58,28 @@ public:
 
 private:
   void post_failure(gh_errc code, std::string detail, std::vector<field_error> errors) {
+    post([seq = seq_, code, detail = std::move(detail),
+          errors = std::move(errors)](http_session& session) mutable {
+      session.on_failure(seq, code, std::move(detail), std::move(errors));
+    });
+  }
+
+  /// Runs `fn` on the session's strand if the session and its io_context still exist. Nothing
+  /// here holds an executor: one outliving its io_context would be freed memory.
+  template <class Fn>
+  void post(Fn fn) {
     gate_->if_open([&] {
-      net::post(strand_, [weak = session_, seq = seq_, code, detail = std::move(detail),
-                          errors = std::move(errors)]() mutable {
-        if (auto session = weak.lock())
-          session->on_failure(seq, code, std::move(detail), std::move(errors));
-      });
+      if (auto session = session_.lock()) {
+        auto strand = session->executor();
+        net::post(strand, [weak = session_, fn = std::move(fn)]() mutable {
+          if (auto s = weak.lock())
+            fn(*s);
+        });
+      }
     });
   }
 
   std::weak_ptr<http_session> session_;
-  net::any_io_executor strand_;
   uint64_t seq_;
   std::shared_ptr<io_gate> gate_;
   std::atomic<bool> done_{false};
@@ -302,7 +310,7 @@ void http_session::handle_request() {
   msg.remote_ip = remote_ip_;
   msg.params = std::move(match.params);
   ++seq_;
-  msg.reply = std::make_shared<session_responder>(weak_from_this(), stream_.get_executor(), seq_, ctx_.gate);
+  msg.reply = std::make_shared<session_responder>(weak_from_this(), seq_, ctx_.gate);
   awaiting_ = true;
   timer_.expires_after(ctx_.limits.handler_timeout);
   timer_.async_wait(

@@ -33,6 +33,9 @@ public:
 
   /// Called on the strand with the answer to request `seq` (from the responder).
   void on_answer(uint64_t seq, http_response res);
+
+  /// The connection's strand.
+  boost::asio::any_io_executor executor() { return stream_.get_executor(); }
   /// Called on the strand with a failure for request `seq` (from the responder).
   void on_failure(uint64_t seq, gh_errc code, std::string detail, std::vector<field_error> errors);
 

@@ -36,33 +36,38 @@ std::string rate_limited_frame() {
 /// and the io_context exist, and does nothing after.
 class session_sink final : public connection_sink {
 public:
-  session_sink(std::weak_ptr<websocket_session> session, net::any_io_executor strand,
-               std::shared_ptr<io_gate> gate, uint64_t id)
-    : session_(std::move(session)), strand_(std::move(strand)), gate_(std::move(gate)), id_(id) {}
+  session_sink(std::weak_ptr<websocket_session> session, std::shared_ptr<io_gate> gate, uint64_t id)
+    : session_(std::move(session)), gate_(std::move(gate)), id_(id) {}
 
   uint64_t connection_id() const noexcept override { return id_; }
 
   void push(std::string frame) override {
-    gate_->if_open([&] {
-      net::post(strand_, [weak = session_, frame = std::move(frame)]() mutable {
-        if (auto session = weak.lock())
-          session->enqueue(std::move(frame));
-      });
-    });
+    post([frame = std::move(frame)](websocket_session& s) mutable { s.enqueue(std::move(frame)); });
   }
 
   void close(ws_close code, std::string reason) override {
-    gate_->if_open([&] {
-      net::post(strand_, [weak = session_, code, reason = std::move(reason)]() mutable {
-        if (auto session = weak.lock())
-          session->do_close(code, std::move(reason));
-      });
+    post([code, reason = std::move(reason)](websocket_session& s) mutable {
+      s.do_close(code, std::move(reason));
     });
   }
 
 private:
+  /// Runs `fn` on the session's strand if the session and its io_context still exist; holds no
+  /// executor, which would outlive its io_context.
+  template <class Fn>
+  void post(Fn fn) {
+    gate_->if_open([&] {
+      if (auto session = session_.lock()) {
+        auto strand = session->executor();
+        net::post(strand, [weak = session_, fn = std::move(fn)]() mutable {
+          if (auto s = weak.lock())
+            fn(*s);
+        });
+      }
+    });
+  }
+
   std::weak_ptr<websocket_session> session_;
-  net::any_io_executor strand_;
   std::shared_ptr<io_gate> gate_;
   uint64_t id_;
 };
@@ -88,7 +93,7 @@ websocket_session::~websocket_session() {
 void websocket_session::run(beast::http::request<beast::http::string_body> req,
                             std::string request_id) {
   tracker_id_ = ctx_.tracker.add(weak_from_this());
-  sink_ = std::make_shared<session_sink>(weak_from_this(), ws_.get_executor(), ctx_.gate, id_);
+  sink_ = std::make_shared<session_sink>(weak_from_this(), ctx_.gate, id_);
   request_id_ = std::move(request_id);
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.read_message_max(ctx_.limits.ws_message_limit);

@@ -40,6 +40,9 @@ public:
   /// The handle actors get for this connection; it never keeps the session alive.
   const std::shared_ptr<connection_sink>& sink() const noexcept { return sink_; }
 
+  /// The connection's strand.
+  boost::asio::any_io_executor executor() { return ws_.get_executor(); }
+
   /// On the strand: queue a frame / close with `code`.
   void enqueue(std::string frame);
   void do_close(ws_close code, std::string reason);
