@@ -66,38 +66,38 @@ caf::behavior registry_impl(caf::stateful_actor<registry_state>* self, registry_
   });
   self->delayed_send(self, self->state.options.sweep_interval, sweep_atom_v);
   return {
-    [self](forward_atom, user_key& key, caf::message& payload) -> caf::result<caf::message> {
-      auto& st = self->state;
-      auto kind = st.options.kinds.find(key.kind);
-      if (kind == st.options.kinds.end() || key.user_id.empty())
-        return make_error(gh_errc::not_found);
-      auto it = st.by_key.find(key);
-      if (it == st.by_key.end()) {
-        auto handle = kind->second.spawn(self, key);
-        if (!handle)
-          return make_error(gh_errc::internal);
-        self->monitor(handle);
-        st.by_addr.emplace(handle.address(), key);
-        it = st.by_key.emplace(key, registry_state::entry{std::move(handle), {}}).first;
-        ++st.spawned;
-        publish_count(self, key.kind, +1);
-      }
-      it->second.last_used = self->clock().now();
-      return self->delegate(it->second.handle, std::move(payload));
-    },
-    [self](count_atom) -> uint64_t { return self->state.by_key.size(); },
-    [self](count_atom, const std::string& kind) -> uint64_t {
-      auto it = self->state.live.find(kind);
-      return it == self->state.live.end() ? 0 : static_cast<uint64_t>(it->second);
-    },
-    [self](stats_atom) {
-      const auto& st = self->state;
-      return caf::make_message(st.spawned, st.reaped, st.crashed);
-    },
-    [self](sweep_atom) {
-      sweep(self);
-      self->delayed_send(self, self->state.options.sweep_interval, sweep_atom_v);
-    },
+      [self](forward_atom, user_key& key, caf::message& payload) -> caf::result<caf::message> {
+        auto& st = self->state;
+        auto kind = st.options.kinds.find(key.kind);
+        if (kind == st.options.kinds.end() || key.user_id.empty())
+          return make_error(gh_errc::not_found);
+        auto it = st.by_key.find(key);
+        if (it == st.by_key.end()) {
+          auto handle = kind->second.spawn(self, key);
+          if (!handle)
+            return make_error(gh_errc::internal);
+          self->monitor(handle);
+          st.by_addr.emplace(handle.address(), key);
+          it = st.by_key.emplace(key, registry_state::entry{std::move(handle), {}}).first;
+          ++st.spawned;
+          publish_count(self, key.kind, +1);
+        }
+        it->second.last_used = self->clock().now();
+        return self->delegate(it->second.handle, std::move(payload));
+      },
+      [self](count_atom) -> uint64_t { return self->state.by_key.size(); },
+      [self](count_atom, const std::string& kind) -> uint64_t {
+        auto it = self->state.live.find(kind);
+        return it == self->state.live.end() ? 0 : static_cast<uint64_t>(it->second);
+      },
+      [self](stats_atom) {
+        const auto& st = self->state;
+        return caf::make_message(st.spawned, st.reaped, st.crashed);
+      },
+      [self](sweep_atom) {
+        sweep(self);
+        self->delayed_send(self, self->state.options.sweep_interval, sweep_atom_v);
+      },
   };
 }
 

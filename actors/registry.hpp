@@ -50,7 +50,6 @@ struct registry_state {
   uint64_t spawned = 0;
   uint64_t reaped = 0;
   uint64_t crashed = 0;
-
 };
 
 /// The registry of per-user actors.

@@ -49,8 +49,8 @@ std::size_t user_sinks::connections(const std::string& user_id) const {
   auto it = by_user_.find(user_id);
   if (it == by_user_.end())
     return 0;
-  return static_cast<std::size_t>(std::count_if(
-    it->second.begin(), it->second.end(), [](const auto& weak) { return !weak.expired(); }));
+  return static_cast<std::size_t>(std::count_if(it->second.begin(), it->second.end(),
+                                                [](const auto& weak) { return !weak.expired(); }));
 }
 
 std::size_t user_sinks::users() const {

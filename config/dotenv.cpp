@@ -37,22 +37,22 @@ std::string parse_value(std::string_view raw, std::string& out) {
         if (++i == raw.size())
           return "unterminated escape";
         switch (raw[i]) {
-          case 'n':
-            out.push_back('\n');
-            break;
-          case 't':
-            out.push_back('\t');
-            break;
-          case 'r':
-            out.push_back('\r');
-            break;
-          case '"':
-          case '\\':
-          case '$':
-            out.push_back(raw[i]);
-            break;
-          default:
-            return "unknown escape sequence";
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case '"':
+        case '\\':
+        case '$':
+          out.push_back(raw[i]);
+          break;
+        default:
+          return "unknown escape sequence";
         }
         continue;
       }

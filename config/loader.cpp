@@ -207,15 +207,16 @@ void read_general(reader& in, settings& s) {
   if (auto key = in.get_secret("GATEHOUSE_BOOTSTRAP_ADMIN_KEY")) {
     const std::size_t min = s.production() ? 32 : 16;
     if (key->reveal().size() < min)
-      in.fail("GATEHOUSE_BOOTSTRAP_ADMIN_KEY", "must be at least " + std::to_string(min) +
-                                                   " characters");
+      in.fail("GATEHOUSE_BOOTSTRAP_ADMIN_KEY",
+              "must be at least " + std::to_string(min) + " characters");
     else
       s.bootstrap_admin_key = std::move(*key);
   }
   if (auto level = in.get("LOG_LEVEL")) {
-    static const std::map<std::string, log_level, std::less<>> levels{
-      {"debug", log_level::debug}, {"info", log_level::info}, {"warn", log_level::warn},
-      {"error", log_level::error}};
+    static const std::map<std::string, log_level, std::less<>> levels{{"debug", log_level::debug},
+                                                                      {"info", log_level::info},
+                                                                      {"warn", log_level::warn},
+                                                                      {"error", log_level::error}};
     if (auto it = levels.find(*level); it != levels.end())
       s.level = it->second;
     else
@@ -343,10 +344,10 @@ void read_providers(reader& in, settings& s) {
       s.storage_backend = *backend;
   }
   if (s.storage_backend == "s3") {
-    for (auto [name, field] : {std::pair{"S3_ENDPOINT", &s.s3_endpoint},
-                               std::pair{"S3_REGION", &s.s3_region},
-                               std::pair{"S3_BUCKET", &s.s3_bucket},
-                               std::pair{"S3_ACCESS_KEY_ID", &s.s3_access_key_id}}) {
+    for (auto [name, field] :
+         {std::pair{"S3_ENDPOINT", &s.s3_endpoint}, std::pair{"S3_REGION", &s.s3_region},
+          std::pair{"S3_BUCKET", &s.s3_bucket},
+          std::pair{"S3_ACCESS_KEY_ID", &s.s3_access_key_id}}) {
       if (auto value = in.get(name))
         *field = *value;
       else
@@ -372,8 +373,7 @@ void read_tuning(reader& in, settings& s) {
   const std::size_t kib = 1024;
   in.number<std::size_t>("GATEHOUSE_BODY_LIMIT", g.body_limit, 1 * kib, 64 * kib * kib);
   in.number<std::size_t>("GATEHOUSE_HEADER_LIMIT", g.header_limit, 1 * kib, 256 * kib);
-  in.number<std::size_t>("GATEHOUSE_WS_MESSAGE_LIMIT", g.ws_message_limit, 1 * kib,
-                         16 * kib * kib);
+  in.number<std::size_t>("GATEHOUSE_WS_MESSAGE_LIMIT", g.ws_message_limit, 1 * kib, 16 * kib * kib);
   in.number<std::size_t>("GATEHOUSE_WS_QUEUE_LIMIT", g.ws_queue_limit, 1, 100000);
   in.number<unsigned>("GATEHOUSE_WS_RATE", g.ws_frames_per_second, 1, 100000);
   in.number<std::size_t>("GATEHOUSE_MAX_CONNECTIONS", g.max_connections, 1, 1000000);
@@ -384,10 +384,12 @@ void read_tuning(reader& in, settings& s) {
   in.duration("GATEHOUSE_IDLE_TIMEOUT", g.idle_timeout, milliseconds{100}, milliseconds{3600000});
   in.duration("GATEHOUSE_HANDLER_TIMEOUT", g.handler_timeout, milliseconds{100},
               milliseconds{600000});
-  in.duration("GATEHOUSE_SHUTDOWN_GRACE", g.shutdown_grace, milliseconds{0},
-              milliseconds{600000});
+  in.duration("GATEHOUSE_SHUTDOWN_GRACE", g.shutdown_grace, milliseconds{0}, milliseconds{600000});
   in.duration("GATEHOUSE_USER_ACTOR_IDLE", s.user_actor_idle, milliseconds{1000},
               milliseconds{7 * 24 * 3600000LL});
+  in.duration("GATEHOUSE_RATE_WINDOW", s.rate_window, milliseconds{1000}, milliseconds{3600000});
+  in.duration("GATEHOUSE_ACCESS_TOKEN_TTL", s.access_token_ttl, milliseconds{5000},
+              milliseconds{24 * 3600000LL});
 }
 
 /// Production refuses settings that are only acceptable on a developer's machine.

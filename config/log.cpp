@@ -22,14 +22,14 @@ std::atomic<config::log_format> format{config::log_format::json};
 
 std::string_view level_name(config::log_level level) {
   switch (level) {
-    case config::log_level::debug:
-      return "debug";
-    case config::log_level::info:
-      return "info";
-    case config::log_level::warn:
-      return "warn";
-    case config::log_level::error:
-      return "error";
+  case config::log_level::debug:
+    return "debug";
+  case config::log_level::info:
+    return "info";
+  case config::log_level::warn:
+    return "warn";
+  case config::log_level::error:
+    return "error";
   }
   return "info";
 }
@@ -38,7 +38,7 @@ std::string timestamp() {
   const auto now = std::chrono::system_clock::now();
   const auto secs = std::chrono::system_clock::to_time_t(now);
   const auto millis =
-    std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm utc{};
   gmtime_r(&secs, &utc);
   std::array<char, 32> buf{};
@@ -104,15 +104,14 @@ sink& the_sink() {
 void configure(config::log_level level, config::log_format fmt) {
   min_level.store(level);
   format.store(fmt);
-  (void) the_sink();
+  (void)the_sink();
 }
 
 bool enabled(config::log_level level) noexcept {
   return level >= min_level.load(std::memory_order_relaxed);
 }
 
-void write(config::log_level level, std::string_view message,
-           std::initializer_list<field> fields) {
+void write(config::log_level level, std::string_view message, std::initializer_list<field> fields) {
   if (!enabled(level))
     return;
   std::string line;
@@ -130,8 +129,8 @@ void write(config::log_level level, std::string_view message,
       line += " ";
       line += f.key;
       line += "=";
-      line += f.value.is_string() ? std::string{f.value.get_string()}
-                                  : boost::json::serialize(f.value);
+      line +=
+          f.value.is_string() ? std::string{f.value.get_string()} : boost::json::serialize(f.value);
     }
   }
   line.push_back('\n');

@@ -6,8 +6,8 @@
 
 #include <initializer_list>
 #include <string>
-#include <type_traits>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace gh::log {
@@ -19,8 +19,7 @@ struct field {
   field(std::string_view k, const char* v) : key(k), value(std::string_view{v}) {}
   field(std::string_view k, boost::json::value v) : key(k), value(std::move(v)) {}
   template <class T>
-    requires std::is_arithmetic_v<T>
-  field(std::string_view k, T v) : key(k), value(v) {}
+  requires std::is_arithmetic_v<T> field(std::string_view k, T v) : key(k), value(v) {}
 
   std::string_view key;
   boost::json::value value;

@@ -44,14 +44,14 @@ struct oidc_provider {
 
 /// The front actor's limits and timeouts.
 struct gateway_settings {
-  std::size_t body_limit = 1024 * 1024;           ///< GATEHOUSE_BODY_LIMIT
-  std::size_t header_limit = 16 * 1024;           ///< GATEHOUSE_HEADER_LIMIT
-  std::size_t ws_message_limit = 1024 * 1024;     ///< GATEHOUSE_WS_MESSAGE_LIMIT
-  std::size_t ws_queue_limit = 256;               ///< GATEHOUSE_WS_QUEUE_LIMIT (frames)
-  unsigned ws_frames_per_second = 50;             ///< GATEHOUSE_WS_RATE
-  std::size_t max_connections = 10000;            ///< GATEHOUSE_MAX_CONNECTIONS
-  std::chrono::milliseconds read_timeout{10000};  ///< GATEHOUSE_READ_TIMEOUT
-  std::chrono::milliseconds idle_timeout{60000};  ///< GATEHOUSE_IDLE_TIMEOUT
+  std::size_t body_limit = 1024 * 1024;             ///< GATEHOUSE_BODY_LIMIT
+  std::size_t header_limit = 16 * 1024;             ///< GATEHOUSE_HEADER_LIMIT
+  std::size_t ws_message_limit = 1024 * 1024;       ///< GATEHOUSE_WS_MESSAGE_LIMIT
+  std::size_t ws_queue_limit = 256;                 ///< GATEHOUSE_WS_QUEUE_LIMIT (frames)
+  unsigned ws_frames_per_second = 50;               ///< GATEHOUSE_WS_RATE
+  std::size_t max_connections = 10000;              ///< GATEHOUSE_MAX_CONNECTIONS
+  std::chrono::milliseconds read_timeout{10000};    ///< GATEHOUSE_READ_TIMEOUT
+  std::chrono::milliseconds idle_timeout{60000};    ///< GATEHOUSE_IDLE_TIMEOUT
   std::chrono::milliseconds handler_timeout{30000}; ///< GATEHOUSE_HANDLER_TIMEOUT
   std::chrono::milliseconds shutdown_grace{10000};  ///< GATEHOUSE_SHUTDOWN_GRACE
   unsigned io_threads = 1; ///< GATEHOUSE_IO_THREADS (default: one per core)
@@ -96,9 +96,11 @@ struct settings {
   log_format format = log_format::json;
 
   gateway_settings gateway;
-  unsigned actor_threads = 2;                        ///< GATEHOUSE_ACTOR_THREADS
-  std::chrono::milliseconds user_actor_idle{900000}; ///< GATEHOUSE_USER_ACTOR_IDLE
-  unsigned pg_pool_size = 4;                         ///< GATEHOUSE_PG_POOL_SIZE
+  unsigned actor_threads = 2;                         ///< GATEHOUSE_ACTOR_THREADS
+  std::chrono::milliseconds user_actor_idle{900000};  ///< GATEHOUSE_USER_ACTOR_IDLE
+  std::chrono::milliseconds rate_window{60000};       ///< GATEHOUSE_RATE_WINDOW
+  std::chrono::milliseconds access_token_ttl{900000}; ///< GATEHOUSE_ACCESS_TOKEN_TTL
+  unsigned pg_pool_size = 4;                          ///< GATEHOUSE_PG_POOL_SIZE
 
   bool production() const noexcept { return mode == run_mode::production; }
 };

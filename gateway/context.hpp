@@ -3,6 +3,7 @@
 #include "actors/metrics.hpp"
 #include "actors/user_sinks.hpp"
 #include "config/settings.hpp"
+#include "gateway/auth.hpp"
 #include "gateway/router.hpp"
 #include "messages/ws.hpp"
 
@@ -74,6 +75,8 @@ struct gateway_context {
   console_actor console;
   metrics* stats = nullptr;
   user_sinks* sinks = nullptr;
+  /// The authentication middleware; null serves every route anonymously.
+  const authenticator* auth = nullptr;
   connection_tracker tracker;
   std::string ws_path = "/api/v1/ws";
   bool hsts = false;

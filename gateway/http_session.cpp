@@ -32,7 +32,7 @@ class session_responder final : public responder {
 public:
   session_responder(std::weak_ptr<http_session> session, uint64_t seq,
                     std::shared_ptr<io_gate> gate)
-    : session_(std::move(session)), seq_(seq), gate_(std::move(gate)) {}
+      : session_(std::move(session)), seq_(seq), gate_(std::move(gate)) {}
 
   ~session_responder() override {
     if (!done_.exchange(true))
@@ -85,9 +85,15 @@ private:
   std::atomic<bool> done_{false};
 };
 
-problem plain_problem(int status, std::string_view slug, std::string_view title,
-                      std::string detail, std::string request_id) {
+problem plain_problem(int status, std::string_view slug, std::string_view title, std::string detail,
+                      std::string request_id) {
   return problem{status, slug, title, std::move(detail), std::move(request_id), {}};
+}
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 bool is_json_content_type(std::string_view value) {
@@ -108,7 +114,7 @@ bool is_json_content_type(std::string_view value) {
 } // namespace
 
 http_session::http_session(net::ip::tcp::socket&& socket, gateway_context& ctx)
-  : stream_(std::move(socket)), ctx_(ctx), timer_(stream_.get_executor()) {
+    : stream_(std::move(socket)), ctx_(ctx), timer_(stream_.get_executor()) {
   beast::error_code ec;
   auto endpoint = stream_.socket().remote_endpoint(ec);
   if (!ec)
@@ -124,8 +130,7 @@ http_session::~http_session() {
 
 void http_session::run() {
   tracker_id_ = ctx_.tracker.add(weak_from_this());
-  net::dispatch(stream_.get_executor(),
-                [self = shared_from_this()] { self->wait_for_request(); });
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
 }
 
 void http_session::begin_shutdown() {
@@ -149,9 +154,9 @@ void http_session::wait_for_request() {
   }
   idle_ = true;
   stream_.expires_after(ctx_.limits.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(4096),
-                          beast::bind_front_handler(&http_session::on_first_bytes,
-                                                    shared_from_this()));
+  stream_.async_read_some(
+      buffer_.prepare(4096),
+      beast::bind_front_handler(&http_session::on_first_bytes, shared_from_this()));
 }
 
 void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
@@ -209,15 +214,15 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
                                  "the request was not received in time", request_id_),
                    false);
     } else if (ec == http::error::body_limit) {
-      send_problem(plain_problem(413, "payload-too-large", "Payload too large",
-                                 "the body exceeds " + std::to_string(ctx_.limits.body_limit) +
-                                   " bytes",
-                                 request_id_),
-                   false);
+      send_problem(
+          plain_problem(413, "payload-too-large", "Payload too large",
+                        "the body exceeds " + std::to_string(ctx_.limits.body_limit) + " bytes",
+                        request_id_),
+          false);
     } else if (ec == http::error::header_limit) {
       send_problem(plain_problem(431, "headers-too-large", "Request header fields too large",
                                  "the request headers exceed " +
-                                   std::to_string(ctx_.limits.header_limit) + " bytes",
+                                     std::to_string(ctx_.limits.header_limit) + " bytes",
                                  request_id_),
                    false);
     } else {
@@ -258,8 +263,7 @@ void http_session::handle_request() {
 
   auto match = ctx_.routes.match(method_, path_);
   if (match.result == route_match::kind::not_found) {
-    send_problem(plain_problem(404, "not-found", "Not found", "no route for " + path_,
-                               request_id_),
+    send_problem(plain_problem(404, "not-found", "Not found", "no route for " + path_, request_id_),
                  request_keep_alive_);
     return;
   }
@@ -273,6 +277,39 @@ void http_session::handle_request() {
   }
   const auto& target_route = *match.target;
   metrics_slot_ = target_route.metrics_slot;
+
+  // Who is calling: decided here, without I/O, before any actor sees the request.
+  principal who;
+  if (ctx_.auth != nullptr) {
+    const auto field = [&req](http::field f) {
+      auto it = req.find(f);
+      return it == req.end() ? std::string_view{} : std::string_view{it->value()};
+    };
+    auto csrf = req.find("X-CSRF-Token");
+    const authenticator::input in{
+        method_, field(http::field::authorization), field(http::field::cookie),
+        csrf == req.end() ? std::string_view{} : std::string_view{csrf->value()},
+        field(http::field::origin)};
+    auto outcome = ctx_.auth->authenticate(in, unix_now());
+    if (outcome.error == gh_errc::forbidden) {
+      send_problem(make_problem(gh_errc::forbidden, outcome.detail, request_id_),
+                   request_keep_alive_);
+      return;
+    }
+    const bool wants_user = target_route.auth == auth_policy::user;
+    if (wants_user && (outcome.error != gh_errc::ok || !outcome.who.is_user())) {
+      response_ = {};
+      response_.set(http::field::www_authenticate, "Bearer");
+      send_problem(make_problem(gh_errc::unauthorized,
+                                outcome.error != gh_errc::ok ? outcome.detail
+                                                             : "a valid access token is required",
+                                request_id_),
+                   request_keep_alive_);
+      return;
+    }
+    if (target_route.auth != auth_policy::none && outcome.error == gh_errc::ok)
+      who = std::move(outcome.who);
+  }
   if (target_route.body == body_kind::json) {
     auto ct = req.find(http::field::content_type);
     if (ct == req.end() || !is_json_content_type(ct->value())) {
@@ -309,12 +346,13 @@ void http_session::handle_request() {
   msg.request_id = request_id_;
   msg.remote_ip = remote_ip_;
   msg.params = std::move(match.params);
+  msg.auth = std::move(who);
   ++seq_;
   msg.reply = std::make_shared<session_responder>(weak_from_this(), seq_, ctx_.gate);
   awaiting_ = true;
   timer_.expires_after(ctx_.limits.handler_timeout);
   timer_.async_wait(
-    beast::bind_front_handler(&http_session::on_handler_timeout, shared_from_this(), seq_));
+      beast::bind_front_handler(&http_session::on_handler_timeout, shared_from_this(), seq_));
   dispatch(target_route.handler, std::move(msg));
 }
 
@@ -322,9 +360,8 @@ void http_session::on_handler_timeout(uint64_t seq, beast::error_code ec) {
   if (ec || seq != seq_ || !awaiting_)
     return;
   awaiting_ = false;
-  send_problem(make_problem(gh_errc::provider_unavailable, "the request took too long",
-                            request_id_),
-               false);
+  send_problem(
+      make_problem(gh_errc::provider_unavailable, "the request took too long", request_id_), false);
 }
 
 void http_session::on_answer(uint64_t seq, http_response res) {
@@ -365,9 +402,9 @@ void http_session::send_problem(const problem& p, bool keep_alive) {
 void http_session::send(bool keep_alive) {
   log_access(static_cast<int>(response_.result_int()));
   stream_.expires_after(ctx_.limits.read_timeout);
-  http::async_write(stream_, response_,
-                    beast::bind_front_handler(&http_session::on_write, shared_from_this(),
-                                              keep_alive));
+  http::async_write(
+      stream_, response_,
+      beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {

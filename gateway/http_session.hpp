@@ -67,9 +67,9 @@ private:
   std::size_t metrics_slot_ = 0;
   bool request_keep_alive_ = false;
   std::chrono::steady_clock::time_point started_{};
-  uint64_t seq_ = 0;        ///< The request being answered (a responder for an older one is late).
-  bool awaiting_ = false;   ///< A handler actor owns the current request.
-  bool idle_ = false;       ///< Waiting for the first byte of the next request.
+  uint64_t seq_ = 0;      ///< The request being answered (a responder for an older one is late).
+  bool awaiting_ = false; ///< A handler actor owns the current request.
+  bool idle_ = false;     ///< Waiting for the first byte of the next request.
   bool reading_ = false;
   bool read_timed_out_ = false;
   uint64_t tracker_id_ = 0;

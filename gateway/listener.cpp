@@ -13,7 +13,7 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 listener::listener(net::io_context& ioc, gateway_context& ctx)
-  : ioc_(ioc), acceptor_(net::make_strand(ioc)), ctx_(ctx) {}
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), ctx_(ctx) {}
 
 void listener::open(const tcp::endpoint& endpoint) {
   acceptor_.open(endpoint.protocol());
@@ -38,9 +38,8 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-  acceptor_.async_accept(net::make_strand(ioc_),
-                         boost::beast::bind_front_handler(&listener::on_accept,
-                                                          shared_from_this()));
+  acceptor_.async_accept(net::make_strand(ioc_), boost::beast::bind_front_handler(
+                                                     &listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(boost::beast::error_code ec, tcp::socket socket) {

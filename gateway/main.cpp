@@ -4,6 +4,8 @@
 #include "actors/metrics.hpp"
 #include "actors/registry.hpp"
 #include "actors/services/console.hpp"
+#include "actors/services/hasher.hpp"
+#include "actors/services/identity.hpp"
 #include "actors/services/ops.hpp"
 #include "actors/user_sinks.hpp"
 #include "config/loader.hpp"
@@ -15,6 +17,7 @@
 #include "persistence/jetstream/micro_service.hpp"
 #include "persistence/jetstream/nats_bus.hpp"
 #include "persistence/postgres/migrations.hpp"
+#include "persistence/postgres/pg_database.hpp"
 #include "persistence/postgres/pg_pool.hpp"
 #include "persistence/redis/redis_client.hpp"
 
@@ -83,6 +86,26 @@ int serve(const gh::config::settings& s) {
   if (!migrate(s))
     return 1;
 
+  // Access-token keys: configured files, or (development) keys generated under the data dir.
+  std::vector<gh::jwt::signing_key> keys;
+  try {
+    keys = gh::jwt::load_signing_keys(s.jwt_signing_key_files,
+                                      s.production() ? std::string{} : s.data_dir + "/keys");
+  } catch (const std::exception& e) {
+    gh::log::error("cannot load the JWT signing keys", {{"error", e.what()}});
+    return 1;
+  }
+  if (keys.empty()) {
+    gh::log::error("no JWT signing key (JWT_SIGNING_KEY_FILE)");
+    return 1;
+  }
+  const gh::jwt::key_ring key_ring{std::move(keys), s.public_url, s.public_url};
+  gh::revocation_list revoked;
+  const auto cookies = gh::cookie_names::for_production(s.production());
+  const gh::authenticator authenticator{key_ring, revoked, cookies, gh::origin_of(s.public_url)};
+  // Make the dummy hash now, not during the first login.
+  (void)gh::credentials::dummy_hash();
+
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(s.actor_threads));
   cfg.set("logger.console", caf::atom("none"));
@@ -92,7 +115,10 @@ int serve(const gh::config::settings& s) {
   gh::metrics stats;
   gh::user_sinks sinks;
 
-  gh::pg::pool pool{sys, s.database_url, {s.pg_pool_size, std::chrono::seconds{30}, std::chrono::seconds{1}}, health};
+  gh::pg::pool pool{sys,
+                    s.database_url,
+                    {s.pg_pool_size, std::chrono::seconds{30}, std::chrono::seconds{1}},
+                    health};
   auto redis = gh::redis::spawn_redis_actor(sys, s.redis, health);
   gh::nats::bus bus{s.nats_url, "gatehouse-" + s.instance_id, health};
   if (!bus.start()) {
@@ -100,18 +126,34 @@ int serve(const gh::config::settings& s) {
     return 1;
   }
   gh::nats::micro_service micro{
-    bus.connection(),
-    {"gatehouse", s.instance_id, std::string{version}, "Gatehouse secure backend gateway"},
-    {{"health", "gatehouse.ops.health",
-      [&health](std::string_view) {
-        return gh::nats::endpoint_reply{gh::readiness_json(health), 0, {}};
-      }}}};
+      bus.connection(),
+      {"gatehouse", s.instance_id, std::string{version}, "Gatehouse secure backend gateway"},
+      {{"health", "gatehouse.ops.health", [&health](std::string_view) {
+          return gh::nats::endpoint_reply{gh::readiness_json(health), 0, {}};
+        }}}};
   if (!micro.start())
     gh::log::warn("cannot subscribe the NATS micro service; $SRV requests go unanswered");
 
-  auto registry = gh::spawn_registry(sys, gh::registry_options{{}, std::chrono::seconds{1}, &stats});
+  auto registry =
+      gh::spawn_registry(sys, gh::registry_options{{}, std::chrono::seconds{1}, &stats});
   auto ops = gh::spawn_ops(sys, {&health, &stats, std::string{version}, s.instance_id});
   auto console = gh::spawn_console(sys, s.gateway.ws_message_limit, &stats);
+
+  gh::pg::pg_database database{pool};
+  gh::identity_options identity_opts;
+  identity_opts.db = &database;
+  identity_opts.redis = redis;
+  for (unsigned i = 0; i < std::max(1U, std::thread::hardware_concurrency()); ++i)
+    identity_opts.hashers.push_back(gh::spawn_hasher(sys, {}));
+  identity_opts.keys = &key_ring;
+  identity_opts.revoked = &revoked;
+  identity_opts.cookies = cookies;
+  identity_opts.secure_cookies = s.public_url.starts_with("https://");
+  identity_opts.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(s.access_token_ttl);
+  identity_opts.limits.window = std::max(
+      std::chrono::seconds{1}, std::chrono::duration_cast<std::chrono::seconds>(s.rate_window));
+  auto hashers = identity_opts.hashers;
+  auto identity = gh::spawn_identity(sys, std::move(identity_opts));
 
   gh::gateway_context ctx;
   ctx.limits = s.gateway;
@@ -119,8 +161,18 @@ int serve(const gh::config::settings& s) {
   ctx.stats = &stats;
   ctx.sinks = &sinks;
   ctx.hsts = s.public_url.starts_with("https://");
+  ctx.auth = &authenticator;
   for (const char* path : {"/healthz", "/readyz", "/metrics"})
     ctx.routes.add({"GET", path, ops, gh::body_kind::none, stats.add_route("GET", path)});
+  for (const auto& r : gh::identity_routes()) {
+    const std::string_view auth = r.auth;
+    ctx.routes.add({r.method, r.pattern, identity,
+                    r.json_body ? gh::body_kind::json : gh::body_kind::none,
+                    stats.add_route(r.method, r.pattern),
+                    auth == "user"       ? gh::auth_policy::user
+                    : auth == "optional" ? gh::auth_policy::optional
+                                         : gh::auth_policy::none});
+  }
 
   int rc = 0;
   {
@@ -129,14 +181,17 @@ int serve(const gh::config::settings& s) {
       auto bound = front.bind(s.listen.host, s.listen.port);
       front.run([&] {
         const auto url = "http://" + s.listen.host + ":" + std::to_string(bound.port());
-        gh::log::info("gatehouse listening", {{"url", url}, {"instance", s.instance_id},
-                                              {"mode", s.production() ? "production" : "development"}});
+        gh::log::info("gatehouse listening",
+                      {{"url", url},
+                       {"instance", s.instance_id},
+                       {"mode", s.production() ? "production" : "development"}});
         gh::log::flush();
         std::cout << "Gatehouse listening on " << url << std::endl;
       });
     } catch (const std::exception& e) {
-      gh::log::error("cannot listen", {{"address", s.listen.host + ":" + std::to_string(s.listen.port)},
-                                       {"error", e.what()}});
+      gh::log::error(
+          "cannot listen",
+          {{"address", s.listen.host + ":" + std::to_string(s.listen.port)}, {"error", e.what()}});
       rc = 1;
     }
   }
@@ -145,10 +200,16 @@ int serve(const gh::config::settings& s) {
   micro.stop();
   bus.close();
   pool.stop();
-  for (const caf::actor& a : {caf::actor_cast<caf::actor>(registry), caf::actor_cast<caf::actor>(ops),
-                              caf::actor_cast<caf::actor>(console),
-                              caf::actor_cast<caf::actor>(redis)})
+  for (const caf::actor& a :
+       {caf::actor_cast<caf::actor>(registry), caf::actor_cast<caf::actor>(ops),
+        caf::actor_cast<caf::actor>(console), caf::actor_cast<caf::actor>(identity),
+        caf::actor_cast<caf::actor>(redis)})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  for (const auto& h : hashers)
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+  hashers.clear();
+  identity = nullptr;
+  redis = nullptr;
   ctx.console = nullptr;
   ctx.routes = {};
   gh::log::info("gatehouse stopped");

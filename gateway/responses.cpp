@@ -27,7 +27,8 @@ void build_response(beast_response& out, http_response&& in, const std::string& 
   out.result(static_cast<unsigned>(in.status));
   out.version(11);
   for (auto& [name, value] : in.headers)
-    out.set(name, value);
+    out.insert(name, value); // several Set-Cookie headers may come
+
   out.set(http::field::content_type, in.content_type);
   common_headers(out, request_id, hsts);
   out.body() = std::move(in.body);

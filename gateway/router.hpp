@@ -15,6 +15,13 @@ enum class body_kind {
   json, ///< `Content-Type: application/json` required (415) and well-formed JSON (400).
 };
 
+/// What a route needs to know about the caller.
+enum class auth_policy {
+  none,     ///< Credentials are not looked at (a bad token is ignored).
+  optional, ///< A valid token identifies the caller; none or a bad one means anonymous.
+  user,     ///< A valid access token is required (401 otherwise).
+};
+
 /// One entry of the route table.
 struct route {
   std::string method;
@@ -22,6 +29,7 @@ struct route {
   http_handler_actor handler;
   body_kind body = body_kind::none;
   std::size_t metrics_slot = 0;
+  auth_policy auth = auth_policy::none;
 };
 
 /// What the router found for a request.

@@ -43,8 +43,7 @@ void connection_tracker::shutdown_all() {
     s->begin_shutdown();
 }
 
-server::server(gateway_context& ctx)
-  : ctx_(ctx), ioc_(static_cast<int>(ctx.limits.io_threads)) {}
+server::server(gateway_context& ctx) : ctx_(ctx), ioc_(static_cast<int>(ctx.limits.io_threads)) {}
 
 server::~server() {
   // Actors may still hold responders and sinks; from now on their posts are dropped.

@@ -28,7 +28,7 @@ std::string rate_limited_frame() {
   boost::json::object o;
   o["ok"] = false;
   o["error"] = boost::json::parse(
-    to_json(make_problem(gh_errc::rate_limited, "too many frames; slow down")));
+      to_json(make_problem(gh_errc::rate_limited, "too many frames; slow down")));
   return boost::json::serialize(o);
 }
 
@@ -37,7 +37,7 @@ std::string rate_limited_frame() {
 class session_sink final : public connection_sink {
 public:
   session_sink(std::weak_ptr<websocket_session> session, std::shared_ptr<io_gate> gate, uint64_t id)
-    : session_(std::move(session)), gate_(std::move(gate)), id_(id) {}
+      : session_(std::move(session)), gate_(std::move(gate)), id_(id) {}
 
   uint64_t connection_id() const noexcept override { return id_; }
 
@@ -76,10 +76,8 @@ private:
 
 websocket_session::websocket_session(net::ip::tcp::socket&& socket, gateway_context& ctx,
                                      std::string remote_ip)
-  : ws_(std::move(socket)),
-    ctx_(ctx),
-    remote_ip_(std::move(remote_ip)),
-    id_(next_connection_id.fetch_add(1, std::memory_order_relaxed)) {}
+    : ws_(std::move(socket)), ctx_(ctx), remote_ip_(std::move(remote_ip)),
+      id_(next_connection_id.fetch_add(1, std::memory_order_relaxed)) {}
 
 websocket_session::~websocket_session() {
   if (tracker_id_ != 0)
@@ -97,13 +95,12 @@ void websocket_session::run(beast::http::request<beast::http::string_body> req,
   request_id_ = std::move(request_id);
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.read_message_max(ctx_.limits.ws_message_limit);
-  ws_.set_option(websocket::stream_base::decorator([id = request_id_](websocket::response_type& res) {
-    res.set("X-Request-Id", id);
-  }));
+  ws_.set_option(websocket::stream_base::decorator(
+      [id = request_id_](websocket::response_type& res) { res.set("X-Request-Id", id); }));
   tokens_ = ctx_.limits.ws_frames_per_second;
   refilled_ = std::chrono::steady_clock::now();
-  ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
-                                                  shared_from_this()));
+  ws_.async_accept(req,
+                   beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
 }
 
 void websocket_session::on_accept(beast::error_code ec) {
@@ -111,8 +108,8 @@ void websocket_session::on_accept(beast::error_code ec) {
     return;
   open_ = true;
   ctx_.stats->websockets_open.fetch_add(1, std::memory_order_relaxed);
-  log::info("websocket open", {{"request_id", request_id_}, {"connection", id_},
-                               {"remote", remote_ip_}});
+  log::info("websocket open",
+            {{"request_id", request_id_}, {"connection", id_}, {"remote", remote_ip_}});
   if (ctx_.shutting_down.load()) {
     do_close(ws_close::going_away, "server shutting down");
     return;
@@ -121,8 +118,8 @@ void websocket_session::on_accept(beast::error_code ec) {
 }
 
 void websocket_session::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
-                                                    shared_from_this()));
+  ws_.async_read(buffer_,
+                 beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
 }
 
 void websocket_session::on_read(beast::error_code ec, std::size_t) {

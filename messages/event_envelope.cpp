@@ -49,8 +49,8 @@ bool is_uuid(std::string_view text) noexcept {
 
 bool is_rfc3339(std::string_view text) noexcept {
   // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
-      text[13] != ':' || text[16] != ':')
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':')
     return false;
   const int year = digits(text, 0, 4);
   const int month = digits(text, 5, 2);

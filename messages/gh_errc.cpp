@@ -8,51 +8,54 @@ caf::error make_error(gh_errc code) {
 
 std::string_view problem_slug(gh_errc code) noexcept {
   switch (code) {
-    case gh_errc::ok:
-      return "ok";
-    case gh_errc::validation:
-      return "validation";
-    case gh_errc::unauthorized:
-      return "unauthorized";
-    case gh_errc::forbidden:
-      return "forbidden";
-    case gh_errc::not_found:
-      return "not-found";
-    case gh_errc::conflict:
-      return "conflict";
-    case gh_errc::rate_limited:
-      return "rate-limited";
-    case gh_errc::provider_unavailable:
-      return "provider-unavailable";
-    case gh_errc::not_configured:
-      return "not-configured";
-    case gh_errc::internal:
-      return "internal";
+  case gh_errc::ok:
+    return "ok";
+  case gh_errc::validation:
+    return "validation";
+  case gh_errc::unauthorized:
+    return "unauthorized";
+  case gh_errc::mfa_required:
+    return "mfa-required";
+  case gh_errc::forbidden:
+    return "forbidden";
+  case gh_errc::not_found:
+    return "not-found";
+  case gh_errc::conflict:
+    return "conflict";
+  case gh_errc::rate_limited:
+    return "rate-limited";
+  case gh_errc::provider_unavailable:
+    return "provider-unavailable";
+  case gh_errc::not_configured:
+    return "not-configured";
+  case gh_errc::internal:
+    return "internal";
   }
   return "internal";
 }
 
 int http_status(gh_errc code) noexcept {
   switch (code) {
-    case gh_errc::ok:
-      return 200;
-    case gh_errc::validation:
-      return 400;
-    case gh_errc::unauthorized:
-      return 401;
-    case gh_errc::forbidden:
-      return 403;
-    case gh_errc::not_found:
-      return 404;
-    case gh_errc::conflict:
-      return 409;
-    case gh_errc::rate_limited:
-      return 429;
-    case gh_errc::provider_unavailable:
-    case gh_errc::not_configured:
-      return 503;
-    case gh_errc::internal:
-      return 500;
+  case gh_errc::ok:
+    return 200;
+  case gh_errc::validation:
+    return 400;
+  case gh_errc::unauthorized:
+  case gh_errc::mfa_required:
+    return 401;
+  case gh_errc::forbidden:
+    return 403;
+  case gh_errc::not_found:
+    return 404;
+  case gh_errc::conflict:
+    return 409;
+  case gh_errc::rate_limited:
+    return 429;
+  case gh_errc::provider_unavailable:
+  case gh_errc::not_configured:
+    return 503;
+  case gh_errc::internal:
+    return 500;
   }
   return 500;
 }

@@ -11,15 +11,16 @@ namespace gh {
 /// Error codes that cross actor boundaries; the router maps each to an HTTP status.
 enum class gh_errc : uint8_t {
   ok = 0,
-  validation,          ///< The request was malformed or failed validation (400).
-  unauthorized,        ///< No valid credentials (401).
-  forbidden,           ///< Credentials valid but not allowed (403).
-  not_found,           ///< Nothing there, or not visible to the caller (404).
-  conflict,            ///< The state does not allow the change (409).
-  rate_limited,        ///< Too many requests (429).
+  validation,           ///< The request was malformed or failed validation (400).
+  unauthorized,         ///< No valid credentials (401).
+  mfa_required,         ///< The password was right; a TOTP or recovery code is needed (401).
+  forbidden,            ///< Credentials valid but not allowed (403).
+  not_found,            ///< Nothing there, or not visible to the caller (404).
+  conflict,             ///< The state does not allow the change (409).
+  rate_limited,         ///< Too many requests (429).
   provider_unavailable, ///< A dependency is down or timed out (503).
-  not_configured,      ///< The feature has no configuration (503).
-  internal,            ///< A bug or an unexpected failure (500, no details leak).
+  not_configured,       ///< The feature has no configuration (503).
+  internal,             ///< A bug or an unexpected failure (500, no details leak).
 };
 
 /// The category atom of every `gh_errc` carried in a `caf::error`.

@@ -5,6 +5,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,6 +45,25 @@ public:
   virtual void fail(gh_errc code, std::string detail, std::vector<field_error> errors = {}) = 0;
 };
 
+/// Who is calling, as the gateway established it before the request reached an actor.
+struct principal {
+  enum class kind : uint8_t {
+    anonymous, ///< No credentials, or none the route needs.
+    user,      ///< A verified access token (bearer or session cookie).
+    api_key,   ///< `Authorization: ApiKey ...`; the admin actor verifies the key itself.
+  };
+  kind type = kind::anonymous;
+  std::string user_id;
+  std::string tenant_id;
+  std::string session_id; ///< the refresh family the access token belongs to
+  std::string token_id;   ///< the access token's `jti`
+  int64_t expires_at = 0; ///< the access token's `exp` (Unix seconds)
+  bool via_cookie = false;
+  std::string api_key; ///< the presented key, for `api_key` only
+
+  bool is_user() const noexcept { return type == kind::user; }
+};
+
 /// A request as handler actors see it: owned strings, no Beast types.
 struct http_request {
   std::string method;
@@ -58,6 +78,7 @@ struct http_request {
   std::string remote_ip;
   /// Values of the `{name}` segments of the matched route.
   std::vector<std::pair<std::string, std::string>> params;
+  principal auth;
   std::shared_ptr<responder> reply;
 
   /// The first header called `name` (lower case), or nullptr.

@@ -16,61 +16,61 @@ namespace {
 
 boost::json::value to_value(simdjson::dom::element element, bool& duplicate) {
   switch (element.type()) {
-    case simdjson::dom::element_type::ARRAY: {
-      simdjson::dom::array items;
-      if (element.get(items) != simdjson::SUCCESS)
-        return nullptr;
-      boost::json::array out;
-      out.reserve(items.size());
-      for (auto item : items)
-        out.push_back(to_value(item, duplicate));
-      return out;
-    }
-    case simdjson::dom::element_type::OBJECT: {
-      simdjson::dom::object fields;
-      if (element.get(fields) != simdjson::SUCCESS)
-        return nullptr;
-      boost::json::object out;
-      for (auto field : fields) {
-        // Duplicate keys are refused: two parsers could disagree on which one wins.
-        if (out.contains(field.key))
-          duplicate = true;
-        out.insert_or_assign(field.key, to_value(field.value, duplicate));
-      }
-      return out;
-    }
-    case simdjson::dom::element_type::INT64: {
-      int64_t v = 0;
-      if (element.get(v) != simdjson::SUCCESS)
-        return nullptr;
-      return v;
-    }
-    case simdjson::dom::element_type::UINT64: {
-      uint64_t v = 0;
-      if (element.get(v) != simdjson::SUCCESS)
-        return nullptr;
-      return v;
-    }
-    case simdjson::dom::element_type::DOUBLE: {
-      double v = 0;
-      if (element.get(v) != simdjson::SUCCESS)
-        return nullptr;
-      return v;
-    }
-    case simdjson::dom::element_type::STRING: {
-      std::string_view v;
-      if (element.get(v) != simdjson::SUCCESS)
-        return nullptr;
-      return boost::json::string(v);
-    }
-    case simdjson::dom::element_type::BOOL: {
-      bool v = false;
-      if (element.get(v) != simdjson::SUCCESS)
-        return nullptr;
-      return v;
-    }
-    case simdjson::dom::element_type::NULL_VALUE:
+  case simdjson::dom::element_type::ARRAY: {
+    simdjson::dom::array items;
+    if (element.get(items) != simdjson::SUCCESS)
       return nullptr;
+    boost::json::array out;
+    out.reserve(items.size());
+    for (auto item : items)
+      out.push_back(to_value(item, duplicate));
+    return out;
+  }
+  case simdjson::dom::element_type::OBJECT: {
+    simdjson::dom::object fields;
+    if (element.get(fields) != simdjson::SUCCESS)
+      return nullptr;
+    boost::json::object out;
+    for (auto field : fields) {
+      // Duplicate keys are refused: two parsers could disagree on which one wins.
+      if (out.contains(field.key))
+        duplicate = true;
+      out.insert_or_assign(field.key, to_value(field.value, duplicate));
+    }
+    return out;
+  }
+  case simdjson::dom::element_type::INT64: {
+    int64_t v = 0;
+    if (element.get(v) != simdjson::SUCCESS)
+      return nullptr;
+    return v;
+  }
+  case simdjson::dom::element_type::UINT64: {
+    uint64_t v = 0;
+    if (element.get(v) != simdjson::SUCCESS)
+      return nullptr;
+    return v;
+  }
+  case simdjson::dom::element_type::DOUBLE: {
+    double v = 0;
+    if (element.get(v) != simdjson::SUCCESS)
+      return nullptr;
+    return v;
+  }
+  case simdjson::dom::element_type::STRING: {
+    std::string_view v;
+    if (element.get(v) != simdjson::SUCCESS)
+      return nullptr;
+    return boost::json::string(v);
+  }
+  case simdjson::dom::element_type::BOOL: {
+    bool v = false;
+    if (element.get(v) != simdjson::SUCCESS)
+      return nullptr;
+    return v;
+  }
+  case simdjson::dom::element_type::NULL_VALUE:
+    return nullptr;
   }
   return nullptr;
 }

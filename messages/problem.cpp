@@ -10,26 +10,28 @@ namespace {
 
 std::string_view title_of(gh_errc code) {
   switch (code) {
-    case gh_errc::ok:
-      return "OK";
-    case gh_errc::validation:
-      return "Invalid request";
-    case gh_errc::unauthorized:
-      return "Unauthorized";
-    case gh_errc::forbidden:
-      return "Forbidden";
-    case gh_errc::not_found:
-      return "Not found";
-    case gh_errc::conflict:
-      return "Conflict";
-    case gh_errc::rate_limited:
-      return "Too many requests";
-    case gh_errc::provider_unavailable:
-      return "Provider unavailable";
-    case gh_errc::not_configured:
-      return "Not configured";
-    case gh_errc::internal:
-      return "Internal error";
+  case gh_errc::ok:
+    return "OK";
+  case gh_errc::validation:
+    return "Invalid request";
+  case gh_errc::unauthorized:
+    return "Unauthorized";
+  case gh_errc::mfa_required:
+    return "Second factor required";
+  case gh_errc::forbidden:
+    return "Forbidden";
+  case gh_errc::not_found:
+    return "Not found";
+  case gh_errc::conflict:
+    return "Conflict";
+  case gh_errc::rate_limited:
+    return "Too many requests";
+  case gh_errc::provider_unavailable:
+    return "Provider unavailable";
+  case gh_errc::not_configured:
+    return "Not configured";
+  case gh_errc::internal:
+    return "Internal error";
   }
   return "Internal error";
 }
@@ -38,8 +40,8 @@ std::string_view title_of(gh_errc code) {
 
 problem make_problem(gh_errc code, std::string detail, std::string request_id,
                      std::vector<field_error> errors) {
-  return problem{http_status(code), problem_slug(code), title_of(code), std::move(detail),
-                 std::move(request_id), std::move(errors)};
+  return problem{http_status(code), problem_slug(code),    title_of(code),
+                 std::move(detail), std::move(request_id), std::move(errors)};
 }
 
 std::string to_json(const problem& p) {

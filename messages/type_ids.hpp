@@ -21,5 +21,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(gatehouse, caf::first_custom_type_id)
   CAF_ADD_ATOM(gatehouse, gh, stats_atom, "stats")
   CAF_ADD_ATOM(gatehouse, gh, probe_atom, "probe")
   CAF_ADD_ATOM(gatehouse, gh, exec_atom, "exec")
+  CAF_ADD_ATOM(gatehouse, gh, hash_atom, "hash")
+  CAF_ADD_ATOM(gatehouse, gh, verify_atom, "verify")
+  CAF_ADD_ATOM(gatehouse, gh, sync_atom, "sync")
 
 CAF_END_TYPE_ID_BLOCK(gatehouse)

@@ -4,12 +4,12 @@ namespace gh {
 
 std::string_view dependency_name(dependency d) noexcept {
   switch (d) {
-    case dependency::postgres:
-      return "postgres";
-    case dependency::redis:
-      return "redis";
-    case dependency::nats:
-      return "nats";
+  case dependency::postgres:
+    return "postgres";
+  case dependency::redis:
+    return "redis";
+  case dependency::nats:
+    return "nats";
   }
   return "unknown";
 }

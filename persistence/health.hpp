@@ -11,8 +11,8 @@ namespace gh {
 enum class dependency : std::size_t { postgres = 0, redis = 1, nats = 2 };
 
 /// Every dependency, in report order.
-inline constexpr std::array<dependency, 3> all_dependencies{dependency::postgres,
-                                                            dependency::redis, dependency::nats};
+inline constexpr std::array<dependency, 3> all_dependencies{dependency::postgres, dependency::redis,
+                                                            dependency::nats};
 
 /// The name `/readyz` uses for `d`.
 std::string_view dependency_name(dependency d) noexcept;

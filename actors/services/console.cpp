@@ -43,14 +43,14 @@ namespace {
 console_actor::behavior_type console_impl(console_actor::pointer, std::size_t max_bytes,
                                           metrics* stats) {
   return {
-    [max_bytes, stats](ws_frame& frame) {
-      if (!frame.sink)
-        return;
-      auto reply = console_reply(frame.text, max_bytes);
-      if (stats != nullptr && reply.size() != frame.text.size())
-        stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
-      frame.sink->push(std::move(reply));
-    },
+      [max_bytes, stats](ws_frame& frame) {
+        if (!frame.sink)
+          return;
+        auto reply = console_reply(frame.text, max_bytes);
+        if (stats != nullptr && reply.size() != frame.text.size())
+          stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
+        frame.sink->push(std::move(reply));
+      },
   };
 }
 

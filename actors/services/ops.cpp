@@ -18,19 +18,22 @@ namespace {
 
 http_handler_actor::behavior_type ops_impl(http_handler_actor::pointer, ops_context ctx) {
   return {
-    [ctx](http_request& req) {
-      if (req.route == "/healthz") {
-        req.reply->respond({200, "application/json", R"({"status":"ok"})", {}});
-      } else if (req.route == "/readyz") {
-        const bool ready = ctx.health->all_up();
-        req.reply->respond({ready ? 200 : 503, "application/json", readiness_json(*ctx.health), {}});
-      } else if (req.route == "/metrics") {
-        req.reply->respond(
-          {200, "text/plain; version=0.0.4; charset=utf-8", ctx.stats->render(*ctx.health), {}});
-      } else {
-        req.reply->fail(gh_errc::not_found, "no such ops route");
-      }
-    },
+      [ctx](http_request& req) {
+        if (req.route == "/healthz") {
+          req.reply->respond({200, "application/json", R"({"status":"ok"})", {}});
+        } else if (req.route == "/readyz") {
+          const bool ready = ctx.health->all_up();
+          req.reply->respond(
+              {ready ? 200 : 503, "application/json", readiness_json(*ctx.health), {}});
+        } else if (req.route == "/metrics") {
+          req.reply->respond({200,
+                              "text/plain; version=0.0.4; charset=utf-8",
+                              ctx.stats->render(*ctx.health),
+                              {}});
+        } else {
+          req.reply->fail(gh_errc::not_found, "no such ops route");
+        }
+      },
   };
 }
 

@@ -41,7 +41,7 @@ void reply(natsConnection* nc, natsMsg* request, const std::string& body, int er
 
 micro_service::micro_service(natsConnection* conn, service_identity identity,
                              std::vector<endpoint> endpoints)
-  : conn_(conn), identity_(std::move(identity)), started_(now_rfc3339()) {
+    : conn_(conn), identity_(std::move(identity)), started_(now_rfc3339()) {
   for (auto& e : endpoints) {
     auto state = std::make_unique<endpoint_state>();
     state->spec = std::move(e);
@@ -59,10 +59,10 @@ bool micro_service::start() {
     routes_.push_back(std::make_unique<route>(route{this, kind, ep}));
     natsSubscription* sub = nullptr;
     auto status = queue == nullptr
-                    ? natsConnection_Subscribe(&sub, conn_, subject.c_str(), &on_message,
-                                               routes_.back().get())
-                    : natsConnection_QueueSubscribe(&sub, conn_, subject.c_str(), queue,
-                                                    &on_message, routes_.back().get());
+                      ? natsConnection_Subscribe(&sub, conn_, subject.c_str(), &on_message,
+                                                 routes_.back().get())
+                      : natsConnection_QueueSubscribe(&sub, conn_, subject.c_str(), queue,
+                                                      &on_message, routes_.back().get());
     if (status != NATS_OK)
       return false;
     subs_.push_back(sub);
@@ -102,33 +102,33 @@ void micro_service::on_message(natsConnection*, natsSubscription*, natsMsg* msg,
 
 void micro_service::handle(const route& r, natsMsg* msg) {
   switch (r.kind) {
-    case 0:
-      reply(conn_, msg, ping_json(), 0, {});
-      return;
-    case 1:
-      reply(conn_, msg, info_json(), 0, {});
-      return;
-    case 2:
-      reply(conn_, msg, stats_json(), 0, {});
-      return;
-    default:
-      break;
+  case 0:
+    reply(conn_, msg, ping_json(), 0, {});
+    return;
+  case 1:
+    reply(conn_, msg, info_json(), 0, {});
+    return;
+  case 2:
+    reply(conn_, msg, stats_json(), 0, {});
+    return;
+  default:
+    break;
   }
   auto* ep = r.ep;
   const auto start = std::chrono::steady_clock::now();
   endpoint_reply result;
   try {
     const char* data = natsMsg_GetData(msg);
-    result = ep->spec.handler(
-      std::string_view{data == nullptr ? "" : data, static_cast<std::size_t>(natsMsg_GetDataLength(msg))});
+    result = ep->spec.handler(std::string_view{
+        data == nullptr ? "" : data, static_cast<std::size_t>(natsMsg_GetDataLength(msg))});
   } catch (const std::exception&) {
     result = endpoint_reply{{}, 500, "internal error"};
   }
   const auto elapsed = std::chrono::steady_clock::now() - start;
   ep->requests.fetch_add(1, std::memory_order_relaxed);
   ep->processing_ns.fetch_add(
-    static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()),
-    std::memory_order_relaxed);
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()),
+      std::memory_order_relaxed);
   if (result.error_code != 0) {
     ep->errors.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard guard{ep->mutex};
@@ -183,14 +183,14 @@ std::string micro_service::stats_json() const {
       last_error = ep->last_error;
     }
     eps.push_back(boost::json::object{
-      {"name", ep->spec.name},
-      {"subject", ep->spec.subject},
-      {"queue_group", "q"},
-      {"num_requests", requests},
-      {"num_errors", ep->errors.load()},
-      {"last_error", last_error},
-      {"processing_time", ns},
-      {"average_processing_time", requests == 0 ? 0 : ns / requests},
+        {"name", ep->spec.name},
+        {"subject", ep->spec.subject},
+        {"queue_group", "q"},
+        {"num_requests", requests},
+        {"num_errors", ep->errors.load()},
+        {"last_error", last_error},
+        {"processing_time", ns},
+        {"average_processing_time", requests == 0 ? 0 : ns / requests},
     });
   }
   o["endpoints"] = std::move(eps);

@@ -14,16 +14,16 @@ constexpr int64_t nanos_per_second = 1000000000LL;
 
 const std::vector<stream_spec>& gatehouse_streams() {
   static const std::vector<stream_spec> all{
-    {"USERS", {"user.>"}},
-    {"PAYMENTS", {"stripe.webhook.>", "payment.>", "subscription.>"}},
-    {"FILES", {"file.>"}},
-    {"EMAIL", {"email.>"}},
+      {"USERS", {"user.>"}},
+      {"PAYMENTS", {"stripe.webhook.>", "payment.>", "subscription.>"}},
+      {"FILES", {"file.>"}},
+      {"EMAIL", {"email.>"}},
   };
   return all;
 }
 
 bus::bus(config::secret url, std::string client_name, dependency_health& health)
-  : url_(std::move(url)), client_name_(std::move(client_name)), health_(health) {}
+    : url_(std::move(url)), client_name_(std::move(client_name)), health_(health) {}
 
 bus::~bus() {
   close();
@@ -141,9 +141,9 @@ bool bus::ensure_streams() {
     if (info != nullptr)
       jsStreamInfo_Destroy(info);
     if (status != NATS_OK) {
-      log::error("cannot ensure JetStream stream",
-                 {{"stream", spec.name}, {"status", natsStatus_GetText(status)},
-                  {"js_error", static_cast<int>(err)}});
+      log::error("cannot ensure JetStream stream", {{"stream", spec.name},
+                                                    {"status", natsStatus_GetText(status)},
+                                                    {"js_error", static_cast<int>(err)}});
       return false;
     }
   }

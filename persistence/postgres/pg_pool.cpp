@@ -22,7 +22,6 @@ struct worker_state {
   std::chrono::steady_clock::time_point next_attempt{};
   std::chrono::milliseconds backoff{100};
 
-
   /// Connects when there is no connection, with exponential backoff between failed attempts.
   bool ensure_connected() {
     if (conn && conn->is_open())
@@ -82,20 +81,20 @@ worker_actor::behavior_type worker_impl(worker_actor::stateful_pointer<worker_st
   if (prober)
     self->send(self, probe_atom_v);
   return {
-    [self](exec_atom, job& j) -> caf::result<bool> {
-      if (auto code = self->state.run(j.run); code != gh_errc::ok)
-        return make_error(code);
-      return true;
-    },
-    [self](probe_atom) {
-      auto& st = self->state;
-      const auto code = st.run([](pqxx::connection& conn) {
-        pqxx::nontransaction tx{conn};
-        tx.exec1("SELECT 1");
-      });
-      st.health->set(dependency::postgres, code == gh_errc::ok);
-      self->delayed_send(self, st.options.probe_interval, probe_atom_v);
-    },
+      [self](exec_atom, job& j) -> caf::result<bool> {
+        if (auto code = self->state.run(j.run); code != gh_errc::ok)
+          return make_error(code);
+        return true;
+      },
+      [self](probe_atom) {
+        auto& st = self->state;
+        const auto code = st.run([](pqxx::connection& conn) {
+          pqxx::nontransaction tx{conn};
+          tx.exec1("SELECT 1");
+        });
+        st.health->set(dependency::postgres, code == gh_errc::ok);
+        self->delayed_send(self, st.options.probe_interval, probe_atom_v);
+      },
   };
 }
 
@@ -105,7 +104,7 @@ pool::pool(caf::actor_system& sys, config::secret url, pool_options options,
            dependency_health& health) {
   for (unsigned i = 0; i < std::max(1U, options.size); ++i)
     workers_.push_back(
-      sys.spawn<caf::detached>(worker_impl, url.reveal(), options, &health, i == 0));
+        sys.spawn<caf::detached>(worker_impl, url.reveal(), options, &health, i == 0));
 }
 
 pool::~pool() {

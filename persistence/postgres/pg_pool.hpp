@@ -29,8 +29,8 @@ struct job {
 /// A detached actor that owns one connection and runs jobs on it, one at a time. Replies
 /// `provider_unavailable` while PostgreSQL cannot be reached and `internal` when the job throws;
 /// `probe_atom` makes it check the server and re-arm itself.
-using worker_actor = caf::typed_actor<caf::replies_to<exec_atom, job>::with<bool>,
-                                       caf::reacts_to<probe_atom>>;
+using worker_actor =
+    caf::typed_actor<caf::replies_to<exec_atom, job>::with<bool>, caf::reacts_to<probe_atom>>;
 
 /// Tunables of the pool.
 struct pool_options {
@@ -59,8 +59,8 @@ public:
     auto out = std::make_shared<std::optional<T>>();
     job j{[out, fn = std::move(fn)](pqxx::connection& conn) { out->emplace(fn(conn)); }};
     self->request(next(), timeout, exec_atom_v, std::move(j))
-      .then([out, done](bool) mutable { done(caf::expected<T>{std::move(**out)}); },
-            [done](caf::error& err) mutable { done(caf::expected<T>{std::move(err)}); });
+        .then([out, done](bool) mutable { done(caf::expected<T>{std::move(**out)}); },
+              [done](caf::error& err) mutable { done(caf::expected<T>{std::move(err)}); });
   }
 
   /// Stops every worker; their connections close on their threads.

@@ -22,29 +22,29 @@ timeval to_timeval(std::chrono::milliseconds ms) {
 reply convert(const redisReply* r) {
   reply out;
   switch (r->type) {
-    case REDIS_REPLY_INTEGER:
-      out.type = reply::kind::integer;
-      out.integer = r->integer;
-      break;
-    case REDIS_REPLY_STRING:
-      out.type = reply::kind::string;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = reply::kind::status;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      out.type = reply::kind::error;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = reply::kind::array;
-      for (size_t i = 0; i < r->elements; ++i)
-        out.elements.push_back(convert(r->element[i]));
-      break;
-    default:
-      out.type = reply::kind::nil;
+  case REDIS_REPLY_INTEGER:
+    out.type = reply::kind::integer;
+    out.integer = r->integer;
+    break;
+  case REDIS_REPLY_STRING:
+    out.type = reply::kind::string;
+    out.str.assign(r->str, r->len);
+    break;
+  case REDIS_REPLY_STATUS:
+    out.type = reply::kind::status;
+    out.str.assign(r->str, r->len);
+    break;
+  case REDIS_REPLY_ERROR:
+    out.type = reply::kind::error;
+    out.str.assign(r->str, r->len);
+    break;
+  case REDIS_REPLY_ARRAY:
+    out.type = reply::kind::array;
+    for (size_t i = 0; i < r->elements; ++i)
+      out.elements.push_back(convert(r->element[i]));
+    break;
+  default:
+    out.type = reply::kind::nil;
   }
   return out;
 }
@@ -62,7 +62,7 @@ void append(redisContext* ctx, const command& cmd) {
 } // namespace
 
 client::client(config::redis_endpoint endpoint, std::chrono::milliseconds timeout)
-  : endpoint_(std::move(endpoint)), timeout_(timeout) {}
+    : endpoint_(std::move(endpoint)), timeout_(timeout) {}
 
 client::~client() {
   drop();
@@ -144,20 +144,20 @@ redis_actor::behavior_type redis_impl(redis_actor::stateful_pointer<redis_state>
   self->state.probe_interval = probe_interval;
   self->send(self, probe_atom_v);
   return {
-    [self](exec_atom, const command& cmd) -> caf::result<reply> {
-      auto r = self->state.conn->run(cmd);
-      if (!r) {
-        self->state.health->set(dependency::redis, false);
-        return make_error(gh_errc::provider_unavailable);
-      }
-      return std::move(*r);
-    },
-    [self](probe_atom) {
-      auto r = self->state.conn->run({"PING"});
-      self->state.health->set(dependency::redis,
-                              r && r->type == reply::kind::status && r->str == "PONG");
-      self->delayed_send(self, self->state.probe_interval, probe_atom_v);
-    },
+      [self](exec_atom, const command& cmd) -> caf::result<reply> {
+        auto r = self->state.conn->run(cmd);
+        if (!r) {
+          self->state.health->set(dependency::redis, false);
+          return make_error(gh_errc::provider_unavailable);
+        }
+        return std::move(*r);
+      },
+      [self](probe_atom) {
+        auto r = self->state.conn->run({"PING"});
+        self->state.health->set(dependency::redis,
+                                r && r->type == reply::kind::status && r->str == "PONG");
+        self->delayed_send(self, self->state.probe_interval, probe_atom_v);
+      },
   };
 }
 

@@ -2,6 +2,7 @@
 
 #include "config/settings.hpp"
 #include "messages/type_ids.hpp"
+#include "persistence/cache.hpp"
 #include "persistence/health.hpp"
 
 #include <caf/actor_system.hpp>
@@ -17,18 +18,6 @@
 struct redisContext;
 
 namespace gh::redis {
-
-/// A command as its arguments, e.g. `{"SET", "k", "v", "EX", "60"}`; binary-safe.
-using command = std::vector<std::string>;
-
-/// A RESP2 reply.
-struct reply {
-  enum class kind { nil, integer, string, status, error, array };
-  kind type = kind::nil;
-  long long integer = 0;
-  std::string str;
-  std::vector<reply> elements;
-};
 
 /// A blocking Redis client for one thread: connect and command timeouts, AUTH and SELECT on
 /// connect, and reconnection on the next call after a failure.
@@ -58,16 +47,10 @@ private:
   redisContext* ctx_ = nullptr;
 };
 
-/// A detached actor that owns a `client`. `exec_atom` runs a command (error
-/// `provider_unavailable` while Redis is down); `probe_atom` pings and re-arms itself.
-using redis_actor = caf::typed_actor<caf::replies_to<exec_atom, command>::with<reply>,
-                                     caf::reacts_to<probe_atom>>;
-
+/// The `redis_actor` of persistence/cache.hpp over a `client`, in a detached actor.
 /// Spawns the Redis actor; it reports Redis up/down in `health` every `probe_interval`.
 redis_actor spawn_redis_actor(caf::actor_system& sys, const config::redis_endpoint& endpoint,
                               dependency_health& health,
                               std::chrono::milliseconds probe_interval = std::chrono::seconds{1});
 
 } // namespace gh::redis
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gh::redis::reply)

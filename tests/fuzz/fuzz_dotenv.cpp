@@ -5,6 +5,6 @@
 #include <cstdint>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  (void) gh::config::parse_dotenv({reinterpret_cast<const char*>(data), size});
+  (void)gh::config::parse_dotenv({reinterpret_cast<const char*>(data), size});
   return 0;
 }

@@ -36,7 +36,8 @@ TEST(ConfigTest, ReportsEveryProblemAndExits2WithoutSecrets) {
                            {"GATEHOUSE_LISTEN", "nonsense"},
                            {"STRIPE_SECRET_KEY", "pk_TopSecretKey"}});
   EXPECT_EQ(r.code, 2);
-  for (auto name : {"DATABASE_URL", "REDIS_URL", "NATS_URL", "GATEHOUSE_LISTEN", "STRIPE_SECRET_KEY"})
+  for (auto name :
+       {"DATABASE_URL", "REDIS_URL", "NATS_URL", "GATEHOUSE_LISTEN", "STRIPE_SECRET_KEY"})
     EXPECT_NE(r.err.find(name), std::string::npos) << name << "\n" << r.err;
   EXPECT_EQ(r.err.find("TopSecret"), std::string::npos) << r.err;
 }
@@ -68,7 +69,8 @@ TEST(ConfigTest, MigrateIsIdempotent) {
   pqxx::connection conn{required_env("DATABASE_URL")};
   pqxx::work tx{conn};
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM schema_version WHERE version = 1")[0].as<int>(), 1);
-  EXPECT_EQ(tx.exec1("SELECT name FROM tenants WHERE id = '00000000-0000-0000-0000-000000000001'")[0]
-              .as<std::string>(),
-            "default");
+  EXPECT_EQ(
+      tx.exec1("SELECT name FROM tenants WHERE id = '00000000-0000-0000-0000-000000000001'")[0]
+          .as<std::string>(),
+      "default");
 }

@@ -83,7 +83,8 @@ TEST_F(GatewayTest, ReadyzReportsEachDependency) {
 }
 
 TEST_F(GatewayTest, UnknownRouteIsAProblemWithRequestId) {
-  auto r = http_call(port(), "GET", "/no/such/route?token=secret", {}, {{"X-Request-Id", "trace-42"}});
+  auto r =
+      http_call(port(), "GET", "/no/such/route?token=secret", {}, {{"X-Request-Id", "trace-42"}});
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.headers["content-type"], "application/problem+json");
   EXPECT_EQ(r.headers["x-request-id"], "trace-42");
@@ -117,8 +118,9 @@ TEST_F(GatewayTest, MetricsCountRequestsByRouteAndStatus) {
   auto r = http_call(port(), "GET", "/metrics");
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.headers["content-type"].find("text/plain; version=0.0.4"), std::string::npos);
-  EXPECT_NE(r.body.find("gatehouse_http_requests_total{route=\"/readyz\",method=\"GET\",status=\"200\"}"),
-            std::string::npos);
+  EXPECT_NE(
+      r.body.find("gatehouse_http_requests_total{route=\"/readyz\",method=\"GET\",status=\"200\"}"),
+      std::string::npos);
   EXPECT_NE(r.body.find("gatehouse_http_request_duration_seconds_bucket{route=\"/readyz\""),
             std::string::npos);
   EXPECT_NE(r.body.find("gatehouse_dependency_up{dependency=\"nats\"} 1"), std::string::npos);
@@ -239,8 +241,8 @@ TEST_F(GatewayTest, ServesTheNatsMicroServiceProtocol) {
     EXPECT_EQ(natsConnection_RequestString(&reply, nc, subject, "", 5000), NATS_OK) << subject;
     if (reply == nullptr)
       return {};
-    auto v = boost::json::parse(std::string_view{natsMsg_GetData(reply),
-                                                 static_cast<size_t>(natsMsg_GetDataLength(reply))});
+    auto v = boost::json::parse(std::string_view{
+        natsMsg_GetData(reply), static_cast<size_t>(natsMsg_GetDataLength(reply))});
     natsMsg_Destroy(reply);
     return v.as_object();
   };

@@ -122,24 +122,34 @@ TEST(PgPoolTest, RunsQueriesOffTheCallerAndReportsHealth) {
   {
     pg::pool pool{sys, config::secret{required_env("DATABASE_URL")}, {2, 5s, 100ms}, health};
     std::promise<caf::expected<int>> answer;
-    auto caller = sys.spawn([&](caf::event_based_actor* self, pg::pool* p) {
-      p->query<int>(self, 5s, [](pqxx::connection& c) {
-        pqxx::work tx{c};
-        return tx.exec1("SELECT 40 + 2")[0].as<int>();
-      }, [&](caf::expected<int> r) { answer.set_value(std::move(r)); });
-    }, &pool);
+    auto caller = sys.spawn(
+        [&](caf::event_based_actor* self, pg::pool* p) {
+          p->query<int>(
+              self, 5s,
+              [](pqxx::connection& c) {
+                pqxx::work tx{c};
+                return tx.exec1("SELECT 40 + 2")[0].as<int>();
+              },
+              [&](caf::expected<int> r) { answer.set_value(std::move(r)); });
+        },
+        &pool);
     auto result = answer.get_future().get();
     ASSERT_TRUE(result) << sys.render(result.error());
     EXPECT_EQ(*result, 42);
     EXPECT_TRUE(eventually([&] { return health.up(dependency::postgres); }));
 
     std::promise<caf::expected<int>> failed;
-    auto caller2 = sys.spawn([&](caf::event_based_actor* self, pg::pool* p) {
-      p->query<int>(self, 5s, [](pqxx::connection& c) {
-        pqxx::work tx{c};
-        return tx.exec1("SELECT * FROM no_such_table")[0].as<int>();
-      }, [&](caf::expected<int> r) { failed.set_value(std::move(r)); });
-    }, &pool);
+    auto caller2 = sys.spawn(
+        [&](caf::event_based_actor* self, pg::pool* p) {
+          p->query<int>(
+              self, 5s,
+              [](pqxx::connection& c) {
+                pqxx::work tx{c};
+                return tx.exec1("SELECT * FROM no_such_table")[0].as<int>();
+              },
+              [&](caf::expected<int> r) { failed.set_value(std::move(r)); });
+        },
+        &pool);
     auto bad = failed.get_future().get();
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error(), make_error(gh_errc::internal));
@@ -152,14 +162,17 @@ TEST(PgPoolTest, UnreachableServerIsProviderUnavailable) {
   caf::actor_system sys{quiet(cfg)};
   dependency_health health;
   health.set(dependency::postgres, true);
-  const auto url = "postgresql://nobody:pw@127.0.0.1:" + std::to_string(free_port()) +
-                   "/none?connect_timeout=2";
+  const auto url =
+      "postgresql://nobody:pw@127.0.0.1:" + std::to_string(free_port()) + "/none?connect_timeout=2";
   pg::pool pool{sys, config::secret{url}, {1, 5s, 100ms}, health};
   std::promise<caf::expected<int>> answer;
-  auto caller = sys.spawn([&](caf::event_based_actor* self, pg::pool* p) {
-    p->query<int>(self, 10s, [](pqxx::connection&) { return 1; },
-                  [&](caf::expected<int> r) { answer.set_value(std::move(r)); });
-  }, &pool);
+  auto caller = sys.spawn(
+      [&](caf::event_based_actor* self, pg::pool* p) {
+        p->query<int>(
+            self, 10s, [](pqxx::connection&) { return 1; },
+            [&](caf::expected<int> r) { answer.set_value(std::move(r)); });
+      },
+      &pool);
   auto result = answer.get_future().get();
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error(), make_error(gh_errc::provider_unavailable));
@@ -177,8 +190,8 @@ TEST(RedisClientTest, CommandsPipelinesAndReconnects) {
   auto get = client.run({"GET", "gh:key"});
   ASSERT_TRUE(get);
   EXPECT_EQ(get->str, std::string("bin\0ary", 7));
-  auto many = client.pipeline({{"INCR", "gh:n"}, {"INCR", "gh:n"}, {"GET", "gh:missing"},
-                               {"NOSUCHCOMMAND"}});
+  auto many = client.pipeline(
+      {{"INCR", "gh:n"}, {"INCR", "gh:n"}, {"GET", "gh:missing"}, {"NOSUCHCOMMAND"}});
   ASSERT_TRUE(many);
   ASSERT_EQ(many->size(), 4U);
   EXPECT_EQ((*many)[1].integer, 2);
@@ -224,7 +237,7 @@ TEST(NatsBusTest, EnsuresStreamsIdempotently) {
   for (const auto& spec : nats::gatehouse_streams()) {
     jsStreamInfo* info = nullptr;
     ASSERT_EQ(js_GetStreamInfo(&info, js, spec.name.c_str(), nullptr, nullptr), NATS_OK)
-      << spec.name;
+        << spec.name;
     EXPECT_EQ(info->Config->SubjectsLen, static_cast<int>(spec.subjects.size()));
     EXPECT_EQ(info->Config->Storage, js_FileStorage);
     EXPECT_GT(info->Config->Duplicates, 0);
@@ -246,9 +259,8 @@ TEST(NatsBusTest, StartsWhileNatsIsDownAndConnectsLater) {
   EXPECT_FALSE(health.up(dependency::nats));
   char dir[] = "/tmp/gatehouse-nats.XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
-  child_process server{{"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port),
-                        "-js", "-sd", dir},
-                       {}};
+  child_process server{
+      {"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port), "-js", "-sd", dir}, {}};
   EXPECT_TRUE(eventually([&] { return health.up(dependency::nats); }, 20s));
   bus.close();
   server.signal(SIGTERM);

@@ -25,7 +25,8 @@ TEST(ShutdownTest, SigtermClosesWebSocketsWith1001AndExitsCleanly) {
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::socket idle{ioc};
   idle.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
-  boost::asio::write(idle, boost::asio::buffer(std::string{"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"}));
+  boost::asio::write(idle,
+                     boost::asio::buffer(std::string{"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"}));
 
   const auto start = std::chrono::steady_clock::now();
   server.process().signal(SIGTERM);

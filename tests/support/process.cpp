@@ -108,7 +108,7 @@ std::optional<std::string> child_process::wait_for_line(std::string_view needle,
         return line;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       return std::nullopt;
     pollfd p{stdout_fd_, POLLIN, 0};
@@ -143,7 +143,7 @@ gatehouse_process::gatehouse_process(std::map<std::string, std::string> override
   overrides.try_emplace("GATEHOUSE_ENV", "development");
   overrides.try_emplace("LOG_LEVEL", "info");
   child_ = std::make_unique<child_process>(
-    std::vector<std::string>{required_env("GATEHOUSE_BIN"), "serve"}, overrides);
+      std::vector<std::string>{required_env("GATEHOUSE_BIN"), "serve"}, overrides);
   auto line = child_->wait_for_line("listening on http://", std::chrono::seconds{60});
   if (!line) {
     ADD_FAILURE() << "gatehouse did not start:\n" << child_->stderr_text();

@@ -36,9 +36,9 @@ redis_server::~redis_server() {
 
 void redis_server::start() {
   process_ = std::make_unique<child_process>(
-    std::vector<std::string>{"redis-server", "--bind", "127.0.0.1", "--port",
-                             std::to_string(port_), "--save", "", "--appendonly", "no"},
-    std::map<std::string, std::string>{});
+      std::vector<std::string>{"redis-server", "--bind", "127.0.0.1", "--port",
+                               std::to_string(port_), "--save", "", "--appendonly", "no"},
+      std::map<std::string, std::string>{});
   for (int i = 0; i < 100 && !port_open(port_); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   ASSERT_TRUE(port_open(port_)) << "redis-server did not start:\n" << process_->stderr_text();

@@ -12,13 +12,13 @@ TEST(ConsoleTest, EchoesWellFormedObjects) {
 }
 
 TEST(ConsoleTest, AnswersMalformedFramesWithAProblem) {
-  for (std::string_view bad : {"not json", "[1,2]", "{\"id\":", "{\"id\":[1]}", "\"str\"",
-                               "{\"a\":1,\"a\":2}"}) {
+  for (std::string_view bad :
+       {"not json", "[1,2]", "{\"id\":", "{\"id\":[1]}", "\"str\"", "{\"a\":1,\"a\":2}"}) {
     auto reply = boost::json::parse(console_reply(bad, 1024)).as_object();
     EXPECT_FALSE(reply.at("ok").as_bool()) << bad;
     EXPECT_EQ(reply.at("error").as_object().at("type").as_string(),
               "https://gatehouse.dev/problems/validation")
-      << bad;
+        << bad;
     EXPECT_EQ(reply.at("error").as_object().at("status").as_int64(), 400);
   }
 }

@@ -33,16 +33,16 @@ TEST(MetricsTest, RendersPrometheusText) {
   dependency_health health;
   health.set(dependency::postgres, true);
   const auto text = m.render(health);
-  for (auto line : {
-         R"(gatehouse_http_requests_total{route="/readyz",method="GET",status="200"} 1)",
-         R"(gatehouse_http_requests_total{route="unmatched",method="*",status="404"} 1)",
-         R"(gatehouse_http_request_duration_seconds_bucket{route="/readyz",method="GET",status="200",le="0.0025"} 0)",
-         R"(gatehouse_http_request_duration_seconds_bucket{route="/readyz",method="GET",status="200",le="0.005"} 1)",
-         R"(gatehouse_http_request_duration_seconds_count{route="/readyz",method="GET",status="200"} 1)",
-         "gatehouse_websockets_open 2",
-         R"(gatehouse_actors{kind="checkout_flow"} 7)",
-         R"(gatehouse_dependency_up{dependency="postgres"} 1)",
-         R"(gatehouse_dependency_up{dependency="redis"} 0)"})
+  for (
+      auto line :
+      {R"(gatehouse_http_requests_total{route="/readyz",method="GET",status="200"} 1)",
+       R"(gatehouse_http_requests_total{route="unmatched",method="*",status="404"} 1)",
+       R"(gatehouse_http_request_duration_seconds_bucket{route="/readyz",method="GET",status="200",le="0.0025"} 0)",
+       R"(gatehouse_http_request_duration_seconds_bucket{route="/readyz",method="GET",status="200",le="0.005"} 1)",
+       R"(gatehouse_http_request_duration_seconds_count{route="/readyz",method="GET",status="200"} 1)",
+       "gatehouse_websockets_open 2", R"(gatehouse_actors{kind="checkout_flow"} 7)",
+       R"(gatehouse_dependency_up{dependency="postgres"} 1)",
+       R"(gatehouse_dependency_up{dependency="redis"} 0)"})
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
 }
 

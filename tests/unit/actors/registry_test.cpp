@@ -25,14 +25,14 @@ using deliveries = std::map<std::string, std::vector<std::string>>;
 /// owner, answers with "owner:text", and fails on "crash".
 caf::behavior recorder(caf::event_based_actor* self, user_key key, deliveries* seen) {
   return {
-    [self, key, seen](const std::string& text) -> caf::result<std::string> {
-      (*seen)[key.user_id].push_back(text);
-      if (text == "crash") {
-        self->quit(make_error(gh_errc::internal));
-        return make_error(gh_errc::internal);
-      }
-      return key.user_id + ":" + text;
-    },
+      [self, key, seen](const std::string& text) -> caf::result<std::string> {
+        (*seen)[key.user_id].push_back(text);
+        if (text == "crash") {
+          self->quit(make_error(gh_errc::internal));
+          return make_error(gh_errc::internal);
+        }
+        return key.user_id + ":" + text;
+      },
   };
 }
 
@@ -45,14 +45,14 @@ protected:
   }
 
   RegistryTest()
-    : sys(testing_config(cfg)),
-      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
+      : sys(testing_config(cfg)),
+        sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
     registry_options options;
-    options.kinds["recorder"] = user_actor_kind{
-      [this](caf::local_actor* parent, const user_key& key) {
-        return parent->spawn(recorder, key, &seen);
-      },
-      idle};
+    options.kinds["recorder"] =
+        user_actor_kind{[this](caf::local_actor* parent, const user_key& key) {
+                          return parent->spawn(recorder, key, &seen);
+                        },
+                        idle};
     options.sweep_interval = sweep;
     options.stats = &stats;
     registry = spawn_registry(sys, std::move(options));
@@ -108,14 +108,16 @@ TEST_F(RegistryTest, OneActorPerKeyAndMessagesReachOnlyTheirOwner) {
 TEST_F(RegistryTest, ReplyGoesBackToTheRequester) {
   std::string answer;
   caf::error failure;
-  auto client = sys.spawn([&](caf::event_based_actor* self, const caf::actor& target) {
-    self->request(target, caf::infinite, forward_atom_v, user_key{"recorder", "carol", ""},
-                  caf::make_message(std::string{"hello"}))
-      .then([&](const std::string& s) { answer = s; });
-    self->request(target, caf::infinite, forward_atom_v, user_key{"nope", "carol", ""},
-                  caf::make_message(std::string{"hello"}))
-      .then([](const std::string&) {}, [&](caf::error& e) { failure = std::move(e); });
-  }, registry);
+  auto client = sys.spawn(
+      [&](caf::event_based_actor* self, const caf::actor& target) {
+        self->request(target, caf::infinite, forward_atom_v, user_key{"recorder", "carol", ""},
+                      caf::make_message(std::string{"hello"}))
+            .then([&](const std::string& s) { answer = s; });
+        self->request(target, caf::infinite, forward_atom_v, user_key{"nope", "carol", ""},
+                      caf::make_message(std::string{"hello"}))
+            .then([](const std::string&) {}, [&](caf::error& e) { failure = std::move(e); });
+      },
+      registry);
   sched.run();
   EXPECT_EQ(answer, "carol:hello");
   EXPECT_EQ(failure, make_error(gh_errc::not_found));

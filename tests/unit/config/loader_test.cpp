@@ -25,16 +25,16 @@ struct fixture {
 
   load_result load() const {
     return load_settings(
-      [this](std::string_view name) -> std::optional<std::string> {
-        if (auto it = env.find(name); it != env.end())
-          return it->second;
-        return std::nullopt;
-      },
-      [this](const std::string& path) -> std::optional<std::string> {
-        if (auto it = files.find(path); it != files.end())
-          return it->second;
-        return std::nullopt;
-      });
+        [this](std::string_view name) -> std::optional<std::string> {
+          if (auto it = env.find(name); it != env.end())
+            return it->second;
+          return std::nullopt;
+        },
+        [this](const std::string& path) -> std::optional<std::string> {
+          if (auto it = files.find(path); it != files.end())
+            return it->second;
+          return std::nullopt;
+        });
   }
 };
 
@@ -154,8 +154,8 @@ TEST(LoaderTest, SecretsFromFiles) {
   EXPECT_EQ(s.database_url.reveal(), "postgresql://u:p@h/d");
 
   env["DATABASE_URL"] = "postgresql://x@y/z";
-  EXPECT_TRUE(names(expect_errors({env, {{"/run/secrets/db", "postgresql://u:p@h/d"}}}),
-                    "DATABASE_URL"));
+  EXPECT_TRUE(
+      names(expect_errors({env, {{"/run/secrets/db", "postgresql://u:p@h/d"}}}), "DATABASE_URL"));
 }
 
 TEST(LoaderTest, ProductionRefusesWeakSettings) {
@@ -176,18 +176,18 @@ TEST(LoaderTest, ProductionRefusesWeakSettings) {
 
 TEST(LoaderTest, RefusesMalformedValues) {
   for (auto [name, value] : std::initializer_list<std::pair<const char*, const char*>>{
-         {"GATEHOUSE_LISTEN", "127.0.0.1:99999"},
-         {"GATEHOUSE_LISTEN", ":80"},
-         {"GATEHOUSE_PUBLIC_URL", "ftp://x"},
-         {"GATEHOUSE_PUBLIC_URL", "not a url"},
-         {"GATEHOUSE_IO_THREADS", "-1"},
-         {"GATEHOUSE_IO_THREADS", "3x"},
-         {"GATEHOUSE_SHUTDOWN_GRACE", "5y"},
-         {"NATS_URL", "http://x"},
-         {"SMTP_URL", "mailto:x"},
-         {"STORAGE_BACKEND", "ftp"},
-         {"GATEHOUSE_INSTANCE_ID", "has space"},
-         {"REDIS_URL", "redis://h:1/abc"}}) {
+           {"GATEHOUSE_LISTEN", "127.0.0.1:99999"},
+           {"GATEHOUSE_LISTEN", ":80"},
+           {"GATEHOUSE_PUBLIC_URL", "ftp://x"},
+           {"GATEHOUSE_PUBLIC_URL", "not a url"},
+           {"GATEHOUSE_IO_THREADS", "-1"},
+           {"GATEHOUSE_IO_THREADS", "3x"},
+           {"GATEHOUSE_SHUTDOWN_GRACE", "5y"},
+           {"NATS_URL", "http://x"},
+           {"SMTP_URL", "mailto:x"},
+           {"STORAGE_BACKEND", "ftp"},
+           {"GATEHOUSE_INSTANCE_ID", "has space"},
+           {"REDIS_URL", "redis://h:1/abc"}}) {
     auto env = base_env();
     env[name] = value;
     auto errors = expect_errors({env, {}});

@@ -26,22 +26,24 @@ struct handler_state {
 
 using handler_pointer = http_handler_actor::stateful_pointer<handler_state>;
 
-http_handler_actor::behavior_type test_handler(handler_pointer self, std::chrono::milliseconds slow) {
+http_handler_actor::behavior_type test_handler(handler_pointer self,
+                                               std::chrono::milliseconds slow) {
   return {
-    [self, slow](http_request& req) {
-      if (req.route == "/echo/{name}") {
-        req.reply->respond({201, "application/json", req.body, {{"X-Name", std::string{req.param("name")}}}});
-      } else if (req.route == "/conflict") {
-        req.reply->fail(gh_errc::conflict, "already there", {{"name", "is taken"}});
-      } else if (req.route == "/drop") {
-        // Dropping the request destroys its responder: the client gets a 500.
-      } else if (req.route == "/hang") {
-        self->state.held.push_back(req.reply);
-      } else if (req.route == "/slow") {
-        req.route = "/echo/{name}";
-        self->delayed_send(self, slow, std::move(req));
-      }
-    },
+      [self, slow](http_request& req) {
+        if (req.route == "/echo/{name}") {
+          req.reply->respond(
+              {201, "application/json", req.body, {{"X-Name", std::string{req.param("name")}}}});
+        } else if (req.route == "/conflict") {
+          req.reply->fail(gh_errc::conflict, "already there", {{"name", "is taken"}});
+        } else if (req.route == "/drop") {
+          // Dropping the request destroys its responder: the client gets a 500.
+        } else if (req.route == "/hang") {
+          self->state.held.push_back(req.reply);
+        } else if (req.route == "/slow") {
+          req.route = "/echo/{name}";
+          self->delayed_send(self, slow, std::move(req));
+        }
+      },
   };
 }
 
@@ -59,7 +61,8 @@ protected:
     ctx.limits.shutdown_grace = 5s;
     ctx.limits.io_threads = 2;
     ctx.stats = &stats;
-    ctx.routes.add({"POST", "/echo/{name}", handler, body_kind::json, stats.add_route("POST", "/echo/{name}")});
+    ctx.routes.add({"POST", "/echo/{name}", handler, body_kind::json,
+                    stats.add_route("POST", "/echo/{name}")});
     for (const char* path : {"/conflict", "/drop", "/hang", "/slow"})
       ctx.routes.add({"GET", path, handler, body_kind::none, stats.add_route("GET", path)});
     front = std::make_unique<server>(ctx);
@@ -105,7 +108,8 @@ TEST_F(HttpSessionTest, JsonRouteGetsTheBodyAndParams) {
 }
 
 TEST_F(HttpSessionTest, JsonRouteRefusesOtherMediaTypesWith415) {
-  auto r = http_call(port, "POST", "/echo/a", "a=1", {{"Content-Type", "application/x-www-form-urlencoded"}});
+  auto r = http_call(port, "POST", "/echo/a", "a=1",
+                     {{"Content-Type", "application/x-www-form-urlencoded"}});
   EXPECT_EQ(r.status, 415);
   EXPECT_EQ(slug(r), "https://gatehouse.dev/problems/unsupported-media-type");
   auto missing = http_call(port, "POST", "/echo/a", "{}");

@@ -10,9 +10,9 @@ using namespace gh;
 namespace {
 
 const std::string valid =
-  R"({"id":"0b6f8a52-4d0c-4a8e-9f7e-3c2b1a0d9e8f","type":"user.created",)"
-  R"("occurred_at":"2026-11-22T10:00:00.123Z","tenant_id":"00000000-0000-0000-0000-000000000001",)"
-  R"("data":{"user_id":"u1","email":"a@example.com","n":[1,2,{"x":null}]}})";
+    R"({"id":"0b6f8a52-4d0c-4a8e-9f7e-3c2b1a0d9e8f","type":"user.created",)"
+    R"("occurred_at":"2026-11-22T10:00:00.123Z","tenant_id":"00000000-0000-0000-0000-000000000001",)"
+    R"("data":{"user_id":"u1","email":"a@example.com","n":[1,2,{"x":null}]}})";
 
 envelope_error refused(std::string_view text) {
   auto r = decode_event(text);
@@ -61,7 +61,7 @@ TEST(EventEnvelopeTest, NamesTheFieldAtFault) {
   EXPECT_EQ(refused(R"({"id":"0b6f8a52-4d0c-4a8e-9f7e-3c2b1a0d9e8f","type":"a.b",)"
                     R"("occurred_at":"2026-11-22T10:00:00Z",)"
                     R"("tenant_id":"00000000-0000-0000-0000-000000000001","data":[1]})")
-              .field,
+                .field,
             "data");
 }
 

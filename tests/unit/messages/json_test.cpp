@@ -46,7 +46,7 @@ TEST(UntrustedJsonTest, RefusesDuplicateKeysAtAnyDepth) {
 TEST(UntrustedJsonTest, ParserIsReusedAcrossSizes) {
   // The thread's parser grows and shrinks its depth setting without losing correctness.
   EXPECT_TRUE(std::holds_alternative<boost::json::value>(parse_untrusted_json("[1,2]")));
-  EXPECT_TRUE(std::holds_alternative<boost::json::value>(
-    parse_untrusted_json(R"({"k":")" + std::string(100000, 'x') + "\"}", json_limits{200000, 2})));
+  EXPECT_TRUE(std::holds_alternative<boost::json::value>(parse_untrusted_json(
+      R"({"k":")" + std::string(100000, 'x') + "\"}", json_limits{200000, 2})));
   EXPECT_TRUE(std::holds_alternative<boost::json::value>(parse_untrusted_json("{}")));
 }

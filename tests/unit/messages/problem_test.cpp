@@ -23,15 +23,14 @@ TEST(ProblemTest, EveryCodeHasItsStatusAndSlug) {
     int status;
     const char* slug;
   };
-  for (auto r : {row{gh_errc::validation, 400, "validation"},
-                 row{gh_errc::unauthorized, 401, "unauthorized"},
-                 row{gh_errc::forbidden, 403, "forbidden"},
-                 row{gh_errc::not_found, 404, "not-found"},
-                 row{gh_errc::conflict, 409, "conflict"},
-                 row{gh_errc::rate_limited, 429, "rate-limited"},
-                 row{gh_errc::provider_unavailable, 503, "provider-unavailable"},
-                 row{gh_errc::not_configured, 503, "not-configured"},
-                 row{gh_errc::internal, 500, "internal"}}) {
+  for (auto r :
+       {row{gh_errc::validation, 400, "validation"},
+        row{gh_errc::unauthorized, 401, "unauthorized"}, row{gh_errc::forbidden, 403, "forbidden"},
+        row{gh_errc::not_found, 404, "not-found"}, row{gh_errc::conflict, 409, "conflict"},
+        row{gh_errc::rate_limited, 429, "rate-limited"},
+        row{gh_errc::provider_unavailable, 503, "provider-unavailable"},
+        row{gh_errc::not_configured, 503, "not-configured"},
+        row{gh_errc::internal, 500, "internal"}}) {
     EXPECT_EQ(http_status(r.code), r.status);
     EXPECT_EQ(problem_slug(r.code), r.slug);
     auto err = make_error(r.code);

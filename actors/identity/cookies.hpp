@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace gh {
+
+/// The names of the session cookies; production uses the `__Host-` prefix (ASVS 3.4.4).
+struct cookie_names {
+  std::string access = "gh_access";
+  std::string refresh = "gh_refresh";
+  std::string csrf = "gh_csrf";
+
+  static cookie_names for_production(bool production) {
+    if (!production)
+      return {};
+    return {"__Host-gh_access", "__Host-gh_refresh", "__Host-gh_csrf"};
+  }
+};
+
+/// The value of cookie `name` in a `Cookie` header, or empty.
+std::string_view cookie_value(std::string_view header, std::string_view name) noexcept;
+
+} // namespace gh

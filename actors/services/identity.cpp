@@ -1,0 +1,906 @@
+#include "actors/services/identity.hpp"
+
+#include "actors/identity/crypto.hpp"
+#include "actors/identity/password_hash.hpp"
+#include "actors/identity/requests.hpp"
+#include "config/log.hpp"
+#include "messages/event_envelope.hpp"
+#include "messages/problem.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/sec.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <ctime>
+
+namespace gh {
+
+namespace json = boost::json;
+
+namespace {
+
+using req_ptr = std::shared_ptr<http_request>;
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+constexpr std::string_view user_columns =
+    "id::text, tenant_id::text, email, phone, name, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "mfa_enabled::text, status, password_hash";
+
+/// A row of `users` as `user_columns` selects it.
+struct user_row {
+  std::string id;
+  std::string tenant_id;
+  std::optional<std::string> email;
+  std::optional<std::string> phone;
+  std::optional<std::string> name;
+  std::string created_at;
+  bool mfa_enabled = false;
+  std::string status;
+  std::string password_hash;
+
+  static user_row from(const db::row& r) {
+    return {db::text(r, 0), db::text(r, 1),           r.at(2),        r.at(3),       r.at(4),
+            db::text(r, 5), db::text(r, 6) == "true", db::text(r, 7), db::text(r, 8)};
+  }
+
+  json::object to_json() const {
+    json::object o;
+    o["id"] = id;
+    o["tenant_id"] = tenant_id;
+    if (phone)
+      o["phone"] = *phone;
+    if (email)
+      o["email"] = *email;
+    if (name)
+      o["name"] = *name;
+    o["created_at"] = created_at;
+    o["mfa_enabled"] = mfa_enabled;
+    o["identities"] = json::array{};
+    return o;
+  }
+};
+
+/// A freshly opened session: the family and its first refresh token (shown once).
+struct new_session {
+  std::string family_id;
+  std::string refresh_token;
+};
+
+struct identity_state {
+  identity_options opt;
+  std::size_t next_hasher = 0;
+  std::size_t hashing = 0;
+};
+
+using self_ptr = caf::stateful_actor<identity_state>*;
+
+int64_t now_of(self_ptr self) {
+  if (self->state.opt.now)
+    return self->state.opt.now();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string rfc3339(int64_t unix_seconds) {
+  const std::time_t t = unix_seconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// --- answers --------------------------------------------------------------------------------
+
+void respond_json(const req_ptr& r, int status, const json::value& body, header_list headers = {}) {
+  r->reply->respond({status, "application/json", json::serialize(body), std::move(headers)});
+}
+
+void respond_empty(const req_ptr& r, header_list headers = {}) {
+  r->reply->respond({204, "application/json", {}, std::move(headers)});
+}
+
+void problem_with(const req_ptr& r, gh_errc code, std::string detail, header_list headers) {
+  auto p = make_problem(code, std::move(detail), r->request_id);
+  r->reply->respond({p.status, "application/problem+json", to_json(p), std::move(headers)});
+}
+
+/// Maps a failure of PostgreSQL, Redis or a worker to the caller's problem.
+void fail_with(const req_ptr& r, const caf::error& err) {
+  if (err.category() == gh_error_category) {
+    const auto code = static_cast<gh_errc>(err.code());
+    if (code == gh_errc::provider_unavailable) {
+      problem_with(r, code, "a backing service is unavailable; try again shortly",
+                   {{"Retry-After", "1"}});
+      return;
+    }
+    r->reply->fail(code, code == gh_errc::internal ? "the request could not be completed" : "");
+    return;
+  }
+  if (err == caf::sec::request_timeout) {
+    problem_with(r, gh_errc::provider_unavailable, "a backing service did not answer in time",
+                 {{"Retry-After", "1"}});
+    return;
+  }
+  r->reply->fail(gh_errc::internal, "the request could not be completed");
+}
+
+std::string cookie(const std::string& name, const std::string& value, int64_t max_age,
+                   bool http_only, bool secure) {
+  std::string c =
+      name + "=" + value + "; Path=/; Max-Age=" + std::to_string(max_age) + "; SameSite=Lax";
+  if (http_only)
+    c += "; HttpOnly";
+  if (secure)
+    c += "; Secure";
+  return c;
+}
+
+header_list clear_cookies(const identity_options& opt) {
+  return {{"Set-Cookie", cookie(opt.cookies.access, "", 0, true, opt.secure_cookies)},
+          {"Set-Cookie", cookie(opt.cookies.refresh, "", 0, true, opt.secure_cookies)},
+          {"Set-Cookie", cookie(opt.cookies.csrf, "", 0, false, opt.secure_cookies)}};
+}
+
+std::string header_or_empty(const http_request& r, std::string_view name) {
+  const auto* h = r.header(name);
+  return h != nullptr ? h->substr(0, 512) : std::string{};
+}
+
+// --- SQL pieces, run inside a transaction ----------------------------------------------------
+
+void audit(db::transaction& tx, const http_request& r, const std::string& tenant,
+           const std::string& actor, std::string_view action, const std::string& target,
+           const json::object& details = {}) {
+  tx.exec("INSERT INTO audit_log (tenant_id, actor, action, target, ip, user_agent, request_id, "
+          "details) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::jsonb)",
+          {tenant.empty() ? db::param{} : db::param{tenant}, actor.empty() ? db::param{} : actor,
+           std::string{action}, target.empty() ? db::param{} : target, r.remote_ip,
+           header_or_empty(r, "user-agent"), r.request_id, json::serialize(details)});
+}
+
+new_session open_session(db::transaction& tx, const http_request& r, const std::string& user_id,
+                         std::chrono::seconds ttl) {
+  new_session s{crypto::random_uuid(), crypto::random_token(32)};
+  tx.exec("INSERT INTO refresh_families (id, user_id, expires_at, ip, user_agent) "
+          "VALUES ($1::uuid, $2::uuid, now() + make_interval(secs => $3::bigint), $4, $5)",
+          {s.family_id, user_id, std::to_string(ttl.count()), r.remote_ip,
+           header_or_empty(r, "user-agent")});
+  tx.exec("INSERT INTO refresh_tokens (token_hash, family_id) VALUES ($1, $2::uuid)",
+          {crypto::sha256_hex(s.refresh_token), s.family_id});
+  return s;
+}
+
+void write_event(db::transaction& tx, std::string_view subject, const std::string& tenant,
+                 json::object data, int64_t now) {
+  event_envelope e{crypto::random_uuid(), std::string{subject}, rfc3339(now), tenant,
+                   std::move(data)};
+  tx.exec("INSERT INTO outbox (id, subject, tenant_id, payload) "
+          "VALUES ($1::uuid, $2, $3::uuid, $4::jsonb)",
+          {e.id, e.type, tenant, encode_event(e)});
+}
+
+json::object user_event_data(const user_row& u) {
+  json::object d;
+  d["user_id"] = u.id;
+  if (u.phone)
+    d["phone"] = *u.phone;
+  if (u.email)
+    d["email"] = *u.email;
+  if (u.name)
+    d["name"] = *u.name;
+  return d;
+}
+
+// --- the actor ------------------------------------------------------------------------------
+
+class identity_service {
+public:
+  explicit identity_service(self_ptr self) : self_(self), opt_(self->state.opt) {}
+
+  void handle(http_request& in) {
+    auto r = std::make_shared<http_request>(std::move(in));
+    const auto& route = r->route;
+    const auto& m = r->method;
+    if (route == "/.well-known/jwks.json")
+      r->reply->respond({200, "application/json", opt_.keys->jwks_json(), {}});
+    else if (route == "/api/v1/auth/register")
+      do_register(r);
+    else if (route == "/api/v1/auth/login")
+      do_login(r);
+    else if (route == "/api/v1/auth/refresh")
+      do_refresh(r);
+    else if (route == "/api/v1/auth/status")
+      do_status(r);
+    else if (!r->auth.is_user())
+      problem_with(r, gh_errc::unauthorized, "a valid access token is required",
+                   {{"WWW-Authenticate", "Bearer"}});
+    else if (route == "/api/v1/auth/logout")
+      do_logout(r);
+    else if (route == "/api/v1/auth/password")
+      do_password_change(r);
+    else if (route == "/api/v1/auth/sessions")
+      do_sessions(r);
+    else if (route == "/api/v1/auth/sessions/{id}")
+      do_revoke_session(r);
+    else if (route == "/api/v1/users/me" && m == "GET")
+      do_me(r);
+    else if (route == "/api/v1/users/me" && m == "PATCH")
+      do_patch_me(r);
+    else
+      r->reply->fail(gh_errc::not_found, "no such identity route");
+  }
+
+  void sync_revocations() {
+    const auto now = now_of(self_);
+    self_
+        ->request(opt_.redis, std::chrono::seconds{2}, exec_atom_v,
+                  redis::command{"ZRANGEBYSCORE", "gh:revoked", std::to_string(now), "+inf",
+                                 "WITHSCORES"})
+        .then(
+            [revoked = opt_.revoked, now](const redis::reply& rep) {
+              std::vector<std::pair<std::string, int64_t>> entries;
+              for (std::size_t i = 0; i + 1 < rep.elements.size(); i += 2) {
+                try {
+                  entries.emplace_back(rep.elements[i].str, std::stoll(rep.elements[i + 1].str));
+                } catch (const std::exception&) {
+                  // A foreign entry: ignore it.
+                }
+              }
+              revoked->merge(entries, now);
+            },
+            [](const caf::error&) {});
+    self_
+        ->request(opt_.redis, std::chrono::seconds{2}, exec_atom_v,
+                  redis::command{"ZREMRANGEBYSCORE", "gh:revoked", "-inf", std::to_string(now)})
+        .then([](const redis::reply&) {}, [](const caf::error&) {});
+  }
+
+private:
+  // --- helpers ------------------------------------------------------------------------------
+
+  /// Counts a hit on `key` in a window of `window` seconds; `next(count, ttl)` on success.
+  template <class Next>
+  void count_hit(const req_ptr& r, const std::string& key, int64_t window, Next next) {
+    static const std::string script = "local n = redis.call('INCR', KEYS[1]) "
+                                      "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
+                                      "return {n, redis.call('TTL', KEYS[1])}";
+    self_
+        ->request(opt_.redis, std::chrono::seconds{2}, exec_atom_v,
+                  redis::command{"EVAL", script, "1", key, std::to_string(window)})
+        .then(
+            [r, next](const redis::reply& rep) mutable {
+              if (rep.type != redis::reply::kind::array || rep.elements.size() != 2) {
+                fail_with(r, make_error(gh_errc::provider_unavailable));
+                return;
+              }
+              next(rep.elements[0].integer, rep.elements[1].integer);
+            },
+            [r](const caf::error& err) { fail_with(r, err); });
+  }
+
+  /// Refuses with 429 when `key` has been hit more than `limit` times this minute; else `next()`.
+  template <class Next>
+  void rate_limit(const req_ptr& r, const std::string& key, int64_t limit, Next next) {
+    count_hit(r, key, opt_.limits.window.count(),
+              [r, limit, next](int64_t count, int64_t ttl) mutable {
+                if (count > limit) {
+                  problem_with(r, gh_errc::rate_limited, "too many requests; try again later",
+                               {{"Retry-After", std::to_string(std::max<int64_t>(ttl, 1))}});
+                  return;
+                }
+                next();
+              });
+  }
+
+  /// Runs argon2id work on the least recently used hashing worker, refusing when all are busy.
+  template <class Result, class... Args, class Next>
+  void on_hasher(const req_ptr& r, Next next, Args... args) {
+    auto& st = self_->state;
+    if (opt_.hashers.empty() || st.hashing >= opt_.hashers.size() * opt_.hash_queue_per_worker) {
+      problem_with(r, gh_errc::provider_unavailable, "too many sign-ins at once; try again",
+                   {{"Retry-After", "1"}});
+      return;
+    }
+    ++st.hashing;
+    const auto& worker = opt_.hashers[st.next_hasher++ % opt_.hashers.size()];
+    self_->request(worker, std::chrono::seconds{30}, std::move(args)...)
+        .then(
+            [this, next](Result& value) mutable {
+              --self_->state.hashing;
+              next(std::move(value));
+            },
+            [this, r](const caf::error& err) {
+              --self_->state.hashing;
+              fail_with(r, err);
+            });
+  }
+
+  template <class T, class Work, class Next>
+  void query(const req_ptr& r, Work work, Next next) {
+    opt_.db->query<T>(self_, opt_.db_timeout, std::move(work),
+                      [r, next](caf::expected<T> result) mutable {
+                        if (!result) {
+                          fail_with(r, result.error());
+                          return;
+                        }
+                        next(std::move(*result));
+                      });
+  }
+
+  /// Revokes a session (and optionally one access token) here and, through Redis, everywhere.
+  void revoke(const std::string& id, int64_t until) {
+    opt_.revoked->revoke(id, until);
+    self_
+        ->request(opt_.redis, std::chrono::seconds{2}, exec_atom_v,
+                  redis::command{"ZADD", "gh:revoked", std::to_string(until), id})
+        .then([](const redis::reply&) {},
+              [](const caf::error&) {
+                log::warn("cannot record a revocation in Redis; it holds on this instance only");
+              });
+  }
+
+  /// Answers with a fresh access token (and refresh token, or cookies) for `user`.
+  void respond_tokens(const req_ptr& r, int status, const user_row& user, const new_session& s,
+                      bool cookies) {
+    const auto now = now_of(self_);
+    const auto ttl = opt_.access_ttl.count();
+    jwt::claims c;
+    c.sub = user.id;
+    c.tid = user.tenant_id;
+    c.sid = s.family_id;
+    c.jti = crypto::random_uuid();
+    c.iat = now;
+    c.exp = now + ttl;
+    const auto access = opt_.keys->issue(c);
+    json::object body;
+    body["user"] = user.to_json();
+    body["token_type"] = "Bearer";
+    body["expires_in"] = ttl;
+    if (!cookies) {
+      body["access_token"] = access;
+      body["refresh_token"] = s.refresh_token;
+      respond_json(r, status, body);
+      return;
+    }
+    const auto csrf = crypto::random_token(24);
+    respond_json(
+        r, status, body,
+        {{"Set-Cookie", cookie(opt_.cookies.access, access, ttl, true, opt_.secure_cookies)},
+         {"Set-Cookie", cookie(opt_.cookies.refresh, s.refresh_token, opt_.refresh_ttl.count(),
+                               true, opt_.secure_cookies)},
+         {"Set-Cookie",
+          cookie(opt_.cookies.csrf, csrf, opt_.refresh_ttl.count(), false, opt_.secure_cookies)}});
+  }
+
+  static void validation_failed(const req_ptr& r, identity::field_errors errors) {
+    r->reply->fail(gh_errc::validation, "the request body is invalid", std::move(errors));
+  }
+
+  // --- register -----------------------------------------------------------------------------
+
+  void do_register(const req_ptr& r) {
+    auto decoded = identity::decode_register(r->body);
+    if (auto* errors = std::get_if<identity::field_errors>(&decoded)) {
+      validation_failed(r, std::move(*errors));
+      return;
+    }
+    auto req = std::make_shared<identity::register_request>(
+        std::get<identity::register_request>(std::move(decoded)));
+    rate_limit(
+        r, "gh:rl:register:ip:" + r->remote_ip, opt_.limits.registrations_per_ip, [this, r, req] {
+          on_hasher<std::string>(
+              r, [this, r, req](std::string hash) { create_account(r, req, std::move(hash)); },
+              hash_atom_v, req->password);
+        });
+  }
+
+  struct register_outcome {
+    std::optional<user_row> user;
+    new_session session;
+  };
+
+  void create_account(const req_ptr& r, const std::shared_ptr<identity::register_request>& req,
+                      std::string hash) {
+    const auto tenant = opt_.default_tenant;
+    const auto ttl = opt_.refresh_ttl;
+    const auto now = now_of(self_);
+    query<register_outcome>(
+        r,
+        [r, req, hash = std::move(hash), tenant, ttl, now](db::transaction& tx) {
+          register_outcome out;
+          const auto id = crypto::random_uuid();
+          auto rows = tx.exec(
+              "INSERT INTO users (id, tenant_id, email, phone, name, password_hash) "
+              "VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING " +
+                  std::string{user_columns},
+              {id, tenant, req->email, req->phone, req->name, hash});
+          if (rows.empty())
+            return out; // email or phone taken: nothing written
+          out.user = user_row::from(rows.front());
+          write_event(tx, "user.created", tenant, user_event_data(*out.user), now);
+          out.session = open_session(tx, *r, id, ttl);
+          audit(tx, *r, tenant, id, "user.registered", id);
+          return out;
+        },
+        [this, r, req](register_outcome out) {
+          if (!out.user) {
+            r->reply->fail(gh_errc::conflict, "an account with this email or phone already exists");
+            return;
+          }
+          respond_tokens(r, 201, *out.user, out.session, req->cookie_session);
+        });
+  }
+
+  // --- login --------------------------------------------------------------------------------
+
+  void do_login(const req_ptr& r) {
+    auto decoded = identity::decode_login(r->body);
+    if (auto* errors = std::get_if<identity::field_errors>(&decoded)) {
+      validation_failed(r, std::move(*errors));
+      return;
+    }
+    auto req = std::make_shared<identity::login_request>(
+        std::get<identity::login_request>(std::move(decoded)));
+    const auto identifier = req->email ? "email:" + *req->email : "phone:" + *req->phone;
+    const auto fail_key = "gh:rl:login:fail:" + crypto::sha256_hex(identifier);
+    rate_limit(
+        r, "gh:rl:login:ip:" + r->remote_ip, opt_.limits.login_attempts_per_ip,
+        [this, r, req, fail_key] {
+          // Refuse at once while the identifier is locked out.
+          static const std::string peek =
+              "return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('TTL', KEYS[1])}";
+          self_
+              ->request(opt_.redis, std::chrono::seconds{2}, exec_atom_v,
+                        redis::command{"EVAL", peek, "1", fail_key})
+              .then(
+                  [this, r, req, fail_key](const redis::reply& rep) {
+                    if (rep.type != redis::reply::kind::array || rep.elements.size() != 2) {
+                      fail_with(r, make_error(gh_errc::provider_unavailable));
+                      return;
+                    }
+                    if (rep.elements[0].integer >= opt_.limits.login_failures_per_identifier) {
+                      problem_with(
+                          r, gh_errc::rate_limited, "too many failed sign-ins; try again later",
+                          {{"Retry-After",
+                            std::to_string(std::max<long long>(rep.elements[1].integer, 1))}});
+                      return;
+                    }
+                    find_login_user(r, req, fail_key);
+                  },
+                  [r](const caf::error& err) { fail_with(r, err); });
+        });
+  }
+
+  void find_login_user(const req_ptr& r, const std::shared_ptr<identity::login_request>& req,
+                       const std::string& fail_key) {
+    const auto tenant = opt_.default_tenant;
+    query<std::optional<user_row>>(
+        r,
+        [req, tenant](db::transaction& tx) -> std::optional<user_row> {
+          const auto sql = "SELECT " + std::string{user_columns} +
+                           " FROM users WHERE tenant_id = $1::uuid AND " +
+                           (req->email ? "email = $2" : "phone = $2");
+          auto rows = tx.exec(sql, {tenant, req->email ? req->email : req->phone});
+          if (rows.empty())
+            return std::nullopt;
+          return user_row::from(rows.front());
+        },
+        [this, r, req, fail_key](std::optional<user_row> user) {
+          // Unknown users are checked against a dummy hash so both answers take as long.
+          const auto hash = user ? user->password_hash : credentials::dummy_hash();
+          on_hasher<bool>(
+              r,
+              [this, r, req, fail_key, user](bool ok) {
+                if (!ok || !user || user->status != "active") {
+                  login_failed(r, fail_key, user);
+                  return;
+                }
+                login_succeeded(r, req, fail_key, *user);
+              },
+              verify_atom_v, hash, req->password);
+        });
+  }
+
+  void login_failed(const req_ptr& r, const std::string& fail_key,
+                    const std::optional<user_row>& user) {
+    const auto limit = opt_.limits.login_failures_per_identifier;
+    count_hit(r, fail_key, opt_.limits.window.count(),
+              [this, r, user, limit](int64_t count, int64_t) {
+                const auto tenant = user ? user->tenant_id : opt_.default_tenant;
+                const auto target = user ? user->id : std::string{};
+                opt_.db->transact(
+                    self_, opt_.db_timeout,
+                    [r, tenant, target, count, limit](db::transaction& tx) {
+                      json::object details;
+                      details["failures"] = count;
+                      audit(tx, *r, tenant, target, "login.failed", target, details);
+                      if (count == limit)
+                        audit(tx, *r, tenant, target, "login.locked", target, details);
+                    },
+                    [](const caf::error&) {});
+                problem_with(r, gh_errc::unauthorized, "the credentials are not valid", {});
+              });
+  }
+
+  void login_succeeded(const req_ptr& r, const std::shared_ptr<identity::login_request>& req,
+                       const std::string& fail_key, const user_row& user) {
+    if (user.mfa_enabled && !req->totp) {
+      r->reply->fail(gh_errc::mfa_required, "this account needs a TOTP code");
+      return;
+    }
+    self_
+        ->request(opt_.redis, std::chrono::seconds{2}, exec_atom_v, redis::command{"DEL", fail_key})
+        .then([](const redis::reply&) {}, [](const caf::error&) {});
+    const auto ttl = opt_.refresh_ttl;
+    query<new_session>(
+        r,
+        [r, user, ttl](db::transaction& tx) {
+          auto s = open_session(tx, *r, user.id, ttl);
+          audit(tx, *r, user.tenant_id, user.id, "login.succeeded", user.id);
+          return s;
+        },
+        [this, r, req, user](new_session s) {
+          respond_tokens(r, 200, user, s, req->cookie_session);
+        });
+  }
+
+  // --- refresh ------------------------------------------------------------------------------
+
+  enum class refresh_result { ok, invalid, reused };
+
+  struct refresh_outcome {
+    refresh_result result = refresh_result::invalid;
+    std::optional<user_row> user;
+    new_session session;
+  };
+
+  void do_refresh(const req_ptr& r) {
+    auto decoded = identity::decode_refresh(r->body);
+    if (auto* errors = std::get_if<identity::field_errors>(&decoded)) {
+      validation_failed(r, std::move(*errors));
+      return;
+    }
+    auto token = std::get<std::string>(std::move(decoded));
+    bool from_cookie = false;
+    if (token.empty()) {
+      const auto* cookies = r->header("cookie");
+      token = std::string{cookie_value(cookies != nullptr ? *cookies : "", opt_.cookies.refresh)};
+      from_cookie = true;
+    }
+    if (token.empty() || token.size() > 256) {
+      problem_with(r, gh_errc::unauthorized, "a refresh token is required", {});
+      return;
+    }
+    rate_limit(r, "gh:rl:refresh:ip:" + r->remote_ip, opt_.limits.refreshes_per_ip,
+               [this, r, token, from_cookie] { rotate(r, token, from_cookie); });
+  }
+
+  void rotate(const req_ptr& r, const std::string& token, bool from_cookie) {
+    const auto hash = crypto::sha256_hex(token);
+    query<refresh_outcome>(
+        r,
+        [r, hash](db::transaction& tx) {
+          refresh_outcome out;
+          auto rows = tx.exec(
+              "SELECT t.family_id::text, (t.used_at IS NOT NULL)::text, "
+              "(f.revoked_at IS NOT NULL OR f.expires_at < now())::text, f.user_id::text, "
+              "u.tenant_id::text, u.status FROM refresh_tokens t "
+              "JOIN refresh_families f ON f.id = t.family_id JOIN users u ON u.id = f.user_id "
+              "WHERE t.token_hash = $1 FOR UPDATE OF t, f",
+              {hash});
+          if (rows.empty())
+            return out;
+          const auto& row = rows.front();
+          const auto family = db::text(row, 0);
+          const auto user_id = db::text(row, 3);
+          const auto tenant = db::text(row, 4);
+          if (db::text(row, 1) == "true") {
+            // A spent token came back: someone holds a copy. End the whole family.
+            tx.exec("UPDATE refresh_families SET revoked_at = now(), revoked_reason = 'reuse' "
+                    "WHERE id = $1::uuid AND revoked_at IS NULL",
+                    {family});
+            audit(tx, *r, tenant, user_id, "refresh.reused", family);
+            out.result = refresh_result::reused;
+            out.session.family_id = family;
+            return out;
+          }
+          if (db::text(row, 2) == "true" || db::text(row, 5) != "active")
+            return out;
+          tx.exec("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", {hash});
+          out.session = {family, crypto::random_token(32)};
+          tx.exec("INSERT INTO refresh_tokens (token_hash, family_id) VALUES ($1, $2::uuid)",
+                  {crypto::sha256_hex(out.session.refresh_token), family});
+          tx.exec("UPDATE refresh_families SET last_used_at = now() WHERE id = $1::uuid", {family});
+          auto users = tx.exec(
+              "SELECT " + std::string{user_columns} + " FROM users WHERE id = $1::uuid", {user_id});
+          if (users.empty())
+            return out;
+          out.user = user_row::from(users.front());
+          out.result = refresh_result::ok;
+          return out;
+        },
+        [this, r, from_cookie](refresh_outcome out) {
+          if (out.result == refresh_result::reused)
+            revoke(out.session.family_id, now_of(self_) + opt_.access_ttl.count());
+          if (out.result != refresh_result::ok) {
+            problem_with(r, gh_errc::unauthorized, "the refresh token is not valid",
+                         from_cookie ? clear_cookies(opt_) : header_list{});
+            return;
+          }
+          respond_tokens(r, 200, *out.user, out.session, from_cookie);
+        });
+  }
+
+  // --- status, logout -----------------------------------------------------------------------
+
+  std::function<std::optional<user_row>(db::transaction&)> load_user(const principal& who) {
+    return
+        [id = who.user_id, tenant = who.tenant_id](db::transaction& tx) -> std::optional<user_row> {
+          auto rows = tx.exec(
+              "SELECT " + std::string{user_columns} +
+                  " FROM users WHERE id = $1::uuid AND tenant_id = $2::uuid AND status = 'active'",
+              {id, tenant});
+          if (rows.empty())
+            return std::nullopt;
+          return user_row::from(rows.front());
+        };
+  }
+
+  void do_status(const req_ptr& r) {
+    if (!r->auth.is_user()) {
+      respond_json(r, 200, json::object{{"authenticated", false}});
+      return;
+    }
+    query<std::optional<user_row>>(r, load_user(r->auth), [r](std::optional<user_row> user) {
+      json::object body;
+      body["authenticated"] = user.has_value();
+      if (user)
+        body["user"] = user->to_json();
+      respond_json(r, 200, body);
+    });
+  }
+
+  void do_logout(const req_ptr& r) {
+    const auto who = r->auth;
+    query<bool>(
+        r,
+        [r, who](db::transaction& tx) {
+          tx.exec("UPDATE refresh_families SET revoked_at = now(), revoked_reason = 'logout' "
+                  "WHERE id = $1::uuid AND user_id = $2::uuid AND revoked_at IS NULL",
+                  {who.session_id, who.user_id});
+          audit(tx, *r, who.tenant_id, who.user_id, "logout", who.session_id);
+          return true;
+        },
+        [this, r, who](bool) {
+          revoke(who.token_id, who.expires_at);
+          revoke(who.session_id, now_of(self_) + opt_.access_ttl.count());
+          respond_empty(r, who.via_cookie ? clear_cookies(opt_) : header_list{});
+        });
+  }
+
+  // --- password change ----------------------------------------------------------------------
+
+  void do_password_change(const req_ptr& r) {
+    auto decoded = identity::decode_password_change(r->body);
+    if (auto* errors = std::get_if<identity::field_errors>(&decoded)) {
+      validation_failed(r, std::move(*errors));
+      return;
+    }
+    auto req = std::make_shared<identity::password_change_request>(
+        std::get<identity::password_change_request>(std::move(decoded)));
+    rate_limit(
+        r, "gh:rl:password:user:" + r->auth.user_id, opt_.limits.login_failures_per_identifier,
+        [this, r, req] {
+          query<std::optional<user_row>>(
+              r, load_user(r->auth), [this, r, req](std::optional<user_row> user) {
+                if (!user) {
+                  problem_with(r, gh_errc::unauthorized, "the account is not active", {});
+                  return;
+                }
+                on_hasher<bool>(
+                    r,
+                    [this, r, req](bool ok) {
+                      if (!ok) {
+                        r->reply->fail(gh_errc::validation, "the current password is wrong",
+                                       {{"current_password", "is wrong"}});
+                        return;
+                      }
+                      on_hasher<std::string>(
+                          r, [this, r](std::string hash) { store_password(r, std::move(hash)); },
+                          hash_atom_v, req->new_password);
+                    },
+                    verify_atom_v, user->password_hash, req->current_password);
+              });
+        });
+  }
+
+  void store_password(const req_ptr& r, std::string hash) {
+    const auto who = r->auth;
+    query<std::vector<std::string>>(
+        r,
+        [r, who, hash = std::move(hash)](db::transaction& tx) {
+          tx.exec("UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = "
+                  "now() "
+                  "WHERE id = $1::uuid",
+                  {who.user_id, hash});
+          auto rows = tx.exec("UPDATE refresh_families SET revoked_at = now(), "
+                              "revoked_reason = 'password_changed' WHERE user_id = $1::uuid "
+                              "AND id <> $2::uuid AND revoked_at IS NULL RETURNING id::text",
+                              {who.user_id, who.session_id});
+          std::vector<std::string> ended;
+          for (const auto& row : rows)
+            ended.push_back(db::text(row, 0));
+          json::object details;
+          details["sessions_revoked"] = static_cast<int64_t>(ended.size());
+          audit(tx, *r, who.tenant_id, who.user_id, "password.changed", who.user_id, details);
+          return ended;
+        },
+        [this, r](std::vector<std::string> ended) {
+          const auto until = now_of(self_) + opt_.access_ttl.count();
+          for (const auto& family : ended)
+            revoke(family, until);
+          respond_empty(r);
+        });
+  }
+
+  // --- sessions -----------------------------------------------------------------------------
+
+  void do_sessions(const req_ptr& r) {
+    const auto who = r->auth;
+    query<db::rows>(
+        r,
+        [who](db::transaction& tx) {
+          return tx.exec("SELECT id::text, to_char(created_at AT TIME ZONE 'UTC', "
+                         "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+                         "to_char(last_used_at AT TIME ZONE 'UTC', "
+                         "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ip, user_agent "
+                         "FROM refresh_families WHERE user_id = $1::uuid AND revoked_at IS NULL "
+                         "AND expires_at > now() ORDER BY created_at",
+                         {who.user_id});
+        },
+        [r, who](db::rows rows) {
+          json::array list;
+          for (const auto& row : rows) {
+            json::object s;
+            s["id"] = db::text(row, 0);
+            s["created_at"] = db::text(row, 1);
+            s["last_used_at"] = db::text(row, 2);
+            s["ip"] = db::text(row, 3);
+            s["user_agent"] = db::text(row, 4);
+            s["current"] = db::text(row, 0) == who.session_id;
+            list.push_back(std::move(s));
+          }
+          respond_json(r, 200, list);
+        });
+  }
+
+  void do_revoke_session(const req_ptr& r) {
+    const std::string id{r->param("id")};
+    if (!is_uuid(id)) {
+      r->reply->fail(gh_errc::not_found, "no such session");
+      return;
+    }
+    const auto who = r->auth;
+    query<bool>(
+        r,
+        [r, who, id](db::transaction& tx) {
+          auto rows =
+              tx.exec("UPDATE refresh_families SET revoked_at = now(), revoked_reason = 'revoked' "
+                      "WHERE id = $1::uuid AND user_id = $2::uuid AND revoked_at IS NULL "
+                      "RETURNING id",
+                      {id, who.user_id});
+          if (rows.empty())
+            return false;
+          audit(tx, *r, who.tenant_id, who.user_id, "session.revoked", id);
+          return true;
+        },
+        [this, r, id](bool found) {
+          if (!found) {
+            r->reply->fail(gh_errc::not_found, "no such session");
+            return;
+          }
+          revoke(id, now_of(self_) + opt_.access_ttl.count());
+          respond_empty(r);
+        });
+  }
+
+  // --- profile ------------------------------------------------------------------------------
+
+  void do_me(const req_ptr& r) {
+    query<std::optional<user_row>>(r, load_user(r->auth), [r](std::optional<user_row> user) {
+      if (!user) {
+        r->reply->fail(gh_errc::not_found, "no such user");
+        return;
+      }
+      respond_json(r, 200, user->to_json());
+    });
+  }
+
+  void do_patch_me(const req_ptr& r) {
+    auto decoded = identity::decode_profile_patch(r->body);
+    if (auto* errors = std::get_if<identity::field_errors>(&decoded)) {
+      validation_failed(r, std::move(*errors));
+      return;
+    }
+    const auto patch = std::get<identity::profile_patch>(std::move(decoded));
+    const auto who = r->auth;
+    const auto now = now_of(self_);
+    query<std::optional<user_row>>(
+        r,
+        [r, who, patch, now](db::transaction& tx) -> std::optional<user_row> {
+          db::rows rows;
+          if (patch.set_name)
+            rows = tx.exec("UPDATE users SET name = $3, updated_at = now() WHERE id = $1::uuid "
+                           "AND tenant_id = $2::uuid AND status = 'active' RETURNING " +
+                               std::string{user_columns},
+                           {who.user_id, who.tenant_id, patch.name});
+          else
+            rows = tx.exec("SELECT " + std::string{user_columns} +
+                               " FROM users WHERE id = $1::uuid AND tenant_id = $2::uuid AND "
+                               "status = 'active'",
+                           {who.user_id, who.tenant_id});
+          if (rows.empty())
+            return std::nullopt;
+          auto user = user_row::from(rows.front());
+          if (patch.set_name) {
+            write_event(tx, "user.updated", user.tenant_id, user_event_data(user), now);
+            audit(tx, *r, user.tenant_id, user.id, "profile.updated", user.id);
+          }
+          return user;
+        },
+        [r](std::optional<user_row> user) {
+          if (!user) {
+            r->reply->fail(gh_errc::not_found, "no such user");
+            return;
+          }
+          respond_json(r, 200, user->to_json());
+        });
+  }
+
+  self_ptr self_;
+  identity_options& opt_;
+};
+
+caf::behavior identity_impl(caf::stateful_actor<identity_state>* self, identity_options options) {
+  self->state.opt = std::move(options);
+  auto service = std::make_shared<identity_service>(self);
+  self->send(self, sync_atom_v);
+  return {
+      [service](http_request& req) { service->handle(req); },
+      [self, service](sync_atom) {
+        service->sync_revocations();
+        self->delayed_send(self, std::chrono::seconds{1}, sync_atom_v);
+      },
+  };
+}
+
+} // namespace
+
+http_handler_actor spawn_identity(caf::actor_system& sys, identity_options options) {
+  return caf::actor_cast<http_handler_actor>(sys.spawn(identity_impl, std::move(options)));
+}
+
+const std::vector<identity_route>& identity_routes() {
+  static const std::vector<identity_route> routes{
+      {"GET", "/.well-known/jwks.json", false, "none"},
+      {"POST", "/api/v1/auth/register", true, "none"},
+      {"POST", "/api/v1/auth/login", true, "none"},
+      {"POST", "/api/v1/auth/refresh", false, "none"},
+      {"POST", "/api/v1/auth/logout", false, "user"},
+      {"GET", "/api/v1/auth/status", false, "optional"},
+      {"POST", "/api/v1/auth/password", true, "user"},
+      {"GET", "/api/v1/auth/sessions", false, "user"},
+      {"DELETE", "/api/v1/auth/sessions/{id}", false, "user"},
+      {"GET", "/api/v1/users/me", false, "user"},
+      {"PATCH", "/api/v1/users/me", true, "user"},
+  };
+  return routes;
+}
+
+} // namespace gh

@@ -1,0 +1,120 @@
+#include "gateway/auth.hpp"
+
+#include "actors/identity/crypto.hpp"
+
+#include <cctype>
+
+namespace gh {
+
+namespace {
+
+bool iequals_prefix(std::string_view text, std::string_view prefix) noexcept {
+  if (text.size() < prefix.size())
+    return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(text[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i])))
+      return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool is_safe_method(std::string_view method) noexcept {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
+} // namespace
+
+std::string origin_of(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos)
+    return std::string{url};
+  const auto path = url.find('/', scheme_end + 3);
+  return std::string{url.substr(0, path)};
+}
+
+authenticator::authenticator(const jwt::key_ring& keys, const revocation_list& revoked,
+                             cookie_names names, std::string public_origin)
+    : keys_(keys), revoked_(revoked), names_(std::move(names)), origin_(std::move(public_origin)) {}
+
+bool authenticator::verify(std::string_view token, int64_t now, principal& who,
+                           std::string& detail) const {
+  std::optional<jwt::claims> claims = cache_.find(token, now);
+  if (!claims) {
+    auto verified = keys_.verify(token, now);
+    if (auto* err = std::get_if<jwt::verify_error>(&verified)) {
+      detail = err->reason;
+      return false;
+    }
+    claims = std::get<jwt::claims>(std::move(verified));
+    cache_.put(token, *claims);
+  }
+  if (revoked_.is_revoked(claims->jti, now) || revoked_.is_revoked(claims->sid, now)) {
+    detail = "the token has been revoked";
+    return false;
+  }
+  who.type = principal::kind::user;
+  who.user_id = claims->sub;
+  who.tenant_id = claims->tid;
+  who.session_id = claims->sid;
+  who.token_id = claims->jti;
+  who.expires_at = claims->exp;
+  return true;
+}
+
+authenticator::outcome authenticator::authenticate(const input& in, int64_t now) const {
+  outcome out;
+  if (!in.authorization.empty()) {
+    if (iequals_prefix(in.authorization, "Bearer ")) {
+      if (!verify(trim(in.authorization.substr(7)), now, out.who, out.detail)) {
+        out.who = {};
+        out.error = gh_errc::unauthorized;
+      }
+    } else if (iequals_prefix(in.authorization, "ApiKey ")) {
+      out.who.type = principal::kind::api_key;
+      out.who.api_key = std::string{trim(in.authorization.substr(7))};
+    } else {
+      out.error = gh_errc::unauthorized;
+      out.detail = "unsupported authorization scheme; use Bearer or ApiKey";
+    }
+    return out;
+  }
+
+  const auto access = cookie_value(in.cookie, names_.access);
+  const auto refresh = cookie_value(in.cookie, names_.refresh);
+  if (access.empty() && refresh.empty())
+    return out;
+  // A browser session: unsafe requests must prove they come from our own pages.
+  if (!is_safe_method(in.method)) {
+    if (!in.origin.empty() && in.origin != origin_) {
+      out.error = gh_errc::forbidden;
+      out.detail = "cross-origin requests are not accepted with session cookies";
+      return out;
+    }
+    const auto csrf_cookie = cookie_value(in.cookie, names_.csrf);
+    if (csrf_cookie.empty() || in.csrf_header.empty() ||
+        !crypto::constant_time_equal(csrf_cookie, in.csrf_header)) {
+      out.error = gh_errc::forbidden;
+      out.detail = "X-CSRF-Token is missing or does not match the CSRF cookie";
+      return out;
+    }
+  }
+  if (!access.empty()) {
+    if (!verify(access, now, out.who, out.detail)) {
+      out.who = {};
+      out.error = gh_errc::unauthorized;
+      return out;
+    }
+    out.who.via_cookie = true;
+  }
+  return out;
+}
+
+} // namespace gh

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "actors/identity/cookies.hpp"
+#include "actors/identity/jwt.hpp"
+#include "actors/identity/revocations.hpp"
+#include "messages/gh_errc.hpp"
+#include "messages/http.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace gh {
+
+/// The gateway's authentication middleware: decides who is calling from the `Authorization`
+/// header or the session cookies, on the io thread, without I/O. Signatures are checked once per
+/// token (verified tokens are cached until they expire); revoked tokens and sessions are refused.
+/// Cookie-authenticated unsafe requests must carry `X-CSRF-Token` equal to the CSRF cookie and
+/// no foreign `Origin`.
+class authenticator {
+public:
+  authenticator(const jwt::key_ring& keys, const revocation_list& revoked, cookie_names names,
+                std::string public_origin);
+
+  /// What the middleware sees of a request.
+  struct input {
+    std::string_view method;
+    std::string_view authorization;
+    std::string_view cookie;
+    std::string_view csrf_header;
+    std::string_view origin;
+  };
+
+  /// The caller, or why the request must be refused: `unauthorized` (bad credentials; only
+  /// fatal where the route requires a user) or `forbidden` (CSRF or Origin; always fatal).
+  struct outcome {
+    principal who;
+    gh_errc error = gh_errc::ok;
+    std::string detail;
+  };
+
+  outcome authenticate(const input& in, int64_t now) const;
+
+  const cookie_names& names() const noexcept { return names_; }
+  const std::string& public_origin() const noexcept { return origin_; }
+
+private:
+  /// Verifies an access token (through the cache) into `who`; false with `detail` otherwise.
+  bool verify(std::string_view token, int64_t now, principal& who, std::string& detail) const;
+
+  const jwt::key_ring& keys_;
+  const revocation_list& revoked_;
+  cookie_names names_;
+  std::string origin_;
+  mutable jwt::verified_cache cache_;
+};
+
+/// The origin (`scheme://host[:port]`) of a URL such as `GATEHOUSE_PUBLIC_URL`.
+std::string origin_of(std::string_view url);
+
+} // namespace gh
