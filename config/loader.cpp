@@ -380,6 +380,8 @@ void read_tuning(reader& in, settings& s) {
   in.number<unsigned>("GATEHOUSE_IO_THREADS", g.io_threads, 1, 64);
   in.number<unsigned>("GATEHOUSE_ACTOR_THREADS", s.actor_threads, 1, 64);
   in.number<unsigned>("GATEHOUSE_PG_POOL_SIZE", s.pg_pool_size, 1, 64);
+  in.number<unsigned>("GATEHOUSE_LOGIN_RATE", s.login_rate, 1, 1000000);
+  in.number<unsigned>("GATEHOUSE_REGISTER_RATE", s.register_rate, 1, 1000000);
   in.duration("GATEHOUSE_READ_TIMEOUT", g.read_timeout, milliseconds{100}, milliseconds{600000});
   in.duration("GATEHOUSE_IDLE_TIMEOUT", g.idle_timeout, milliseconds{100}, milliseconds{3600000});
   in.duration("GATEHOUSE_HANDLER_TIMEOUT", g.handler_timeout, milliseconds{100},

@@ -150,6 +150,8 @@ int serve(const gh::config::settings& s) {
   identity_opts.cookies = cookies;
   identity_opts.secure_cookies = s.public_url.starts_with("https://");
   identity_opts.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(s.access_token_ttl);
+  identity_opts.limits.login_attempts_per_ip = s.login_rate;
+  identity_opts.limits.registrations_per_ip = s.register_rate;
   identity_opts.limits.window = std::max(
       std::chrono::seconds{1}, std::chrono::duration_cast<std::chrono::seconds>(s.rate_window));
   auto hashers = identity_opts.hashers;

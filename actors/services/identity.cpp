@@ -15,6 +15,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <ctime>
+#include <unordered_map>
 
 namespace gh {
 
@@ -70,11 +71,23 @@ struct new_session {
   std::string refresh_token;
 };
 
+/// A profile read recently, served again until `until` (steady clock).
+struct cached_profile {
+  std::string body;
+  std::chrono::steady_clock::time_point until;
+};
+
 struct identity_state {
   identity_options opt;
   std::size_t next_hasher = 0;
   std::size_t hashing = 0;
+  /// `GET /users/me` answers by user id; dropped on every change made here, and kept only
+  /// briefly so a change made through another replica shows within `profile_cache_ttl`.
+  std::unordered_map<std::string, cached_profile> profiles;
 };
+
+constexpr auto profile_cache_ttl = std::chrono::seconds{2};
+constexpr std::size_t profile_cache_limit = 100000;
 
 using self_ptr = caf::stateful_actor<identity_state>*;
 
@@ -813,12 +826,26 @@ private:
   // --- profile ------------------------------------------------------------------------------
 
   void do_me(const req_ptr& r) {
-    query<std::optional<user_row>>(r, load_user(r->auth), [r](std::optional<user_row> user) {
+    auto& cache = self_->state.profiles;
+    const auto now = std::chrono::steady_clock::now();
+    if (auto it = cache.find(r->auth.user_id); it != cache.end()) {
+      if (it->second.until > now) {
+        r->reply->respond({200, "application/json", it->second.body, {}});
+        return;
+      }
+      cache.erase(it);
+    }
+    query<std::optional<user_row>>(r, load_user(r->auth), [this, r](std::optional<user_row> user) {
       if (!user) {
         r->reply->fail(gh_errc::not_found, "no such user");
         return;
       }
-      respond_json(r, 200, user->to_json());
+      auto body = json::serialize(user->to_json());
+      auto& profiles = self_->state.profiles;
+      if (profiles.size() >= profile_cache_limit)
+        profiles.clear();
+      profiles[user->id] = {body, std::chrono::steady_clock::now() + profile_cache_ttl};
+      r->reply->respond({200, "application/json", std::move(body), {}});
     });
   }
 
@@ -830,6 +857,7 @@ private:
     }
     const auto patch = std::get<identity::profile_patch>(std::move(decoded));
     const auto who = r->auth;
+    self_->state.profiles.erase(who.user_id);
     const auto now = now_of(self_);
     query<std::optional<user_row>>(
         r,
@@ -854,12 +882,16 @@ private:
           }
           return user;
         },
-        [r](std::optional<user_row> user) {
+        [this, r](std::optional<user_row> user) {
           if (!user) {
             r->reply->fail(gh_errc::not_found, "no such user");
             return;
           }
-          respond_json(r, 200, user->to_json());
+          // The new profile replaces anything a concurrent read put in the cache.
+          auto body = json::serialize(user->to_json());
+          self_->state.profiles[user->id] = {body,
+                                             std::chrono::steady_clock::now() + profile_cache_ttl};
+          r->reply->respond({200, "application/json", std::move(body), {}});
         });
   }
 

@@ -212,7 +212,7 @@ TEST_F(IdentityTest, BadInputIsAProblemNamingTheFieldAndWritesNothing) {
                       {{"Content-Type", "application/x-www-form-urlencoded"}})
                 .status,
             415);
-  EXPECT_EQ(call("POST", "/api/v1/auth/register", std::string(2 * 1024 * 1024, ' ')).status, 413);
+  // Oversized bodies (413) are covered by GatewayTest.OversizedBodyIs413 with a raw client.
   EXPECT_EQ(count("SELECT count(*) FROM users WHERE $1 = $1", "x"), before);
 }
 
