@@ -96,10 +96,10 @@ struct settings {
   log_format format = log_format::json;
 
   gateway_settings gateway;
-  unsigned actor_threads = 2;                         ///< GATEHOUSE_ACTOR_THREADS
-  std::chrono::milliseconds user_actor_idle{900000};  ///< GATEHOUSE_USER_ACTOR_IDLE
-  unsigned login_rate = 30;      ///< GATEHOUSE_LOGIN_RATE: login attempts per address per window
-  unsigned register_rate = 10;   ///< GATEHOUSE_REGISTER_RATE: registrations per address per window
+  unsigned actor_threads = 2;                        ///< GATEHOUSE_ACTOR_THREADS
+  std::chrono::milliseconds user_actor_idle{900000}; ///< GATEHOUSE_USER_ACTOR_IDLE
+  unsigned login_rate = 30;    ///< GATEHOUSE_LOGIN_RATE: login attempts per address per window
+  unsigned register_rate = 10; ///< GATEHOUSE_REGISTER_RATE: registrations per address per window
   std::chrono::milliseconds rate_window{60000};       ///< GATEHOUSE_RATE_WINDOW
   std::chrono::milliseconds access_token_ttl{900000}; ///< GATEHOUSE_ACCESS_TOKEN_TTL
   unsigned pg_pool_size = 4;                          ///< GATEHOUSE_PG_POOL_SIZE

@@ -18,14 +18,6 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) noexcept {
   return true;
 }
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 bool is_safe_method(std::string_view method) noexcept {
   return method == "GET" || method == "HEAD" || method == "OPTIONS";
 }
@@ -73,13 +65,13 @@ authenticator::outcome authenticator::authenticate(const input& in, int64_t now)
   outcome out;
   if (!in.authorization.empty()) {
     if (iequals_prefix(in.authorization, "Bearer ")) {
-      if (!verify(trim(in.authorization.substr(7)), now, out.who, out.detail)) {
+      if (!verify(trim_blanks(in.authorization.substr(7)), now, out.who, out.detail)) {
         out.who = {};
         out.error = gh_errc::unauthorized;
       }
     } else if (iequals_prefix(in.authorization, "ApiKey ")) {
       out.who.type = principal::kind::api_key;
-      out.who.api_key = std::string{trim(in.authorization.substr(7))};
+      out.who.api_key = std::string{trim_blanks(in.authorization.substr(7))};
     } else {
       out.error = gh_errc::unauthorized;
       out.detail = "unsupported authorization scheme; use Bearer or ApiKey";

@@ -7,6 +7,8 @@
 #include "gateway/router.hpp"
 #include "messages/ws.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -54,6 +56,21 @@ public:
       return false;
     std::forward<Fn>(post)();
     return true;
+  }
+
+  /// Runs `fn(session)` on the session's strand if both the session and the io_context still
+  /// exist. Nothing here keeps an executor: one outliving its io_context would be freed memory.
+  template <class Session, class Fn>
+  void post_to(const std::weak_ptr<Session>& weak, Fn fn) {
+    if_open([&] {
+      if (auto session = weak.lock()) {
+        auto strand = session->executor();
+        boost::asio::post(strand, [weak, fn = std::move(fn)]() mutable {
+          if (auto s = weak.lock())
+            fn(*s);
+        });
+      }
+    });
   }
 
   /// Refuses every later post; waits for posts in progress.

@@ -64,19 +64,9 @@ private:
     });
   }
 
-  /// Runs `fn` on the session's strand if the session and its io_context still exist. Nothing
-  /// here holds an executor: one outliving its io_context would be freed memory.
   template <class Fn>
   void post(Fn fn) {
-    gate_->if_open([&] {
-      if (auto session = session_.lock()) {
-        auto strand = session->executor();
-        net::post(strand, [weak = session_, fn = std::move(fn)]() mutable {
-          if (auto s = weak.lock())
-            fn(*s);
-        });
-      }
-    });
+    gate_->post_to(session_, std::move(fn));
   }
 
   std::weak_ptr<http_session> session_;

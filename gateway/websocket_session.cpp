@@ -52,19 +52,9 @@ public:
   }
 
 private:
-  /// Runs `fn` on the session's strand if the session and its io_context still exist; holds no
-  /// executor, which would outlive its io_context.
   template <class Fn>
   void post(Fn fn) {
-    gate_->if_open([&] {
-      if (auto session = session_.lock()) {
-        auto strand = session->executor();
-        net::post(strand, [weak = session_, fn = std::move(fn)]() mutable {
-          if (auto s = weak.lock())
-            fn(*s);
-        });
-      }
-    });
+    gate_->post_to(session_, std::move(fn));
   }
 
   std::weak_ptr<websocket_session> session_;

@@ -2,9 +2,7 @@
 
 namespace gh {
 
-namespace {
-
-std::string_view trim(std::string_view s) noexcept {
+std::string_view trim_blanks(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
@@ -12,18 +10,16 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-} // namespace
-
 std::string_view cookie_value(std::string_view header, std::string_view name) noexcept {
   while (!header.empty()) {
     const auto semi = header.find(';');
-    auto pair = trim(header.substr(0, semi));
+    auto pair = trim_blanks(header.substr(0, semi));
     header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
     const auto eq = pair.find('=');
     if (eq == std::string_view::npos)
       continue;
-    if (trim(pair.substr(0, eq)) == name) {
-      auto value = trim(pair.substr(eq + 1));
+    if (trim_blanks(pair.substr(0, eq)) == name) {
+      auto value = trim_blanks(pair.substr(eq + 1));
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
         value = value.substr(1, value.size() - 2);
       return value;

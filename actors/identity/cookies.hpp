@@ -18,6 +18,9 @@ struct cookie_names {
   }
 };
 
+/// `s` without leading and trailing spaces and tabs.
+std::string_view trim_blanks(std::string_view s) noexcept;
+
 /// The value of cookie `name` in a `Cookie` header, or empty.
 std::string_view cookie_value(std::string_view header, std::string_view name) noexcept;
 

@@ -10,8 +10,8 @@
 namespace {
 
 const gh::jwt::key_ring& ring() {
-  static const gh::jwt::key_ring keys{{gh::jwt::signing_key::generate()}, "https://issuer.test",
-                                      "https://issuer.test"};
+  static const gh::jwt::key_ring keys{
+      {gh::jwt::signing_key::generate()}, "https://issuer.test", "https://issuer.test"};
   return keys;
 }
 
