@@ -212,6 +212,12 @@ void read_general(reader& in, settings& s) {
     else
       s.bootstrap_admin_key = std::move(*key);
   }
+  if (auto key = in.get_secret("GATEHOUSE_SECRETS_KEY")) {
+    if (key->reveal().size() < 32)
+      in.fail("GATEHOUSE_SECRETS_KEY", "must be at least 32 characters of random key material");
+    else
+      s.secrets_key = std::move(*key);
+  }
   if (auto level = in.get("LOG_LEVEL")) {
     static const std::map<std::string, log_level, std::less<>> levels{{"debug", log_level::debug},
                                                                       {"info", log_level::info},
@@ -404,6 +410,9 @@ void check_production(reader& in, const settings& s) {
   if (s.jwt_signing_key_files.empty())
     in.fail("JWT_SIGNING_KEY_FILE", "production needs a signing key file (keys are generated "
                                     "only in development)");
+  if (s.secrets_key.empty())
+    in.fail("GATEHOUSE_SECRETS_KEY", "production needs a key for secrets at rest (keys are "
+                                     "generated only in development)");
   if (!s.smtp_url.empty() && s.smtp_url.reveal().starts_with("smtp://") &&
       s.smtp_url.reveal().find('@') != std::string::npos)
     in.fail("SMTP_URL", "production refuses credentials over smtp://; use smtps:// or STARTTLS "

@@ -71,6 +71,9 @@ struct settings {
   secret nats_url;
 
   std::vector<std::string> jwt_signing_key_files;
+  /// GATEHOUSE_SECRETS_KEY: key material (at least 32 characters) from which the key sealing
+  /// secrets at rest (TOTP secrets) is derived; generated under the data dir in development.
+  secret secrets_key;
 
   secret smtp_url;
   std::string email_from = "Gatehouse <no-reply@localhost>";

@@ -3,6 +3,7 @@
 
 #include "actors/metrics.hpp"
 #include "actors/registry.hpp"
+#include "actors/identity/crypto.hpp"
 #include "actors/services/console.hpp"
 #include "actors/services/hasher.hpp"
 #include "actors/services/identity.hpp"
@@ -28,6 +29,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string_view>
 #include <thread>
@@ -61,6 +64,30 @@ std::unique_ptr<pqxx::connection> connect_with_patience(const gh::config::secret
       std::this_thread::sleep_for(std::chrono::milliseconds{250});
     }
   }
+}
+
+/// The key material of `GATEHOUSE_SECRETS_KEY`, or (development) of a key file generated under
+/// the data dir on first start.
+std::string secrets_key_material(const gh::config::settings& s) {
+  if (!s.secrets_key.empty())
+    return s.secrets_key.reveal();
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path{s.data_dir} / "keys";
+  const auto path = dir / "secrets.key";
+  if (!fs::exists(path)) {
+    fs::create_directories(dir);
+    std::ofstream out{path, std::ios::binary | std::ios::trunc};
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace);
+    out << gh::crypto::random_token(32);
+    if (!out)
+      throw std::runtime_error("cannot write " + path.string());
+  }
+  std::ifstream in{path, std::ios::binary};
+  std::string material{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+  if (material.size() < 32)
+    throw std::runtime_error(path.string() + " holds less than 32 characters");
+  return material;
 }
 
 bool migrate(const gh::config::settings& s) {
@@ -100,6 +127,14 @@ int serve(const gh::config::settings& s) {
     return 1;
   }
   const gh::jwt::key_ring key_ring{std::move(keys), s.public_url, s.public_url};
+  std::string sealing_key;
+  try {
+    sealing_key =
+        gh::crypto::hkdf_sha256(secrets_key_material(s), "gatehouse sealed secrets v1", 32);
+  } catch (const std::exception& e) {
+    gh::log::error("cannot load the secrets key", {{"error", e.what()}});
+    return 1;
+  }
   gh::revocation_list revoked;
   const auto cookies = gh::cookie_names::for_production(s.production());
   const gh::authenticator authenticator{key_ring, revoked, cookies, gh::origin_of(s.public_url)};
@@ -149,6 +184,9 @@ int serve(const gh::config::settings& s) {
   identity_opts.revoked = &revoked;
   identity_opts.cookies = cookies;
   identity_opts.secure_cookies = s.public_url.starts_with("https://");
+  identity_opts.public_url =
+      s.public_url.ends_with('/') ? s.public_url.substr(0, s.public_url.size() - 1) : s.public_url;
+  identity_opts.sealing_key = sealing_key;
   identity_opts.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(s.access_token_ttl);
   identity_opts.limits.login_attempts_per_ip = s.login_rate;
   identity_opts.limits.registrations_per_ip = s.register_rate;

@@ -3,10 +3,13 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/kdf.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <array>
+#include <memory>
 #include <stdexcept>
 
 namespace gh::crypto {
@@ -151,6 +154,114 @@ std::string base32_encode(std::string_view bytes) {
   }
   if (bits > 0)
     out += alphabet[(acc << (5 - bits)) & 31U];
+  return out;
+}
+
+std::optional<std::string> base32_decode(std::string_view text) {
+  std::string out;
+  uint32_t acc = 0;
+  unsigned bits = 0;
+  for (const char c : text) {
+    int v = -1;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a';
+    else if (c >= '2' && c <= '7')
+      v = c - '2' + 26;
+    else if (c == ' ')
+      continue;
+    if (v < 0)
+      return std::nullopt;
+    acc = (acc << 5U) | static_cast<uint32_t>(v);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFFU);
+    }
+  }
+  return out;
+}
+
+std::string hkdf_sha256(std::string_view secret, std::string_view info, std::size_t length) {
+  std::string out(length, '\0');
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx{
+      EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr), &EVP_PKEY_CTX_free};
+  std::size_t out_len = length;
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) <= 0 ||
+      EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) <= 0 ||
+      EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), reinterpret_cast<const unsigned char*>(secret.data()),
+                                 static_cast<int>(secret.size())) <= 0 ||
+      EVP_PKEY_CTX_add1_hkdf_info(ctx.get(), reinterpret_cast<const unsigned char*>(info.data()),
+                                  static_cast<int>(info.size())) <= 0 ||
+      EVP_PKEY_derive(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &out_len) <= 0 ||
+      out_len != length)
+    throw std::runtime_error("HKDF failed");
+  return out;
+}
+
+namespace {
+
+constexpr std::size_t gcm_nonce = 12;
+constexpr std::size_t gcm_tag = 16;
+
+using cipher_ctx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+
+const unsigned char* bytes_of(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+} // namespace
+
+std::string seal(std::string_view key, std::string_view plaintext, std::string_view context) {
+  if (key.size() != 32)
+    throw std::invalid_argument("seal needs a 32-byte key");
+  const auto nonce = random_bytes(gcm_nonce);
+  std::string out(gcm_nonce + plaintext.size() + gcm_tag, '\0');
+  std::copy(nonce.begin(), nonce.end(), out.begin());
+  auto* body = reinterpret_cast<unsigned char*>(out.data() + gcm_nonce);
+  cipher_ctx ctx{EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free};
+  int len = 0;
+  int total = 0;
+  if (!ctx ||
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key), bytes_of(nonce)) !=
+          1 ||
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes_of(context),
+                        static_cast<int>(context.size())) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), body, &len, bytes_of(plaintext),
+                        static_cast<int>(plaintext.size())) != 1)
+    throw std::runtime_error("AES-GCM encryption failed");
+  total = len;
+  if (EVP_EncryptFinal_ex(ctx.get(), body + total, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(gcm_tag),
+                          body + plaintext.size()) != 1)
+    throw std::runtime_error("AES-GCM encryption failed");
+  return base64url_encode(out);
+}
+
+std::optional<std::string> open(std::string_view key, std::string_view sealed,
+                                std::string_view context) {
+  auto raw = base64url_decode(sealed);
+  if (key.size() != 32 || !raw || raw->size() < gcm_nonce + gcm_tag)
+    return std::nullopt;
+  const std::string_view all{*raw};
+  const auto nonce = all.substr(0, gcm_nonce);
+  const auto body = all.substr(gcm_nonce, all.size() - gcm_nonce - gcm_tag);
+  std::string tag{all.substr(all.size() - gcm_tag)};
+  std::string out(body.size(), '\0');
+  cipher_ctx ctx{EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free};
+  int len = 0;
+  if (!ctx ||
+      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key), bytes_of(nonce)) !=
+          1 ||
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes_of(context),
+                        static_cast<int>(context.size())) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                        bytes_of(body), static_cast<int>(body.size())) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(gcm_tag), tag.data()) !=
+          1 ||
+      EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + len, &len) != 1)
+    return std::nullopt;
   return out;
 }
 

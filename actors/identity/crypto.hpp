@@ -43,6 +43,22 @@ bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 /// Base32 (RFC 4648, no padding, upper case), as authenticator apps expect TOTP secrets.
 std::string base32_encode(std::string_view bytes);
 
+/// Decodes RFC 4648 base32 (case-insensitive, no padding, spaces ignored); empty when a
+/// character is outside the alphabet.
+std::optional<std::string> base32_decode(std::string_view text);
+
+/// HKDF-SHA-256 (RFC 5869) of `secret` with `info`, `length` bytes; no salt.
+std::string hkdf_sha256(std::string_view secret, std::string_view info, std::size_t length);
+
+/// Encrypts `plaintext` with AES-256-GCM under the 32-byte `key` and a random 96-bit nonce;
+/// returns base64url(nonce | ciphertext | tag). `context` is bound as associated data, so a
+/// value sealed for one row cannot be moved to another.
+std::string seal(std::string_view key, std::string_view plaintext, std::string_view context);
+
+/// Reverses `seal`; empty when the value was altered, sealed under another key or context.
+std::optional<std::string> open(std::string_view key, std::string_view sealed,
+                                std::string_view context);
+
 /// Lowercase hex of `bytes`.
 std::string to_hex(std::string_view bytes);
 

@@ -108,6 +108,33 @@ std::string required_password(const json::object& o, std::string_view key, field
   return value.value_or(std::string{});
 }
 
+/// A new password: required, a string, and acceptable under `credentials::password_problem`.
+std::string new_password_field(const json::object& o, std::string_view key, field_errors& errors) {
+  if (!o.contains(key)) {
+    errors.push_back({std::string{key}, "is required"});
+    return {};
+  }
+  const auto* pw = o.at(key).if_string();
+  if (pw == nullptr) {
+    errors.push_back({std::string{key}, "must be a string"});
+    return {};
+  }
+  std::string password{*pw};
+  if (auto problem = credentials::password_problem(password))
+    errors.push_back({std::string{key}, *problem});
+  return password;
+}
+
+/// A required string field of at most `max_chars` characters.
+std::string required_string(const json::object& o, std::string_view key, std::size_t max_chars,
+                            field_errors& errors) {
+  const auto before = errors.size();
+  auto value = string_field(o, key, max_chars, errors);
+  if (!value && errors.size() == before)
+    errors.push_back({std::string{key}, "is required"});
+  return value.value_or(std::string{});
+}
+
 } // namespace
 
 decoded<register_request> decode_register(std::string_view body) {
@@ -118,15 +145,7 @@ decoded<register_request> decode_register(std::string_view body) {
   field_errors errors;
   register_request r;
   identifier_fields(o, r.email, r.phone, false, errors);
-  if (!o.contains("password")) {
-    errors.push_back({"password", "is required"});
-  } else if (const auto* pw = o.at("password").if_string(); pw == nullptr) {
-    errors.push_back({"password", "must be a string"});
-  } else {
-    r.password = std::string{*pw};
-    if (auto problem = credentials::password_problem(r.password))
-      errors.push_back({"password", *problem});
-  }
+  r.password = new_password_field(o, "password", errors);
   r.name = string_field(o, "name", 200, errors);
   r.cookie_session = session_field(o, errors);
   if (!errors.empty())
@@ -158,15 +177,7 @@ decoded<password_change_request> decode_password_change(std::string_view body) {
   field_errors errors;
   password_change_request r;
   r.current_password = required_password(o, "current_password", errors);
-  if (!o.contains("new_password")) {
-    errors.push_back({"new_password", "is required"});
-  } else if (const auto* pw = o.at("new_password").if_string(); pw == nullptr) {
-    errors.push_back({"new_password", "must be a string"});
-  } else {
-    r.new_password = std::string{*pw};
-    if (auto problem = credentials::password_problem(r.new_password))
-      errors.push_back({"new_password", *problem});
-  }
+  r.new_password = new_password_field(o, "new_password", errors);
   if (!errors.empty())
     return errors;
   return r;
@@ -186,6 +197,56 @@ decoded<profile_patch> decode_profile_patch(std::string_view body) {
   if (!errors.empty())
     return errors;
   return p;
+}
+
+decoded<std::string> decode_totp_code(std::string_view body) {
+  auto parsed = object_of(body, {"code"});
+  if (auto* errs = std::get_if<field_errors>(&parsed))
+    return std::move(*errs);
+  field_errors errors;
+  auto code = required_string(std::get<json::object>(parsed), "code", 32, errors);
+  if (!errors.empty())
+    return errors;
+  return code;
+}
+
+decoded<std::string> decode_password_forgot(std::string_view body) {
+  auto parsed = object_of(body, {"email"});
+  if (auto* errs = std::get_if<field_errors>(&parsed))
+    return std::move(*errs);
+  field_errors errors;
+  const auto raw = required_string(std::get<json::object>(parsed), "email", 254, errors);
+  if (!errors.empty())
+    return errors;
+  auto email = credentials::normalise_email(raw);
+  if (!email)
+    return field_errors{{"email", "is not a valid email address"}};
+  return std::move(*email);
+}
+
+decoded<password_reset_request> decode_password_reset(std::string_view body) {
+  auto parsed = object_of(body, {"token", "new_password"});
+  if (auto* errs = std::get_if<field_errors>(&parsed))
+    return std::move(*errs);
+  const auto& o = std::get<json::object>(parsed);
+  field_errors errors;
+  password_reset_request r;
+  r.token = required_string(o, "token", 256, errors);
+  r.new_password = new_password_field(o, "new_password", errors);
+  if (!errors.empty())
+    return errors;
+  return r;
+}
+
+decoded<std::string> decode_account_deletion(std::string_view body) {
+  auto parsed = object_of(body, {"password"});
+  if (auto* errs = std::get_if<field_errors>(&parsed))
+    return std::move(*errs);
+  field_errors errors;
+  auto password = required_password(std::get<json::object>(parsed), "password", errors);
+  if (!errors.empty())
+    return errors;
+  return password;
 }
 
 decoded<std::string> decode_refresh(std::string_view body) {

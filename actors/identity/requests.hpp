@@ -47,10 +47,28 @@ struct profile_patch {
   std::optional<std::string> name;
 };
 
+/// `{token, new_password}` of a password reset.
+struct password_reset_request {
+  std::string token;
+  std::string new_password;
+};
+
 decoded<register_request> decode_register(std::string_view body);
 decoded<login_request> decode_login(std::string_view body);
 decoded<password_change_request> decode_password_change(std::string_view body);
 decoded<profile_patch> decode_profile_patch(std::string_view body);
+
+/// `{code}` of the TOTP enable and disable calls: a 6-digit code (or, to disable, a recovery
+/// code), at most 32 characters.
+decoded<std::string> decode_totp_code(std::string_view body);
+
+/// `{email}` of a forgotten-password request, normalised.
+decoded<std::string> decode_password_forgot(std::string_view body);
+
+decoded<password_reset_request> decode_password_reset(std::string_view body);
+
+/// `{password}` of an account deletion.
+decoded<std::string> decode_account_deletion(std::string_view body);
 
 /// `{refresh_token}`; an empty body (or `{}`) yields an empty token (the cookie is used then).
 decoded<std::string> decode_refresh(std::string_view body);

@@ -3,6 +3,7 @@
 #include "actors/identity/crypto.hpp"
 #include "actors/identity/password_hash.hpp"
 #include "actors/identity/requests.hpp"
+#include "actors/identity/totp.hpp"
 #include "config/log.hpp"
 #include "messages/event_envelope.hpp"
 #include "messages/problem.hpp"
@@ -210,6 +211,55 @@ json::object user_event_data(const user_row& u) {
   return d;
 }
 
+/// What a TOTP secret is sealed to: only this user's row opens it.
+std::string totp_context(const std::string& user_id) {
+  return "totp:" + user_id;
+}
+
+/// Checks `code` for `user_id` inside `tx` and uses it up: a TOTP code of a step later than the
+/// last accepted one, or an unused recovery code. False when two-factor is off or the code fails.
+bool consume_second_factor(db::transaction& tx, const std::string& user_id, const std::string& code,
+                           std::string_view sealing_key, int64_t now) {
+  auto rows = tx.exec("SELECT totp_secret, totp_last_step::text FROM users "
+                      "WHERE id = $1::uuid AND mfa_enabled FOR UPDATE",
+                      {user_id});
+  if (rows.empty())
+    return false;
+  if (auto secret = crypto::open(sealing_key, db::text(rows.front(), 0), totp_context(user_id))) {
+    const auto last = std::stoll(db::text(rows.front(), 1, "0"));
+    if (auto step = totp::match(*secret, code, now, last)) {
+      tx.exec("UPDATE users SET totp_last_step = $2::bigint WHERE id = $1::uuid",
+              {user_id, std::to_string(*step)});
+      return true;
+    }
+  }
+  // A secret that no longer opens (the secrets key changed) leaves the recovery codes.
+  if (auto normalised = totp::normalise_recovery_code(code)) {
+    auto used = tx.exec("UPDATE recovery_codes SET used_at = now() WHERE user_id = $1::uuid AND "
+                        "code_hash = $2 AND used_at IS NULL RETURNING 1",
+                        {user_id, crypto::sha256_hex(*normalised)});
+    return !used.empty();
+  }
+  return false;
+}
+
+/// Revokes every live session of `user_id` for `reason`; the ids of the families it ended.
+std::vector<std::string> end_sessions(db::transaction& tx, const std::string& user_id,
+                                      std::string_view reason, const std::string& keep = {}) {
+  auto rows = tx.exec("UPDATE refresh_families SET revoked_at = now(), revoked_reason = $2 "
+                      "WHERE user_id = $1::uuid AND revoked_at IS NULL AND id::text <> $3 "
+                      "RETURNING id::text",
+                      {user_id, std::string{reason}, keep});
+  std::vector<std::string> ended;
+  ended.reserve(rows.size());
+  for (const auto& row : rows)
+    ended.push_back(db::text(row, 0));
+  return ended;
+}
+
+/// The outcome of a change that needs a code: done, the code failed, or the state forbids it.
+enum class code_outcome { done, wrong_code, conflict, gone };
+
 // --- the actor ------------------------------------------------------------------------------
 
 class identity_service {
@@ -230,6 +280,10 @@ public:
       do_refresh(r);
     else if (route == "/api/v1/auth/status")
       do_status(r);
+    else if (route == "/api/v1/auth/password/forgot")
+      do_password_forgot(r);
+    else if (route == "/api/v1/auth/password/reset")
+      do_password_reset(r);
     else if (!r->auth.is_user())
       problem_with(r, gh_errc::unauthorized, "a valid access token is required",
                    {{"WWW-Authenticate", "Bearer"}});
@@ -245,6 +299,14 @@ public:
       do_me(r);
     else if (route == "/api/v1/users/me" && m == "PATCH")
       do_patch_me(r);
+    else if (route == "/api/v1/users/me" && m == "DELETE")
+      do_delete_me(r);
+    else if (route == "/api/v1/auth/mfa/totp/setup")
+      do_totp_setup(r);
+    else if (route == "/api/v1/auth/mfa/totp/enable")
+      do_totp_enable(r);
+    else if (route == "/api/v1/auth/mfa/totp" && m == "DELETE")
+      do_totp_disable(r);
     else
       r->reply->fail(gh_errc::not_found, "no such identity route");
   }
@@ -521,17 +583,18 @@ private:
   }
 
   void login_failed(const req_ptr& r, const std::string& fail_key,
-                    const std::optional<user_row>& user) {
+                    const std::optional<user_row>& user, std::string_view reason = "password") {
     const auto limit = opt_.limits.login_failures_per_identifier;
     count_hit(r, fail_key, opt_.limits.window.count(),
-              [this, r, user, limit](int64_t count, int64_t) {
+              [this, r, user, limit, reason = std::string{reason}](int64_t count, int64_t) {
                 const auto tenant = user ? user->tenant_id : opt_.default_tenant;
                 const auto target = user ? user->id : std::string{};
                 opt_.db->transact(
                     self_, opt_.db_timeout,
-                    [r, tenant, target, count, limit](db::transaction& tx) {
+                    [r, tenant, target, count, limit, reason](db::transaction& tx) {
                       json::object details;
                       details["failures"] = count;
+                      details["reason"] = reason;
                       audit(tx, *r, tenant, target, "login.failed", target, details);
                       if (count == limit)
                         audit(tx, *r, tenant, target, "login.locked", target, details);
@@ -544,22 +607,32 @@ private:
   void login_succeeded(const req_ptr& r, const std::shared_ptr<identity::login_request>& req,
                        const std::string& fail_key, const user_row& user) {
     if (user.mfa_enabled && !req->totp) {
-      r->reply->fail(gh_errc::mfa_required, "this account needs a TOTP code");
+      r->reply->fail(gh_errc::mfa_required, "this account needs a TOTP or recovery code");
       return;
     }
-    self_
-        ->request(opt_.redis, std::chrono::seconds{2}, exec_atom_v, redis::command{"DEL", fail_key})
-        .then([](const redis::reply&) {}, [](const caf::error&) {});
     const auto ttl = opt_.refresh_ttl;
-    query<new_session>(
+    const auto now = now_of(self_);
+    const auto code = req->totp.value_or(std::string{});
+    query<std::optional<new_session>>(
         r,
-        [r, user, ttl](db::transaction& tx) {
+        [r, user, ttl, now, code,
+         key = opt_.sealing_key](db::transaction& tx) -> std::optional<new_session> {
+          if (user.mfa_enabled && !consume_second_factor(tx, user.id, code, key, now))
+            return std::nullopt;
           auto s = open_session(tx, *r, user.id, ttl);
           audit(tx, *r, user.tenant_id, user.id, "login.succeeded", user.id);
           return s;
         },
-        [this, r, req, user](new_session s) {
-          respond_tokens(r, 200, user, s, req->cookie_session);
+        [this, r, req, fail_key, user](std::optional<new_session> s) {
+          if (!s) {
+            login_failed(r, fail_key, user, "second_factor");
+            return;
+          }
+          self_
+              ->request(opt_.redis, std::chrono::seconds{2}, exec_atom_v,
+                        redis::command{"DEL", fail_key})
+              .then([](const redis::reply&) {}, [](const caf::error&) {});
+          respond_tokens(r, 200, user, *s, req->cookie_session);
         });
   }
 
@@ -705,32 +778,42 @@ private:
       validation_failed(r, std::move(*errors));
       return;
     }
-    auto req = std::make_shared<identity::password_change_request>(
-        std::get<identity::password_change_request>(std::move(decoded)));
-    rate_limit(
-        r, "gh:rl:password:user:" + r->auth.user_id, opt_.limits.login_failures_per_identifier,
-        [this, r, req] {
-          query<std::optional<user_row>>(
-              r, load_user(r->auth), [this, r, req](std::optional<user_row> user) {
-                if (!user) {
-                  problem_with(r, gh_errc::unauthorized, "the account is not active", {});
-                  return;
-                }
-                on_hasher<bool>(
-                    r,
-                    [this, r, req](bool ok) {
-                      if (!ok) {
-                        r->reply->fail(gh_errc::validation, "the current password is wrong",
-                                       {{"current_password", "is wrong"}});
-                        return;
-                      }
-                      on_hasher<std::string>(
-                          r, [this, r](std::string hash) { store_password(r, std::move(hash)); },
-                          hash_atom_v, req->new_password);
-                    },
-                    verify_atom_v, user->password_hash, req->current_password);
-              });
-        });
+    auto req = std::get<identity::password_change_request>(std::move(decoded));
+    check_password(r, std::move(req.current_password), "current_password",
+                   [this, r, new_password = std::move(req.new_password)] {
+                     on_hasher<std::string>(
+                         r, [this, r](std::string hash) { store_password(r, std::move(hash)); },
+                         hash_atom_v, new_password);
+                   });
+  }
+
+  /// Checks the caller's `password` (limited per user, hashed off the io threads) and calls
+  /// `next()` when it is right; a wrong one is a validation problem naming `field`.
+  template <class Next>
+  void check_password(const req_ptr& r, std::string password, std::string field, Next next) {
+    rate_limit(r, "gh:rl:password:user:" + r->auth.user_id,
+               opt_.limits.login_failures_per_identifier,
+               [this, r, password = std::move(password), field = std::move(field), next] {
+                 query<std::optional<user_row>>(
+                     r, load_user(r->auth),
+                     [this, r, password, field, next](std::optional<user_row> user) {
+                       if (!user) {
+                         problem_with(r, gh_errc::unauthorized, "the account is not active", {});
+                         return;
+                       }
+                       on_hasher<bool>(
+                           r,
+                           [r, field, next](bool ok) mutable {
+                             if (!ok) {
+                               r->reply->fail(gh_errc::validation, "the password is wrong",
+                                              {{field, "is wrong"}});
+                               return;
+                             }
+                             next();
+                           },
+                           verify_atom_v, user->password_hash, password);
+                     });
+               });
   }
 
   void store_password(const req_ptr& r, std::string hash) {
@@ -742,24 +825,23 @@ private:
                   "now() "
                   "WHERE id = $1::uuid",
                   {who.user_id, hash});
-          auto rows = tx.exec("UPDATE refresh_families SET revoked_at = now(), "
-                              "revoked_reason = 'password_changed' WHERE user_id = $1::uuid "
-                              "AND id <> $2::uuid AND revoked_at IS NULL RETURNING id::text",
-                              {who.user_id, who.session_id});
-          std::vector<std::string> ended;
-          for (const auto& row : rows)
-            ended.push_back(db::text(row, 0));
+          auto ended = end_sessions(tx, who.user_id, "password_changed", who.session_id);
           json::object details;
           details["sessions_revoked"] = static_cast<int64_t>(ended.size());
           audit(tx, *r, who.tenant_id, who.user_id, "password.changed", who.user_id, details);
           return ended;
         },
-        [this, r](std::vector<std::string> ended) {
-          const auto until = now_of(self_) + opt_.access_ttl.count();
-          for (const auto& family : ended)
-            revoke(family, until);
+        [this, r](const std::vector<std::string>& ended) {
+          revoke_all(ended);
           respond_empty(r);
         });
+  }
+
+  /// Revokes each session in `families` until every access token issued for it has expired.
+  void revoke_all(const std::vector<std::string>& families) {
+    const auto until = now_of(self_) + opt_.access_ttl.count();
+    for (const auto& family : families)
+      revoke(family, until);
   }
 
   // --- sessions -----------------------------------------------------------------------------
@@ -895,6 +977,353 @@ private:
         });
   }
 
+  // --- forgotten password -------------------------------------------------------------------
+
+  void do_password_forgot(const req_ptr& r) {
+    auto decoded = identity::decode_password_forgot(r->body);
+    if (auto* errors = std::get_if<identity::field_errors>(&decoded)) {
+      validation_failed(r, std::move(*errors));
+      return;
+    }
+    auto email = std::get<std::string>(std::move(decoded));
+    const auto per_email = "gh:rl:forgot:id:" + crypto::sha256_hex(email);
+    rate_limit(r, "gh:rl:forgot:ip:" + r->remote_ip, opt_.limits.registrations_per_ip,
+               [this, r, email, per_email] {
+                 rate_limit(r, per_email, opt_.limits.resets_per_identifier,
+                            [this, r, email] { send_reset_link(r, email); });
+               });
+  }
+
+  void send_reset_link(const req_ptr& r, const std::string& email) {
+    const auto tenant = opt_.default_tenant;
+    const auto now = now_of(self_);
+    const auto ttl = opt_.reset_ttl;
+    const auto base = opt_.public_url;
+    query<bool>(
+        r,
+        [r, email, tenant, now, ttl, base](db::transaction& tx) {
+          auto rows = tx.exec("SELECT id::text, name FROM users WHERE tenant_id = $1::uuid AND "
+                              "email = $2 AND status = 'active'",
+                              {tenant, email});
+          if (rows.empty())
+            return false;
+          const auto user_id = db::text(rows.front(), 0);
+          const auto id = crypto::random_uuid();
+          const auto token = crypto::random_token(32);
+          tx.exec("INSERT INTO password_resets (id, token_hash, user_id, expires_at) VALUES "
+                  "($1::uuid, $2, $3::uuid, now() + make_interval(secs => $4::bigint))",
+                  {id, crypto::sha256_hex(token), user_id, std::to_string(ttl.count())});
+          json::object vars;
+          vars["reset_url"] = base + "/reset-password?token=" + token;
+          vars["expires_in_minutes"] = ttl.count() / 60;
+          if (rows.front().at(1))
+            vars["name"] = *rows.front().at(1);
+          json::object mail;
+          mail["to"] = email;
+          mail["template"] = "password_reset";
+          mail["vars"] = std::move(vars);
+          mail["idempotency_key"] = "password_reset:" + id;
+          write_event(tx, "email.send", tenant, std::move(mail), now);
+          audit(tx, *r, tenant, user_id, "password.reset_requested", user_id);
+          return true;
+        },
+        // The same answer whether or not the address has an account.
+        [r](bool) {
+          respond_json(r, 202, json::object{{"status", "accepted"}});
+        });
+  }
+
+  void do_password_reset(const req_ptr& r) {
+    auto decoded = identity::decode_password_reset(r->body);
+    if (auto* errors = std::get_if<identity::field_errors>(&decoded)) {
+      validation_failed(r, std::move(*errors));
+      return;
+    }
+    auto req = std::make_shared<identity::password_reset_request>(
+        std::get<identity::password_reset_request>(std::move(decoded)));
+    const auto token_hash = crypto::sha256_hex(req->token);
+    rate_limit(
+        r, "gh:rl:reset:ip:" + r->remote_ip, opt_.limits.login_attempts_per_ip,
+        [this, r, req, token_hash] {
+          // Look before hashing: a dead link costs no argon2 time.
+          query<bool>(
+              r,
+              [token_hash](db::transaction& tx) {
+                return !tx.exec("SELECT 1 FROM password_resets p JOIN users u ON u.id = p.user_id "
+                                "WHERE p.token_hash = $1 AND p.used_at IS NULL AND "
+                                "p.expires_at > now() AND u.status = 'active'",
+                                {token_hash})
+                            .empty();
+              },
+              [this, r, req, token_hash](bool live) {
+                if (!live) {
+                  reset_link_dead(r);
+                  return;
+                }
+                on_hasher<std::string>(
+                    r,
+                    [this, r, token_hash](std::string hash) {
+                      finish_reset(r, token_hash, std::move(hash));
+                    },
+                    hash_atom_v, req->new_password);
+              });
+        });
+  }
+
+  static void reset_link_dead(const req_ptr& r) {
+    r->reply->fail(gh_errc::validation, "the reset link is not valid",
+                   {{"token", "is invalid, used or expired"}});
+  }
+
+  void finish_reset(const req_ptr& r, const std::string& token_hash, std::string hash) {
+    query<std::optional<std::vector<std::string>>>(
+        r,
+        [r, token_hash,
+         hash = std::move(hash)](db::transaction& tx) -> std::optional<std::vector<std::string>> {
+          auto rows = tx.exec("UPDATE password_resets p SET used_at = now() FROM users u "
+                              "WHERE p.token_hash = $1 AND p.used_at IS NULL AND "
+                              "p.expires_at > now() AND u.id = p.user_id AND u.status = 'active' "
+                              "RETURNING u.id::text, u.tenant_id::text",
+                              {token_hash});
+          if (rows.empty())
+            return std::nullopt;
+          const auto user_id = db::text(rows.front(), 0);
+          const auto tenant = db::text(rows.front(), 1);
+          tx.exec("UPDATE users SET password_hash = $2, password_changed_at = now(), "
+                  "updated_at = now() WHERE id = $1::uuid",
+                  {user_id, hash});
+          // Other links sent before this one die with it.
+          tx.exec("UPDATE password_resets SET used_at = now() WHERE user_id = $1::uuid AND "
+                  "used_at IS NULL",
+                  {user_id});
+          auto ended = end_sessions(tx, user_id, "password_reset");
+          json::object details;
+          details["sessions_revoked"] = static_cast<int64_t>(ended.size());
+          audit(tx, *r, tenant, user_id, "password.reset", user_id, details);
+          return ended;
+        },
+        [this, r](const std::optional<std::vector<std::string>>& ended) {
+          if (!ended) {
+            reset_link_dead(r);
+            return;
+          }
+          revoke_all(*ended);
+          respond_empty(r);
+        });
+  }
+
+  // --- two-factor authentication ------------------------------------------------------------
+
+  struct totp_setup {
+    code_outcome result = code_outcome::gone;
+    std::string secret;
+    std::string account;
+  };
+
+  void do_totp_setup(const req_ptr& r) {
+    const auto who = r->auth;
+    query<totp_setup>(
+        r,
+        [r, who, key = opt_.sealing_key](db::transaction& tx) {
+          totp_setup out;
+          auto rows = tx.exec("SELECT mfa_enabled::text, coalesce(email, phone) FROM users "
+                              "WHERE id = $1::uuid AND tenant_id = $2::uuid AND "
+                              "status = 'active' FOR UPDATE",
+                              {who.user_id, who.tenant_id});
+          if (rows.empty())
+            return out;
+          if (db::text(rows.front(), 0) == "true") {
+            out.result = code_outcome::conflict;
+            return out;
+          }
+          const auto secret = crypto::random_bytes(totp::secret_bytes);
+          tx.exec("UPDATE users SET totp_pending = $2 WHERE id = $1::uuid",
+                  {who.user_id, crypto::seal(key, secret, totp_context(who.user_id))});
+          audit(tx, *r, who.tenant_id, who.user_id, "mfa.setup_started", who.user_id);
+          out.result = code_outcome::done;
+          out.secret = crypto::base32_encode(secret);
+          out.account = db::text(rows.front(), 1);
+          return out;
+        },
+        [r](const totp_setup& out) {
+          if (out.result == code_outcome::gone) {
+            problem_with(r, gh_errc::unauthorized, "the account is not active", {});
+            return;
+          }
+          if (out.result == code_outcome::conflict) {
+            r->reply->fail(gh_errc::conflict,
+                           "two-factor authentication is already on; turn it off first");
+            return;
+          }
+          json::object body;
+          body["secret"] = out.secret;
+          body["otpauth_uri"] = totp::otpauth_uri("Gatehouse", out.account, out.secret);
+          respond_json(r, 200, body);
+        });
+  }
+
+  /// Decodes `{code}` and runs `next(code)` within the per-user limit of TOTP attempts.
+  template <class Next>
+  void with_totp_code(const req_ptr& r, Next next) {
+    auto decoded = identity::decode_totp_code(r->body);
+    if (auto* errors = std::get_if<identity::field_errors>(&decoded)) {
+      validation_failed(r, std::move(*errors));
+      return;
+    }
+    self_->state.profiles.erase(r->auth.user_id);
+    rate_limit(r, "gh:rl:totp:user:" + r->auth.user_id, opt_.limits.totp_attempts_per_user,
+               [next, code = std::get<std::string>(std::move(decoded))]() mutable {
+                 next(std::move(code));
+               });
+  }
+
+  /// Answers a code-guarded change that did not happen.
+  static void code_refused(const req_ptr& r, code_outcome result, std::string_view conflict) {
+    if (result == code_outcome::wrong_code)
+      r->reply->fail(gh_errc::validation, "the code is not valid", {{"code", "is not valid"}});
+    else if (result == code_outcome::conflict)
+      r->reply->fail(gh_errc::conflict, std::string{conflict});
+    else
+      problem_with(r, gh_errc::unauthorized, "the account is not active", {});
+  }
+
+  struct totp_enabled {
+    code_outcome result = code_outcome::gone;
+    std::vector<std::string> recovery_codes;
+  };
+
+  void do_totp_enable(const req_ptr& r) {
+    with_totp_code(r, [this, r](std::string code) {
+      const auto who = r->auth;
+      const auto now = now_of(self_);
+      query<totp_enabled>(
+          r,
+          [r, who, code, now, key = opt_.sealing_key](db::transaction& tx) {
+            totp_enabled out;
+            auto rows = tx.exec("SELECT mfa_enabled::text, totp_pending FROM users WHERE "
+                                "id = $1::uuid AND tenant_id = $2::uuid AND status = 'active' "
+                                "FOR UPDATE",
+                                {who.user_id, who.tenant_id});
+            if (rows.empty())
+              return out;
+            const auto& row = rows.front();
+            auto secret =
+                row.at(1) ? crypto::open(key, *row.at(1), totp_context(who.user_id)) : std::nullopt;
+            if (db::text(row, 0) == "true" || !secret) {
+              out.result = code_outcome::conflict;
+              return out;
+            }
+            const auto step = totp::match(*secret, code, now, 0);
+            if (!step) {
+              out.result = code_outcome::wrong_code;
+              return out;
+            }
+            tx.exec("UPDATE users SET mfa_enabled = true, totp_secret = totp_pending, "
+                    "totp_pending = NULL, totp_last_step = $2::bigint, updated_at = now() "
+                    "WHERE id = $1::uuid",
+                    {who.user_id, std::to_string(*step)});
+            tx.exec("DELETE FROM recovery_codes WHERE user_id = $1::uuid", {who.user_id});
+            for (int i = 0; i < 10; ++i) {
+              auto recovery = totp::new_recovery_code();
+              tx.exec("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1::uuid, $2)",
+                      {who.user_id, crypto::sha256_hex(*totp::normalise_recovery_code(recovery))});
+              out.recovery_codes.push_back(std::move(recovery));
+            }
+            audit(tx, *r, who.tenant_id, who.user_id, "mfa.enabled", who.user_id);
+            out.result = code_outcome::done;
+            return out;
+          },
+          [r](const totp_enabled& out) {
+            if (out.result != code_outcome::done) {
+              code_refused(r, out.result,
+                           "no TOTP set-up is pending (call setup first) or two-factor is on");
+              return;
+            }
+            json::array codes;
+            for (const auto& c : out.recovery_codes)
+              codes.emplace_back(c);
+            respond_json(r, 200, json::object{{"recovery_codes", std::move(codes)}});
+          });
+    });
+  }
+
+  void do_totp_disable(const req_ptr& r) {
+    with_totp_code(r, [this, r](std::string code) {
+      const auto who = r->auth;
+      const auto now = now_of(self_);
+      query<code_outcome>(
+          r,
+          [r, who, code, now, key = opt_.sealing_key](db::transaction& tx) {
+            auto rows = tx.exec("SELECT mfa_enabled::text FROM users WHERE id = $1::uuid AND "
+                                "tenant_id = $2::uuid AND status = 'active' FOR UPDATE",
+                                {who.user_id, who.tenant_id});
+            if (rows.empty())
+              return code_outcome::gone;
+            if (db::text(rows.front(), 0) != "true")
+              return code_outcome::conflict;
+            if (!consume_second_factor(tx, who.user_id, code, key, now))
+              return code_outcome::wrong_code;
+            tx.exec("UPDATE users SET mfa_enabled = false, totp_secret = NULL, "
+                    "totp_pending = NULL, totp_last_step = 0, updated_at = now() "
+                    "WHERE id = $1::uuid",
+                    {who.user_id});
+            tx.exec("DELETE FROM recovery_codes WHERE user_id = $1::uuid", {who.user_id});
+            audit(tx, *r, who.tenant_id, who.user_id, "mfa.disabled", who.user_id);
+            return code_outcome::done;
+          },
+          [r](code_outcome result) {
+            if (result != code_outcome::done) {
+              code_refused(r, result, "two-factor authentication is not on");
+              return;
+            }
+            respond_empty(r);
+          });
+    });
+  }
+
+  // --- account deletion ---------------------------------------------------------------------
+
+  void do_delete_me(const req_ptr& r) {
+    auto decoded = identity::decode_account_deletion(r->body);
+    if (auto* errors = std::get_if<identity::field_errors>(&decoded)) {
+      validation_failed(r, std::move(*errors));
+      return;
+    }
+    check_password(r, std::get<std::string>(std::move(decoded)), "password",
+                   [this, r] { delete_account(r); });
+  }
+
+  void delete_account(const req_ptr& r) {
+    const auto who = r->auth;
+    const auto now = now_of(self_);
+    self_->state.profiles.erase(who.user_id);
+    query<std::optional<std::vector<std::string>>>(
+        r,
+        [r, who, now](db::transaction& tx) -> std::optional<std::vector<std::string>> {
+          auto ended = end_sessions(tx, who.user_id, "account_deleted");
+          // Sessions, tokens, recovery codes and reset links go with the row (ON DELETE
+          // CASCADE); the audit log keeps only the id.
+          auto rows = tx.exec("DELETE FROM users WHERE id = $1::uuid AND tenant_id = $2::uuid "
+                              "RETURNING id",
+                              {who.user_id, who.tenant_id});
+          if (rows.empty())
+            return std::nullopt;
+          write_event(tx, "user.deleted", who.tenant_id, json::object{{"user_id", who.user_id}},
+                      now);
+          audit(tx, *r, who.tenant_id, who.user_id, "user.deleted", who.user_id);
+          return ended;
+        },
+        [this, r, who](const std::optional<std::vector<std::string>>& ended) {
+          if (!ended) {
+            r->reply->fail(gh_errc::not_found, "no such user");
+            return;
+          }
+          revoke_all(*ended);
+          revoke(who.session_id, now_of(self_) + opt_.access_ttl.count());
+          respond_empty(r, who.via_cookie ? clear_cookies(opt_) : header_list{});
+        });
+  }
+
   self_ptr self_;
   identity_options& opt_;
 };
@@ -926,11 +1355,17 @@ const std::vector<identity_route>& identity_routes() {
       {"POST", "/api/v1/auth/refresh", false, "none"},
       {"POST", "/api/v1/auth/logout", false, "user"},
       {"GET", "/api/v1/auth/status", false, "optional"},
+      {"POST", "/api/v1/auth/password/forgot", true, "none"},
+      {"POST", "/api/v1/auth/password/reset", true, "none"},
+      {"POST", "/api/v1/auth/mfa/totp/setup", false, "user"},
+      {"POST", "/api/v1/auth/mfa/totp/enable", true, "user"},
+      {"DELETE", "/api/v1/auth/mfa/totp", true, "user"},
       {"POST", "/api/v1/auth/password", true, "user"},
       {"GET", "/api/v1/auth/sessions", false, "user"},
       {"DELETE", "/api/v1/auth/sessions/{id}", false, "user"},
       {"GET", "/api/v1/users/me", false, "user"},
       {"PATCH", "/api/v1/users/me", true, "user"},
+      {"DELETE", "/api/v1/users/me", true, "user"},
   };
   return routes;
 }

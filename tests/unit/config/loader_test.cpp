@@ -166,10 +166,12 @@ TEST(LoaderTest, ProductionRefusesWeakSettings) {
   EXPECT_TRUE(names(errors, "GATEHOUSE_PUBLIC_URL")) << describe(errors);
   EXPECT_TRUE(names(errors, "JWT_SIGNING_KEY_FILE")) << describe(errors);
   EXPECT_TRUE(names(errors, "GATEHOUSE_BOOTSTRAP_ADMIN_KEY")) << describe(errors);
+  EXPECT_TRUE(names(errors, "GATEHOUSE_SECRETS_KEY")) << describe(errors);
 
   env["GATEHOUSE_PUBLIC_URL"] = "https://gate.example.com";
   env["JWT_SIGNING_KEY_FILE"] = "/keys/a.pem";
   env["GATEHOUSE_BOOTSTRAP_ADMIN_KEY"] = std::string(40, 'k');
+  env["GATEHOUSE_SECRETS_KEY"] = std::string(44, 's');
   auto s = expect_ok({env, {{"/keys/a.pem", "-----BEGIN PRIVATE KEY-----"}}});
   EXPECT_TRUE(s.production());
 }
