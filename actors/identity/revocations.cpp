@@ -1,5 +1,10 @@
 #include "actors/identity/revocations.hpp"
 
+#include "config/log.hpp"
+
+#include <caf/event_based_actor.hpp>
+
+#include <chrono>
 #include <mutex>
 
 namespace gh {
@@ -32,6 +37,17 @@ void revocation_list::merge(const std::vector<std::pair<std::string, int64_t>>& 
 std::size_t revocation_list::size() const {
   std::shared_lock lock{mutex_};
   return until_.size();
+}
+
+void record_revocation(caf::event_based_actor* self, const redis::redis_actor& redis,
+                       revocation_list& list, const std::string& id, int64_t until) {
+  list.revoke(id, until);
+  self->request(redis, std::chrono::seconds{2}, exec_atom_v,
+                redis::command{"ZADD", "gh:revoked", std::to_string(until), id})
+      .then([](const redis::reply&) {},
+            [](const caf::error&) {
+              log::warn("cannot record a revocation in Redis; it holds on this instance only");
+            });
 }
 
 } // namespace gh

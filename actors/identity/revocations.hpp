@@ -1,5 +1,9 @@
 #pragma once
 
+#include "persistence/cache.hpp"
+
+#include <caf/fwd.hpp>
+
 #include <cstdint>
 #include <shared_mutex>
 #include <string>
@@ -30,5 +34,11 @@ private:
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, int64_t> until_;
 };
+
+/// Revokes `id` (a session or an access token's `jti`) until `until` (Unix seconds) at once in
+/// `list` and, through `redis` (`ZADD gh:revoked`), on every replica; a Redis failure is logged
+/// and leaves the revocation in force on this instance only. Call it from `self`'s context.
+void record_revocation(caf::event_based_actor* self, const redis::redis_actor& redis,
+                       revocation_list& list, const std::string& id, int64_t until);
 
 } // namespace gh

@@ -410,14 +410,7 @@ private:
 
   /// Revokes a session (and optionally one access token) here and, through Redis, everywhere.
   void revoke(const std::string& id, int64_t until) {
-    opt_.revoked->revoke(id, until);
-    self_
-        ->request(opt_.redis, std::chrono::seconds{2}, exec_atom_v,
-                  redis::command{"ZADD", "gh:revoked", std::to_string(until), id})
-        .then([](const redis::reply&) {},
-              [](const caf::error&) {
-                log::warn("cannot record a revocation in Redis; it holds on this instance only");
-              });
+    record_revocation(self_, opt_.redis, *opt_.revoked, id, until);
   }
 
   /// Answers with a fresh access token (and refresh token, or cookies) for `user`.
@@ -1170,7 +1163,6 @@ private:
       validation_failed(r, std::move(*errors));
       return;
     }
-    self_->state.profiles.erase(r->auth.user_id);
     rate_limit(r, "gh:rl:totp:user:" + r->auth.user_id, opt_.limits.totp_attempts_per_user,
                [next, code = std::get<std::string>(std::move(decoded))]() mutable {
                  next(std::move(code));
@@ -1233,7 +1225,9 @@ private:
             out.result = code_outcome::done;
             return out;
           },
-          [r](const totp_enabled& out) {
+          [this, r](const totp_enabled& out) {
+            // A read racing the change may have cached the old profile: drop it now.
+            self_->state.profiles.erase(r->auth.user_id);
             if (out.result != code_outcome::done) {
               code_refused(r, out.result,
                            "no TOTP set-up is pending (call setup first) or two-factor is on");
@@ -1271,7 +1265,8 @@ private:
             audit(tx, *r, who.tenant_id, who.user_id, "mfa.disabled", who.user_id);
             return code_outcome::done;
           },
-          [r](code_outcome result) {
+          [this, r](code_outcome result) {
+            self_->state.profiles.erase(r->auth.user_id);
             if (result != code_outcome::done) {
               code_refused(r, result, "two-factor authentication is not on");
               return;
@@ -1296,7 +1291,6 @@ private:
   void delete_account(const req_ptr& r) {
     const auto who = r->auth;
     const auto now = now_of(self_);
-    self_->state.profiles.erase(who.user_id);
     query<std::optional<std::vector<std::string>>>(
         r,
         [r, who, now](db::transaction& tx) -> std::optional<std::vector<std::string>> {
@@ -1314,6 +1308,7 @@ private:
           return ended;
         },
         [this, r, who](const std::optional<std::vector<std::string>>& ended) {
+          self_->state.profiles.erase(who.user_id);
           if (!ended) {
             r->reply->fail(gh_errc::not_found, "no such user");
             return;
