@@ -1,9 +1,10 @@
 // Gatehouse: the process entry point. Wires the concrete implementations (PostgreSQL pool,
 // Redis, NATS) to the actors and the front actor; the only code no test links.
 
+#include "actors/identity/crypto.hpp"
 #include "actors/metrics.hpp"
 #include "actors/registry.hpp"
-#include "actors/identity/crypto.hpp"
+#include "actors/services/admin.hpp"
 #include "actors/services/console.hpp"
 #include "actors/services/hasher.hpp"
 #include "actors/services/identity.hpp"
@@ -195,6 +196,16 @@ int serve(const gh::config::settings& s) {
   auto hashers = identity_opts.hashers;
   auto identity = gh::spawn_identity(sys, std::move(identity_opts));
 
+  gh::admin_options admin_opts;
+  admin_opts.db = &database;
+  admin_opts.redis = redis;
+  admin_opts.revoked = &revoked;
+  admin_opts.bootstrap_key = s.bootstrap_admin_key.reveal();
+  admin_opts.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(s.access_token_ttl);
+  admin_opts.window = std::max(std::chrono::seconds{1},
+                               std::chrono::duration_cast<std::chrono::seconds>(s.rate_window));
+  auto admin = gh::spawn_admin(sys, std::move(admin_opts));
+
   gh::gateway_context ctx;
   ctx.limits = s.gateway;
   ctx.console = console;
@@ -213,6 +224,11 @@ int serve(const gh::config::settings& s) {
                     : auth == "optional" ? gh::auth_policy::optional
                                          : gh::auth_policy::none});
   }
+  // Admin routes take the presented ApiKey as is; the admin actor verifies it and answers 401.
+  for (const auto& r : gh::admin_routes())
+    ctx.routes.add({r.method, r.pattern, admin,
+                    r.json_body ? gh::body_kind::json : gh::body_kind::none,
+                    stats.add_route(r.method, r.pattern), gh::auth_policy::optional});
 
   int rc = 0;
   {
@@ -243,12 +259,13 @@ int serve(const gh::config::settings& s) {
   for (const caf::actor& a :
        {caf::actor_cast<caf::actor>(registry), caf::actor_cast<caf::actor>(ops),
         caf::actor_cast<caf::actor>(console), caf::actor_cast<caf::actor>(identity),
-        caf::actor_cast<caf::actor>(redis)})
+        caf::actor_cast<caf::actor>(admin), caf::actor_cast<caf::actor>(redis)})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   for (const auto& h : hashers)
     caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
   hashers.clear();
   identity = nullptr;
+  admin = nullptr;
   redis = nullptr;
   ctx.console = nullptr;
   ctx.routes = {};

@@ -1,0 +1,667 @@
+#include "actors/services/admin.hpp"
+
+#include "actors/identity/crypto.hpp"
+#include "actors/services/admin_requests.hpp"
+#include "messages/event_envelope.hpp"
+#include "messages/problem.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/sec.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace gh {
+
+namespace json = boost::json;
+
+namespace {
+
+using req_ptr = std::shared_ptr<http_request>;
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+// ORDER BY clauses below name table-qualified columns: a bare `id` there would mean the
+// `id::text` output column and sort as text.
+
+/// The columns of `users` an admin sees, then `created_at` in microseconds for cursors.
+constexpr std::string_view user_columns =
+    "id::text, tenant_id::text, email, phone, name, status, mfa_enabled::text, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "(extract(epoch FROM created_at) * 1000000)::bigint::text";
+
+/// The columns of `api_keys` a listing shows: never `key_hash`.
+constexpr std::string_view key_columns =
+    "id::text, name, prefix, array_to_string(scopes, ','), "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), created_by, "
+    "to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+
+/// Serialises bootstrap-key sessions that create the first key (`pg_advisory_xact_lock`).
+constexpr std::string_view bootstrap_lock_sql =
+    "SELECT pg_advisory_xact_lock(hashtext('gatehouse.api_keys.bootstrap'))";
+
+constexpr std::string_view any_live_key_sql =
+    "SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL)::text";
+
+json::value nullable(const std::optional<std::string>& text) {
+  return text ? json::value(*text) : json::value(nullptr);
+}
+
+/// A row of `users` as `user_columns` selects it.
+struct user_row {
+  std::string id;
+  std::string tenant_id;
+  std::optional<std::string> email;
+  std::optional<std::string> phone;
+  std::optional<std::string> name;
+  std::string status;
+  bool mfa_enabled = false;
+  std::string created_at;
+  int64_t created_us = 0;
+
+  static user_row from(const db::row& r) {
+    user_row u{db::text(r, 0), db::text(r, 1), r.at(2),        r.at(3), r.at(4),
+               db::text(r, 5), false,          db::text(r, 7), 0};
+    u.mfa_enabled = db::text(r, 6) == "true";
+    try {
+      u.created_us = std::stoll(db::text(r, 8, "0"));
+    } catch (const std::exception&) {
+      // Cannot happen for a bigint column; a zero only spoils a cursor, never the data.
+    }
+    return u;
+  }
+
+  json::object to_json() const {
+    json::object o;
+    o["id"] = id;
+    o["tenant_id"] = tenant_id;
+    if (email)
+      o["email"] = *email;
+    if (phone)
+      o["phone"] = *phone;
+    if (name)
+      o["name"] = *name;
+    o["status"] = status;
+    o["mfa_enabled"] = mfa_enabled;
+    o["created_at"] = created_at;
+    return o;
+  }
+};
+
+/// A row of `api_keys` as `key_columns` selects it.
+struct key_row {
+  std::string id;
+  std::string name;
+  std::string prefix;
+  std::vector<std::string> scopes;
+  std::string created_at;
+  std::optional<std::string> created_by;
+  std::optional<std::string> revoked_at;
+
+  static key_row from(const db::row& r) {
+    return {db::text(r, 0), db::text(r, 1), db::text(r, 2), admin::split_scopes(db::text(r, 3)),
+            db::text(r, 4), r.at(5),        r.at(6)};
+  }
+
+  json::object to_json() const {
+    json::object o;
+    o["id"] = id;
+    o["name"] = name;
+    o["prefix"] = prefix;
+    json::array list;
+    for (const auto& s : scopes)
+      list.emplace_back(s);
+    o["scopes"] = std::move(list);
+    o["created_at"] = created_at;
+    o["created_by"] = nullable(created_by);
+    o["revoked_at"] = nullable(revoked_at);
+    return o;
+  }
+};
+
+/// Who is calling, once the key checked out.
+struct caller {
+  std::string key_id; ///< empty for the bootstrap key
+  std::vector<std::string> scopes;
+
+  bool bootstrap() const noexcept { return key_id.empty(); }
+
+  /// The `actor` of the audit rows this caller writes.
+  std::string actor() const { return bootstrap() ? "bootstrap" : "api_key:" + key_id; }
+};
+
+struct admin_state {
+  admin_options opt;
+};
+
+using self_ptr = caf::stateful_actor<admin_state>*;
+
+int64_t now_of(self_ptr self) {
+  if (self->state.opt.now)
+    return self->state.opt.now();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// --- answers --------------------------------------------------------------------------------
+
+void respond_json(const req_ptr& r, int status, const json::value& body) {
+  r->reply->respond({status, "application/json", json::serialize(body), {}});
+}
+
+void problem_with(const req_ptr& r, gh_errc code, std::string detail, header_list headers) {
+  auto p = make_problem(code, std::move(detail), r->request_id);
+  r->reply->respond({p.status, "application/problem+json", to_json(p), std::move(headers)});
+}
+
+void unauthorized(const req_ptr& r, std::string detail) {
+  problem_with(r, gh_errc::unauthorized, std::move(detail), {{"WWW-Authenticate", "ApiKey"}});
+}
+
+/// Maps a failure of PostgreSQL or Redis to the caller's problem.
+void fail_with(const req_ptr& r, const caf::error& err) {
+  if (err.category() == gh_error_category) {
+    const auto code = static_cast<gh_errc>(err.code());
+    if (code == gh_errc::provider_unavailable) {
+      problem_with(r, code, "a backing service is unavailable; try again shortly",
+                   {{"Retry-After", "1"}});
+      return;
+    }
+    r->reply->fail(code, code == gh_errc::internal ? "the request could not be completed" : "");
+    return;
+  }
+  if (err == caf::sec::request_timeout) {
+    problem_with(r, gh_errc::provider_unavailable, "a backing service did not answer in time",
+                 {{"Retry-After", "1"}});
+    return;
+  }
+  r->reply->fail(gh_errc::internal, "the request could not be completed");
+}
+
+/// A header as the audit log keeps it: at most 512 printable ASCII characters, anything else
+/// as `?`, so no byte sequence a client sends can fail the transaction it is written in.
+std::string header_for_audit(const http_request& r, std::string_view name) {
+  const auto* h = r.header(name);
+  if (h == nullptr)
+    return {};
+  std::string out = h->substr(0, 512);
+  for (auto& c : out)
+    if (c < 0x20 || c > 0x7e)
+      c = '?';
+  return out;
+}
+
+/// Writes the `audit_log` row of an admin action; never a key or a hash.
+void audit(db::transaction& tx, const http_request& r, const std::string& tenant, const caller& who,
+           std::string_view action, const std::string& target, const json::object& details = {}) {
+  tx.exec("INSERT INTO audit_log (tenant_id, actor, action, target, ip, user_agent, request_id, "
+          "details) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::jsonb)",
+          {tenant.empty() ? db::param{} : db::param{tenant}, who.actor(), std::string{action},
+           target, r.remote_ip, header_for_audit(r, "user-agent"), r.request_id,
+           json::serialize(details)});
+}
+
+json::array scope_array(const std::vector<std::string>& scopes) {
+  json::array out;
+  for (const auto& s : scopes)
+    out.emplace_back(s);
+  return out;
+}
+
+std::string join_scopes(const std::vector<std::string>& scopes) {
+  std::string out;
+  for (const auto& s : scopes)
+    out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+/// A fresh key: `gh_` + 8 base32 characters (the prefix listings show) + `_` + 43 base64url
+/// characters of 256 random bits.
+std::pair<std::string, std::string> new_key() {
+  auto tag = crypto::base32_encode(crypto::random_bytes(5));
+  for (auto& c : tag)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto prefix = "gh_" + tag;
+  auto key = prefix + "_" + crypto::random_token(32);
+  return {std::move(prefix), std::move(key)};
+}
+
+// --- the actor ------------------------------------------------------------------------------
+
+class admin_service {
+public:
+  explicit admin_service(self_ptr self) : self_(self), opt_(self->state.opt) {}
+
+  void handle(http_request& in) {
+    auto r = std::make_shared<http_request>(std::move(in));
+    const auto& routes = admin_routes();
+    const auto route = std::find_if(routes.begin(), routes.end(), [&r](const admin_route& x) {
+      return r->method == x.method && r->route == x.pattern;
+    });
+    if (route == routes.end()) {
+      r->reply->fail(gh_errc::not_found, "no such admin route");
+      return;
+    }
+    if (r->auth.type != principal::kind::api_key || r->auth.api_key.empty()) {
+      unauthorized(r, "an admin API key is required (Authorization: ApiKey <key>)");
+      return;
+    }
+    authenticate(r, route->scope, [this, r](caller who) { serve(r, who); });
+  }
+
+private:
+  void serve(const req_ptr& r, const caller& who) {
+    const auto& route = r->route;
+    const auto& m = r->method;
+    if (route == "/api/v1/admin/api-keys" && m == "POST")
+      create_key(r, who);
+    else if (route == "/api/v1/admin/api-keys")
+      list_keys(r);
+    else if (route == "/api/v1/admin/api-keys/{id}")
+      revoke_key(r, who);
+    else if (route == "/api/v1/admin/users")
+      list_users(r);
+    else if (route == "/api/v1/admin/users/{id}/disable")
+      set_status(r, who, true);
+    else if (route == "/api/v1/admin/users/{id}/enable")
+      set_status(r, who, false);
+    else if (route == "/api/v1/admin/audit")
+      list_audit(r);
+    else
+      r->reply->fail(gh_errc::not_found, "no such admin route");
+  }
+
+  // --- helpers ------------------------------------------------------------------------------
+
+  template <class T, class Work, class Next>
+  void query(const req_ptr& r, Work work, Next next) {
+    opt_.db->query<T>(self_, opt_.db_timeout, std::move(work),
+                      [r, next](caf::expected<T> result) mutable {
+                        if (!result) {
+                          fail_with(r, result.error());
+                          return;
+                        }
+                        next(std::move(*result));
+                      });
+  }
+
+  /// Runs the Lua `script` on `args` (one key, then arguments) in Redis; `next(count, ttl)` with
+  /// the two integers it returns.
+  template <class Next>
+  void counter(const req_ptr& r, const std::string& script, redis::command args, Next next) {
+    args.insert(args.begin(), {"EVAL", script, "1"});
+    self_->request(opt_.redis, std::chrono::seconds{2}, exec_atom_v, std::move(args))
+        .then(
+            [r, next](const redis::reply& rep) mutable {
+              if (rep.type != redis::reply::kind::array || rep.elements.size() != 2) {
+                fail_with(r, make_error(gh_errc::provider_unavailable));
+                return;
+              }
+              next(rep.elements[0].integer, rep.elements[1].integer);
+            },
+            [r](const caf::error& err) { fail_with(r, err); });
+  }
+
+  /// Checks the presented key and the scope `needed`, then `next(caller)`. Refuses with 429
+  /// while the client's address has spent its wrong keys for the window, 401 for a wrong key
+  /// (counted), 403 for a right key without the scope.
+  template <class Next>
+  void authenticate(const req_ptr& r, std::string_view needed, Next next) {
+    static const std::string peek =
+        "return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('TTL', KEYS[1])}";
+    auto fail_key = "gh:rl:apikey:ip:" + r->remote_ip;
+    counter(r, peek, {fail_key},
+            [this, r, needed = std::string{needed}, fail_key, next](int64_t failures,
+                                                                    int64_t ttl) mutable {
+              if (failures >= opt_.failed_keys_per_ip) {
+                problem_with(r, gh_errc::rate_limited,
+                             "too many wrong API keys from this address; try again later",
+                             {{"Retry-After", std::to_string(std::max<int64_t>(ttl, 1))}});
+                return;
+              }
+              look_up_key(r, needed, fail_key, std::move(next));
+            });
+  }
+
+  template <class Next>
+  void look_up_key(const req_ptr& r, const std::string& needed, const std::string& fail_key,
+                   Next next) {
+    const auto& key = r->auth.api_key;
+    // Compared as digests so the time taken depends on nothing about either value.
+    const bool is_bootstrap =
+        !opt_.bootstrap_key.empty() &&
+        crypto::constant_time_equal(crypto::sha256(key), crypto::sha256(opt_.bootstrap_key));
+    query<std::optional<caller>>(
+        r,
+        [hash = crypto::sha256_hex(key), is_bootstrap](db::transaction& tx) {
+          auto rows = tx.exec("SELECT id::text, array_to_string(scopes, ',') FROM api_keys "
+                              "WHERE key_hash = $1 AND revoked_at IS NULL",
+                              {hash});
+          if (!rows.empty())
+            return std::optional<caller>{
+                caller{db::text(rows.front(), 0), admin::split_scopes(db::text(rows.front(), 1))}};
+          if (is_bootstrap && db::text(tx.exec(any_live_key_sql).at(0), 0) == "false")
+            return std::optional<caller>{caller{{}, {"*"}}};
+          return std::optional<caller>{};
+        },
+        [this, r, needed, fail_key, next](std::optional<caller> who) mutable {
+          if (!who) {
+            key_failed(r, fail_key);
+            return;
+          }
+          if (!admin::grants(who->scopes, needed)) {
+            r->reply->fail(gh_errc::forbidden, "this API key lacks the scope " + needed);
+            return;
+          }
+          next(std::move(*who));
+        });
+  }
+
+  /// Counts a wrong key against the client's address and answers 401.
+  void key_failed(const req_ptr& r, const std::string& fail_key) {
+    static const std::string hit = "local n = redis.call('INCR', KEYS[1]) "
+                                   "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
+                                   "return {n, redis.call('TTL', KEYS[1])}";
+    counter(r, hit, {fail_key, std::to_string(std::max<int64_t>(opt_.window.count(), 1))},
+            [r](int64_t, int64_t) { unauthorized(r, "the API key is not valid"); });
+  }
+
+  static void validation_failed(const req_ptr& r, admin::field_errors errors) {
+    r->reply->fail(gh_errc::validation, "the request is invalid", std::move(errors));
+  }
+
+  // --- API keys -----------------------------------------------------------------------------
+
+  enum class key_result { done, not_found, forbidden, bootstrap_closed };
+
+  struct created_key {
+    key_result result = key_result::done;
+    std::optional<key_row> row;
+  };
+
+  void create_key(const req_ptr& r, const caller& who) {
+    auto decoded = admin::decode_new_key(r->body);
+    if (auto* errors = std::get_if<admin::field_errors>(&decoded)) {
+      validation_failed(r, std::move(*errors));
+      return;
+    }
+    auto req = std::get<admin::new_key_request>(std::move(decoded));
+    if (!admin::covers(who.scopes, req.scopes)) {
+      r->reply->fail(gh_errc::forbidden, "a key cannot grant a scope it does not hold itself");
+      return;
+    }
+    auto [prefix, key] = new_key();
+    // Hashed here: the two callbacks below are built in no particular order, and one takes
+    // the key.
+    const auto hash = crypto::sha256_hex(key);
+    query<created_key>(
+        r,
+        [r, who, req, prefix = prefix, hash](db::transaction& tx) {
+          created_key out;
+          if (who.bootstrap()) {
+            // Two bootstrap requests racing: only the first creates a key.
+            tx.exec(bootstrap_lock_sql);
+            if (db::text(tx.exec(any_live_key_sql).at(0), 0) != "false") {
+              out.result = key_result::bootstrap_closed;
+              return out;
+            }
+          }
+          const auto id = crypto::random_uuid();
+          auto rows =
+              tx.exec("INSERT INTO api_keys (id, name, prefix, key_hash, scopes, created_by) "
+                      "VALUES ($1::uuid, $2, $3, $4, string_to_array($5, ','), $6) RETURNING " +
+                          std::string{key_columns},
+                      {id, req.name, prefix, hash, join_scopes(req.scopes), who.actor()});
+          out.row = key_row::from(rows.at(0));
+          json::object details;
+          details["name"] = req.name;
+          details["prefix"] = prefix;
+          details["scopes"] = scope_array(req.scopes);
+          audit(tx, *r, {}, who, "api_key.created", id, details);
+          return out;
+        },
+        [r, key = std::move(key)](created_key out) {
+          if (out.result == key_result::bootstrap_closed || !out.row) {
+            unauthorized(r, "the API key is not valid");
+            return;
+          }
+          auto body = out.row->to_json();
+          body.erase("created_by");
+          body.erase("revoked_at");
+          body["key"] = key;
+          respond_json(r, 201, body);
+        });
+  }
+
+  void list_keys(const req_ptr& r) {
+    query<db::rows>(
+        r,
+        [](db::transaction& tx) {
+          return tx.exec("SELECT " + std::string{key_columns} +
+                         " FROM api_keys k ORDER BY k.created_at, k.id");
+        },
+        [r](db::rows rows) {
+          json::array list;
+          for (const auto& row : rows)
+            list.push_back(key_row::from(row).to_json());
+          respond_json(r, 200, list);
+        });
+  }
+
+  void revoke_key(const req_ptr& r, const caller& who) {
+    const std::string id{r->param("id")};
+    if (!is_uuid(id)) {
+      r->reply->fail(gh_errc::not_found, "no such API key");
+      return;
+    }
+    query<key_result>(
+        r,
+        [r, who, id](db::transaction& tx) {
+          auto rows = tx.exec("SELECT name, prefix, array_to_string(scopes, ',') FROM api_keys "
+                              "WHERE id = $1::uuid AND revoked_at IS NULL FOR UPDATE",
+                              {id});
+          if (rows.empty())
+            return key_result::not_found;
+          // A narrower key may not end a broader one (say, the only `*` key).
+          if (!admin::covers(who.scopes, admin::split_scopes(db::text(rows.front(), 2))))
+            return key_result::forbidden;
+          tx.exec("UPDATE api_keys SET revoked_at = now() WHERE id = $1::uuid", {id});
+          json::object details;
+          details["name"] = db::text(rows.front(), 0);
+          details["prefix"] = db::text(rows.front(), 1);
+          audit(tx, *r, {}, who, "api_key.revoked", id, details);
+          return key_result::done;
+        },
+        [r](key_result result) {
+          if (result == key_result::not_found)
+            r->reply->fail(gh_errc::not_found, "no such API key");
+          else if (result == key_result::forbidden)
+            r->reply->fail(gh_errc::forbidden,
+                           "a key cannot revoke a key with scopes it does not hold itself");
+          else
+            r->reply->respond({204, "application/json", {}, {}});
+        });
+  }
+
+  // --- users --------------------------------------------------------------------------------
+
+  void list_users(const req_ptr& r) {
+    auto decoded = admin::decode_user_query(r->query);
+    if (auto* errors = std::get_if<admin::field_errors>(&decoded)) {
+      validation_failed(r, std::move(*errors));
+      return;
+    }
+    const auto q = std::get<admin::user_query>(std::move(decoded));
+    query<db::rows>(
+        r,
+        [q](db::transaction& tx) {
+          const auto pattern = q.search.empty() ? db::param{} : admin::like_pattern(q.search);
+          return tx.exec(
+              "SELECT " + std::string{user_columns} +
+                  " FROM users u WHERE ($1::text IS NULL OR email ILIKE $1 ESCAPE '\\' "
+                  "OR phone ILIKE $1 ESCAPE '\\' OR name ILIKE $1 ESCAPE '\\') "
+                  "AND ($2::bigint IS NULL OR "
+                  "((extract(epoch FROM created_at) * 1000000)::bigint, id) > "
+                  "($2::bigint, $3::uuid)) "
+                  "ORDER BY u.created_at, u.id LIMIT $4::int",
+              {pattern, q.after ? db::param{std::to_string(q.after->created_us)} : db::param{},
+               q.after ? db::param{q.after->id} : db::param{}, std::to_string(q.limit + 1)});
+        },
+        [r, limit = static_cast<std::size_t>(q.limit)](db::rows rows) {
+          json::array items;
+          std::optional<user_row> last;
+          for (std::size_t i = 0; i < rows.size() && i < limit; ++i) {
+            last = user_row::from(rows[i]);
+            items.push_back(last->to_json());
+          }
+          json::object body;
+          body["items"] = std::move(items);
+          body["next_cursor"] =
+              rows.size() > limit && last
+                  ? json::value(admin::encode_user_cursor({last->created_us, last->id}))
+                  : json::value(nullptr);
+          respond_json(r, 200, body);
+        });
+  }
+
+  struct status_change {
+    std::optional<user_row> user;
+    std::vector<std::string> ended; ///< refresh families revoked
+  };
+
+  void set_status(const req_ptr& r, const caller& who, bool disable) {
+    const std::string id{r->param("id")};
+    if (!is_uuid(id)) {
+      r->reply->fail(gh_errc::not_found, "no such user");
+      return;
+    }
+    query<status_change>(
+        r,
+        [r, who, id, disable](db::transaction& tx) {
+          status_change out;
+          auto rows = tx.exec("UPDATE users SET status = $2, updated_at = now() "
+                              "WHERE id = $1::uuid RETURNING " +
+                                  std::string{user_columns},
+                              {id, std::string{disable ? "disabled" : "active"}});
+          if (rows.empty())
+            return out;
+          out.user = user_row::from(rows.front());
+          json::object details;
+          if (disable) {
+            auto ended = tx.exec("UPDATE refresh_families SET revoked_at = now(), "
+                                 "revoked_reason = 'disabled' WHERE user_id = $1::uuid "
+                                 "AND revoked_at IS NULL RETURNING id::text",
+                                 {id});
+            for (const auto& row : ended)
+              out.ended.push_back(db::text(row, 0));
+            details["sessions_revoked"] = static_cast<int64_t>(out.ended.size());
+          }
+          audit(tx, *r, out.user->tenant_id, who, disable ? "user.disabled" : "user.enabled", id,
+                details);
+          return out;
+        },
+        [this, r](status_change out) {
+          if (!out.user) {
+            r->reply->fail(gh_errc::not_found, "no such user");
+            return;
+          }
+          // The user's access tokens die with their sessions, here at once, elsewhere within
+          // the second the other replicas take to read Redis.
+          const auto until = now_of(self_) + opt_.access_ttl.count();
+          for (const auto& family : out.ended)
+            record_revocation(self_, opt_.redis, *opt_.revoked, family, until);
+          respond_json(r, 200, out.user->to_json());
+        });
+  }
+
+  // --- audit log ----------------------------------------------------------------------------
+
+  void list_audit(const req_ptr& r) {
+    auto decoded = admin::decode_audit_query(r->query);
+    if (auto* errors = std::get_if<admin::field_errors>(&decoded)) {
+      validation_failed(r, std::move(*errors));
+      return;
+    }
+    const auto q = std::get<admin::audit_query>(std::move(decoded));
+    query<db::rows>(
+        r,
+        [q](db::transaction& tx) {
+          return tx.exec(
+              "SELECT id::text, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+              "tenant_id::text, actor, action, target, ip, user_agent, request_id, details::text "
+              "FROM audit_log a WHERE ($1::bigint IS NULL OR a.id < $1::bigint) "
+              "ORDER BY a.id DESC LIMIT $2::int",
+              {q.before ? db::param{std::to_string(*q.before)} : db::param{},
+               std::to_string(q.limit + 1)});
+        },
+        [r, limit = static_cast<std::size_t>(q.limit)](db::rows rows) {
+          json::array items;
+          int64_t last = 0;
+          for (std::size_t i = 0; i < rows.size() && i < limit; ++i) {
+            const auto& row = rows[i];
+            json::object item;
+            try {
+              last = std::stoll(db::text(row, 0, "0"));
+            } catch (const std::exception&) {
+              last = 0; // cannot happen for a bigint column
+            }
+            item["id"] = last;
+            item["at"] = db::text(row, 1);
+            item["tenant_id"] = nullable(row.at(2));
+            item["actor"] = nullable(row.at(3));
+            item["action"] = db::text(row, 4);
+            item["target"] = nullable(row.at(5));
+            item["ip"] = nullable(row.at(6));
+            item["user_agent"] = nullable(row.at(7));
+            item["request_id"] = nullable(row.at(8));
+            boost::system::error_code ec;
+            auto details = json::parse(db::text(row, 9, "{}"), ec);
+            item["details"] = ec ? json::value(json::object{}) : std::move(details);
+            items.push_back(std::move(item));
+          }
+          json::object body;
+          body["items"] = std::move(items);
+          body["next_cursor"] = rows.size() > limit && last > 0
+                                    ? json::value(admin::encode_audit_cursor(last))
+                                    : json::value(nullptr);
+          respond_json(r, 200, body);
+        });
+  }
+
+  self_ptr self_;
+  admin_options& opt_;
+};
+
+caf::behavior admin_impl(caf::stateful_actor<admin_state>* self, admin_options options) {
+  self->state.opt = std::move(options);
+  auto service = std::make_shared<admin_service>(self);
+  return {
+      [service](http_request& req) { service->handle(req); },
+  };
+}
+
+} // namespace
+
+http_handler_actor spawn_admin(caf::actor_system& sys, admin_options options) {
+  return caf::actor_cast<http_handler_actor>(sys.spawn(admin_impl, std::move(options)));
+}
+
+const std::vector<admin_route>& admin_routes() {
+  static const std::vector<admin_route> routes{
+      {"POST", "/api/v1/admin/api-keys", true, "keys"},
+      {"GET", "/api/v1/admin/api-keys", false, "keys"},
+      {"DELETE", "/api/v1/admin/api-keys/{id}", false, "keys"},
+      {"GET", "/api/v1/admin/users", false, "users:read"},
+      {"POST", "/api/v1/admin/users/{id}/disable", false, "users:write"},
+      {"POST", "/api/v1/admin/users/{id}/enable", false, "users:write"},
+      {"GET", "/api/v1/admin/audit", false, "audit:read"},
+  };
+  return routes;
+}
+
+} // namespace gh
