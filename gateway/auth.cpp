@@ -18,6 +18,10 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) noexcept {
   return true;
 }
 
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && iequals_prefix(a, b);
+}
+
 bool is_safe_method(std::string_view method) noexcept {
   return method == "GET" || method == "HEAD" || method == "OPTIONS";
 }
@@ -59,6 +63,45 @@ bool authenticator::verify(std::string_view token, int64_t now, principal& who,
   who.token_id = claims->jti;
   who.expires_at = claims->exp;
   return true;
+}
+
+authenticator::outcome authenticator::authenticate_upgrade(std::string_view protocols,
+                                                           std::string_view cookie,
+                                                           std::string_view origin, int64_t now,
+                                                           bool& bearer_protocol) const {
+  outcome out;
+  bearer_protocol = false;
+  const auto comma = protocols.find(',');
+  if (comma != std::string_view::npos &&
+      iequals(trim_blanks(protocols.substr(0, comma)), "bearer")) {
+    bearer_protocol = true;
+    auto rest = protocols.substr(comma + 1);
+    const auto token = trim_blanks(rest.substr(0, rest.find(',')));
+    if (!verify(token, now, out.who, out.detail)) {
+      out.who = {};
+      out.error = gh_errc::unauthorized;
+    }
+    return out;
+  }
+  const auto access = cookie_value(cookie, names_.access);
+  if (access.empty()) {
+    out.error = gh_errc::unauthorized;
+    out.detail = "sign in first: send the session cookie or the subprotocols "
+                 "\"bearer, <access token>\"";
+    return out;
+  }
+  if (origin != origin_) {
+    out.error = gh_errc::forbidden;
+    out.detail = "WebSockets with session cookies are accepted only from " + origin_;
+    return out;
+  }
+  if (!verify(access, now, out.who, out.detail)) {
+    out.who = {};
+    out.error = gh_errc::unauthorized;
+    return out;
+  }
+  out.who.via_cookie = true;
+  return out;
 }
 
 authenticator::outcome authenticator::authenticate(const input& in, int64_t now) const {

@@ -40,6 +40,14 @@ public:
 
   outcome authenticate(const input& in, int64_t now) const;
 
+  /// The caller of a WebSocket upgrade (API.md "Real-time console"): an access token in the
+  /// subprotocol list `Sec-WebSocket-Protocol: bearer, <JWT>` (then `bearer_protocol` is set and
+  /// the handshake must echo `bearer`), or the session cookie, accepted only with our own
+  /// `Origin` so a foreign page cannot open a socket with the user's cookies. Anything else is
+  /// `unauthorized` or `forbidden`.
+  outcome authenticate_upgrade(std::string_view protocols, std::string_view cookie,
+                               std::string_view origin, int64_t now, bool& bearer_protocol) const;
+
   const cookie_names& names() const noexcept { return names_; }
   const std::string& public_origin() const noexcept { return origin_; }
 

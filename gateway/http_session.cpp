@@ -245,9 +245,29 @@ void http_session::handle_request() {
                    request_keep_alive_);
       return;
     }
+    // Only a signed-in user gets a console.
+    principal who;
+    bool bearer_protocol = false;
+    if (ctx_.auth != nullptr) {
+      const auto header = [&req](http::field f) {
+        auto it = req.find(f);
+        return it == req.end() ? std::string_view{} : std::string_view{it->value()};
+      };
+      auto outcome = ctx_.auth->authenticate_upgrade(
+          header(http::field::sec_websocket_protocol), header(http::field::cookie),
+          header(http::field::origin), unix_now(), bearer_protocol);
+      if (outcome.error != gh_errc::ok) {
+        response_ = {};
+        if (outcome.error == gh_errc::unauthorized)
+          response_.set(http::field::www_authenticate, "Bearer");
+        send_problem(make_problem(outcome.error, outcome.detail, request_id_), request_keep_alive_);
+        return;
+      }
+      who = std::move(outcome.who);
+    }
     stream_.expires_never();
     auto ws = std::make_shared<websocket_session>(stream_.release_socket(), ctx_, remote_ip_);
-    ws->run(parser_->release(), request_id_);
+    ws->run(parser_->release(), request_id_, std::move(who), bearer_protocol);
     return;
   }
 
@@ -377,14 +397,15 @@ void http_session::on_failure(uint64_t seq, gh_errc code, std::string detail,
 
 void http_session::send_problem(const problem& p, bool keep_alive) {
   keep_alive = keep_alive && !ctx_.shutting_down.load();
-  // Allow (405) and Upgrade (426) were set by the caller; everything else starts afresh.
-  const std::string allow{response_[http::field::allow]};
-  const std::string upgrade{response_[http::field::upgrade]};
+  // Allow (405), Upgrade (426) and WWW-Authenticate (401) were set by the caller; everything
+  // else starts afresh.
+  std::vector<std::pair<http::field, std::string>> kept;
+  for (const auto f : {http::field::allow, http::field::upgrade, http::field::www_authenticate})
+    if (auto it = response_.find(f); it != response_.end())
+      kept.emplace_back(f, std::string{it->value()});
   response_ = {};
-  if (!allow.empty())
-    response_.set(http::field::allow, allow);
-  if (!upgrade.empty())
-    response_.set(http::field::upgrade, upgrade);
+  for (const auto& [f, value] : kept)
+    response_.set(f, value);
   build_problem(response_, p, ctx_.hsts, keep_alive);
   send(keep_alive);
 }

@@ -79,14 +79,19 @@ websocket_session::~websocket_session() {
 }
 
 void websocket_session::run(beast::http::request<beast::http::string_body> req,
-                            std::string request_id) {
+                            std::string request_id, principal who, bool bearer_protocol) {
+  user_id_ = std::move(who.user_id);
   tracker_id_ = ctx_.tracker.add(weak_from_this());
   sink_ = std::make_shared<session_sink>(weak_from_this(), ctx_.gate, id_);
   request_id_ = std::move(request_id);
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.read_message_max(ctx_.limits.ws_message_limit);
   ws_.set_option(websocket::stream_base::decorator(
-      [id = request_id_](websocket::response_type& res) { res.set("X-Request-Id", id); }));
+      [id = request_id_, bearer_protocol](websocket::response_type& res) {
+        res.set("X-Request-Id", id);
+        if (bearer_protocol)
+          res.set(beast::http::field::sec_websocket_protocol, "bearer");
+      }));
   tokens_ = ctx_.limits.ws_frames_per_second;
   refilled_ = std::chrono::steady_clock::now();
   ws_.async_accept(req,
@@ -98,6 +103,8 @@ void websocket_session::on_accept(beast::error_code ec) {
     return;
   open_ = true;
   ctx_.stats->websockets_open.fetch_add(1, std::memory_order_relaxed);
+  if (!user_id_.empty() && ctx_.sinks != nullptr)
+    ctx_.sinks->attach(user_id_, sink_);
   log::info("websocket open",
             {{"request_id", request_id_}, {"connection", id_}, {"remote", remote_ip_}});
   if (ctx_.shutting_down.load()) {

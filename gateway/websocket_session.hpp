@@ -1,6 +1,7 @@
 #pragma once
 
 #include "gateway/context.hpp"
+#include "messages/http.hpp"
 #include "messages/ws.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -31,9 +32,11 @@ public:
   websocket_session(const websocket_session&) = delete;
   websocket_session& operator=(const websocket_session&) = delete;
 
-  /// Accepts the upgrade `req` and starts reading.
-  void run(boost::beast::http::request<boost::beast::http::string_body> req,
-           std::string request_id);
+  /// Accepts the upgrade `req` of `who` and starts reading; the connection becomes one of
+  /// that user's sinks. `bearer_protocol`: the client authenticated through the subprotocol
+  /// list, so the handshake selects `bearer`.
+  void run(boost::beast::http::request<boost::beast::http::string_body> req, std::string request_id,
+           principal who, bool bearer_protocol);
 
   void begin_shutdown() override;
 

@@ -24,7 +24,10 @@ protected:
                                     {"GATEHOUSE_HEADER_LIMIT", "2048"},
                                     {"GATEHOUSE_READ_TIMEOUT", "700ms"},
                                     {"GATEHOUSE_IDLE_TIMEOUT", "700ms"},
-                                    {"GATEHOUSE_WS_RATE", "20"}});
+                                    {"GATEHOUSE_WS_RATE", "20"},
+                                    {"GATEHOUSE_REGISTER_RATE", "1000"}});
+    // The console is for signed-in users only: the WebSocket tests sign one up.
+    token = signed_up_token(server->port());
   }
   static void TearDownTestSuite() {
     delete server;
@@ -46,6 +49,7 @@ protected:
   }
 
   static gatehouse_process* server;
+  static inline std::string token;
 };
 
 gatehouse_process* GatewayTest::server = nullptr;
@@ -183,7 +187,7 @@ TEST_F(GatewayTest, IdleConnectionIsClosedWithoutAnAnswer) {
 }
 
 TEST_F(GatewayTest, WebSocketEchoesJsonFramesAndAnswersPings) {
-  ws_client ws{port()};
+  ws_client ws{port(), ws_bearer(token)};
   ws.send_text(R"({"id":7,"line":"/help"})");
   EXPECT_EQ(ws.read(), R"({"id":7,"line":"/help"})");
   EXPECT_TRUE(ws.ping_pong());
@@ -192,7 +196,7 @@ TEST_F(GatewayTest, WebSocketEchoesJsonFramesAndAnswersPings) {
 }
 
 TEST_F(GatewayTest, WebSocketAnswersMalformedFramesWithAProblem) {
-  ws_client ws{port()};
+  ws_client ws{port(), ws_bearer(token)};
   ws.send_text("{not json");
   auto reply = ws.read();
   ASSERT_TRUE(reply);
@@ -205,21 +209,61 @@ TEST_F(GatewayTest, WebSocketAnswersMalformedFramesWithAProblem) {
 }
 
 TEST_F(GatewayTest, WebSocketRefusesATwoMebibyteFrameWith1009) {
-  ws_client ws{port()};
+  ws_client ws{port(), ws_bearer(token)};
   ws.send_text(std::string(2 * 1024 * 1024, 'a'));
   EXPECT_FALSE(ws.read(10s));
   EXPECT_EQ(ws.close_code(), 1009);
 }
 
 TEST_F(GatewayTest, WebSocketClosesBinaryFramesWith1003) {
-  ws_client ws{port()};
+  ws_client ws{port(), ws_bearer(token)};
   ws.send_binary("\x01\x02");
   EXPECT_FALSE(ws.read());
   EXPECT_EQ(ws.close_code(), 1003);
 }
 
+/// A raw WebSocket upgrade of /api/v1/ws with `extra` header lines that the server refuses; its
+/// answer.
+std::string upgrade(uint16_t port, const std::string& extra) {
+  return raw_exchange(port,
+                      "GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
+                      "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+                          extra + "Connection: close\r\n\r\n",
+                      2s);
+}
+
+TEST_F(GatewayTest, WebSocketNeedsASignedInUser) {
+  auto none = upgrade(port(), "");
+  EXPECT_EQ(none.rfind("HTTP/1.1 401", 0), 0U) << none;
+  EXPECT_NE(none.find("application/problem+json"), std::string::npos) << none;
+  EXPECT_NE(none.find("WWW-Authenticate: Bearer"), std::string::npos) << none;
+  auto forged = upgrade(port(), "Sec-WebSocket-Protocol: bearer, " + token + "x\r\n");
+  EXPECT_EQ(forged.rfind("HTTP/1.1 401", 0), 0U) << forged;
+  auto wrong_scheme = upgrade(port(), "Sec-WebSocket-Protocol: basic, " + token + "\r\n");
+  EXPECT_EQ(wrong_scheme.rfind("HTTP/1.1 401", 0), 0U) << wrong_scheme;
+  EXPECT_THROW(ws_client(port(), {}), std::exception);
+
+  ws_client ws{port(), ws_bearer(token)};
+  EXPECT_EQ(ws.protocol(), "bearer");
+  ws.send_text(R"({"id":1})");
+  EXPECT_EQ(ws.read(), R"({"id":1})");
+}
+
+TEST_F(GatewayTest, WebSocketWithCookiesNeedsOurOrigin) {
+  const auto cookie = "Cookie: gh_access=" + token + "\r\n";
+  auto foreign = upgrade(port(), cookie + "Origin: https://evil.example\r\n");
+  EXPECT_EQ(foreign.rfind("HTTP/1.1 403", 0), 0U) << foreign;
+  auto no_origin = upgrade(port(), cookie);
+  EXPECT_EQ(no_origin.rfind("HTTP/1.1 403", 0), 0U) << no_origin;
+  ws_client ws{port(), {{"Cookie", "gh_access=" + token}, {"Origin", "http://127.0.0.1:8080"}}};
+  EXPECT_EQ(ws.protocol(), "");
+  ws.send_text(R"({"id":2})");
+  EXPECT_EQ(ws.read(), R"({"id":2})");
+}
+
 TEST_F(GatewayTest, WebSocketFrameRateIsLimited) {
-  ws_client ws{port()};
+  ws_client ws{port(), ws_bearer(token)};
   for (int i = 0; i < 60; ++i)
     ws.send_text(R"({"id":)" + std::to_string(i) + "}");
   int limited = 0;

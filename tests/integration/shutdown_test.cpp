@@ -16,8 +16,9 @@ using namespace gh::test;
 using namespace std::chrono_literals;
 
 TEST(ShutdownTest, SigtermClosesWebSocketsWith1001AndExitsCleanly) {
-  gatehouse_process server{{{"GATEHOUSE_SHUTDOWN_GRACE", "20s"}}};
-  ws_client ws{server.port()};
+  gatehouse_process server{
+      {{"GATEHOUSE_SHUTDOWN_GRACE", "20s"}, {"GATEHOUSE_REGISTER_RATE", "1000"}}};
+  ws_client ws{server.port(), ws_bearer(signed_up_token(server.port()))};
   ws.send_text(R"({"id":1})");
   ASSERT_EQ(ws.read(), R"({"id":1})");
 

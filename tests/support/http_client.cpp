@@ -8,8 +8,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/json/parse.hpp>
 
+#include <atomic>
+#include <stdexcept>
 #include <thread>
+
+#include <unistd.h>
 
 namespace gh::test {
 
@@ -79,10 +84,35 @@ struct ws_client::impl {
   beast::flat_buffer buffer;
 };
 
-ws_client::ws_client(uint16_t port, const std::string& target) : impl_(std::make_unique<impl>()) {
+std::string signed_up_token(uint16_t port) {
+  static std::atomic<int> n{0};
+  const auto email = "ws-" + std::to_string(::getpid()) + "-" + std::to_string(++n) + "-" +
+                     std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
+                     "@example.com";
+  auto r = http_call(port, "POST", "/api/v1/auth/register",
+                     R"({"email":")" + email + R"(","password":"correct horse battery"})",
+                     {{"Content-Type", "application/json"}});
+  if (r.status != 201)
+    throw std::runtime_error("registration failed: " + std::to_string(r.status) + " " + r.body);
+  return std::string{boost::json::parse(r.body).at("access_token").as_string()};
+}
+
+std::map<std::string, std::string> ws_bearer(const std::string& access_token) {
+  return {{"Sec-WebSocket-Protocol", "bearer, " + access_token}};
+}
+
+ws_client::ws_client(uint16_t port, const std::map<std::string, std::string>& headers,
+                     const std::string& target)
+    : impl_(std::make_unique<impl>()) {
   auto& ws = impl_->ws;
   beast::get_lowest_layer(ws).connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
-  ws.handshake("127.0.0.1:" + std::to_string(port), target);
+  ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
+    for (const auto& [name, value] : headers)
+      req.set(name, value);
+  }));
+  websocket::response_type res;
+  ws.handshake(res, "127.0.0.1:" + std::to_string(port), target);
+  protocol_ = std::string{res[beast::http::field::sec_websocket_protocol]};
 }
 
 ws_client::~ws_client() = default;

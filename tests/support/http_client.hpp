@@ -27,10 +27,19 @@ std::string raw_exchange(uint16_t port, const std::string& raw,
                          std::chrono::milliseconds timeout = std::chrono::seconds{5},
                          std::chrono::milliseconds pause_before_read = {});
 
-/// A blocking WebSocket client of `/api/v1/ws`.
+/// Registers a new user (random email) on the Gatehouse at `port`; its access token.
+std::string signed_up_token(uint16_t port);
+
+/// The handshake headers that authenticate a WebSocket with `access_token` (API.md: the
+/// subprotocols `bearer, <JWT>`).
+std::map<std::string, std::string> ws_bearer(const std::string& access_token);
+
+/// A blocking WebSocket client of `/api/v1/ws`; the handshake sends `headers` and throws when
+/// the server refuses it.
 class ws_client {
 public:
-  explicit ws_client(uint16_t port, const std::string& target = "/api/v1/ws");
+  explicit ws_client(uint16_t port, const std::map<std::string, std::string>& headers = {},
+                     const std::string& target = "/api/v1/ws");
   ~ws_client();
 
   ws_client(const ws_client&) = delete;
@@ -44,6 +53,8 @@ public:
   bool ping_pong();
   /// Closes normally (1000) and waits for the server's close.
   void close();
+  /// The subprotocol the server selected in the handshake (empty when none).
+  const std::string& protocol() const noexcept { return protocol_; }
   /// The close code the server sent (0 while open).
   int close_code() const noexcept { return close_code_; }
 
@@ -51,6 +62,7 @@ private:
   struct impl;
   std::unique_ptr<impl> impl_;
   int close_code_ = 0;
+  std::string protocol_;
 };
 
 } // namespace gh::test
