@@ -2,6 +2,7 @@
 
 #include "actors/identity/crypto.hpp"
 #include "actors/services/admin_requests.hpp"
+#include "actors/services/replies.hpp"
 #include "messages/event_envelope.hpp"
 #include "messages/problem.hpp"
 
@@ -22,8 +23,8 @@ namespace json = boost::json;
 
 namespace {
 
-using req_ptr = std::shared_ptr<http_request>;
-using header_list = std::vector<std::pair<std::string, std::string>>;
+using replies::header_list;
+using replies::req_ptr;
 
 // ORDER BY clauses below name table-qualified columns: a bare `id` there would mean the
 // `id::text` output column and sort as text.
@@ -148,39 +149,8 @@ int64_t now_of(self_ptr self) {
       .count();
 }
 
-// --- answers --------------------------------------------------------------------------------
-
-void respond_json(const req_ptr& r, int status, const json::value& body) {
-  r->reply->respond({status, "application/json", json::serialize(body), {}});
-}
-
-void problem_with(const req_ptr& r, gh_errc code, std::string detail, header_list headers) {
-  auto p = make_problem(code, std::move(detail), r->request_id);
-  r->reply->respond({p.status, "application/problem+json", to_json(p), std::move(headers)});
-}
-
 void unauthorized(const req_ptr& r, std::string detail) {
-  problem_with(r, gh_errc::unauthorized, std::move(detail), {{"WWW-Authenticate", "ApiKey"}});
-}
-
-/// Maps a failure of PostgreSQL or Redis to the caller's problem.
-void fail_with(const req_ptr& r, const caf::error& err) {
-  if (err.category() == gh_error_category) {
-    const auto code = static_cast<gh_errc>(err.code());
-    if (code == gh_errc::provider_unavailable) {
-      problem_with(r, code, "a backing service is unavailable; try again shortly",
-                   {{"Retry-After", "1"}});
-      return;
-    }
-    r->reply->fail(code, code == gh_errc::internal ? "the request could not be completed" : "");
-    return;
-  }
-  if (err == caf::sec::request_timeout) {
-    problem_with(r, gh_errc::provider_unavailable, "a backing service did not answer in time",
-                 {{"Retry-After", "1"}});
-    return;
-  }
-  r->reply->fail(gh_errc::internal, "the request could not be completed");
+  replies::problem(r, gh_errc::unauthorized, std::move(detail), {{"WWW-Authenticate", "ApiKey"}});
 }
 
 /// A header as the audit log keeps it: at most 512 printable ASCII characters, anything else
@@ -280,14 +250,7 @@ private:
 
   template <class T, class Work, class Next>
   void query(const req_ptr& r, Work work, Next next) {
-    opt_.db->query<T>(self_, opt_.db_timeout, std::move(work),
-                      [r, next](caf::expected<T> result) mutable {
-                        if (!result) {
-                          fail_with(r, result.error());
-                          return;
-                        }
-                        next(std::move(*result));
-                      });
+    replies::query<T>(self_, *opt_.db, opt_.db_timeout, r, std::move(work), std::move(next));
   }
 
   /// Runs the Lua `script` on `args` (one key, then arguments) in Redis; `next(count, ttl)` with
@@ -299,12 +262,12 @@ private:
         .then(
             [r, next](const redis::reply& rep) mutable {
               if (rep.type != redis::reply::kind::array || rep.elements.size() != 2) {
-                fail_with(r, make_error(gh_errc::provider_unavailable));
+                replies::failure(r, make_error(gh_errc::provider_unavailable));
                 return;
               }
               next(rep.elements[0].integer, rep.elements[1].integer);
             },
-            [r](const caf::error& err) { fail_with(r, err); });
+            [r](const caf::error& err) { replies::failure(r, err); });
   }
 
   /// Checks the presented key and the scope `needed`, then `next(caller)`. Refuses with 429
@@ -319,9 +282,9 @@ private:
             [this, r, needed = std::string{needed}, fail_key, next](int64_t failures,
                                                                     int64_t ttl) mutable {
               if (failures >= opt_.failed_keys_per_ip) {
-                problem_with(r, gh_errc::rate_limited,
-                             "too many wrong API keys from this address; try again later",
-                             {{"Retry-After", std::to_string(std::max<int64_t>(ttl, 1))}});
+                replies::problem(r, gh_errc::rate_limited,
+                                 "too many wrong API keys from this address; try again later",
+                                 {{"Retry-After", std::to_string(std::max<int64_t>(ttl, 1))}});
                 return;
               }
               look_up_key(r, needed, fail_key, std::move(next));
@@ -434,7 +397,7 @@ private:
           body.erase("created_by");
           body.erase("revoked_at");
           body["key"] = key;
-          respond_json(r, 201, body);
+          replies::json(r, 201, body);
         });
   }
 
@@ -449,7 +412,7 @@ private:
           json::array list;
           for (const auto& row : rows)
             list.push_back(key_row::from(row).to_json());
-          respond_json(r, 200, list);
+          replies::json(r, 200, list);
         });
   }
 
@@ -484,7 +447,7 @@ private:
             r->reply->fail(gh_errc::forbidden,
                            "a key cannot revoke a key with scopes it does not hold itself");
           else
-            r->reply->respond({204, "application/json", {}, {}});
+            replies::empty(r);
         });
   }
 
@@ -525,7 +488,7 @@ private:
               rows.size() > limit && last
                   ? json::value(admin::encode_user_cursor({last->created_us, last->id}))
                   : json::value(nullptr);
-          respond_json(r, 200, body);
+          replies::json(r, 200, body);
         });
   }
 
@@ -575,7 +538,7 @@ private:
           const auto until = now_of(self_) + opt_.access_ttl.count();
           for (const auto& family : out.ended)
             record_revocation(self_, opt_.redis, *opt_.revoked, family, until);
-          respond_json(r, 200, out.user->to_json());
+          replies::json(r, 200, out.user->to_json());
         });
   }
 
@@ -629,7 +592,7 @@ private:
           body["next_cursor"] = rows.size() > limit && last > 0
                                     ? json::value(admin::encode_audit_cursor(last))
                                     : json::value(nullptr);
-          respond_json(r, 200, body);
+          replies::json(r, 200, body);
         });
   }
 

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "messages/gh_errc.hpp"
+#include "messages/http.hpp"
+#include "persistence/sql.hpp"
+
+#include <boost/json/value.hpp>
+#include <caf/error.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+/// How service actors answer HTTP requests: JSON bodies, empty 204s, problems, and the mapping of
+/// a backing service's failure to the caller's problem.
+namespace gh::replies {
+
+using req_ptr = std::shared_ptr<http_request>;
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// Answers `r` with `body` as JSON.
+void json(const req_ptr& r, int status, const boost::json::value& body, header_list headers = {});
+
+/// Answers `r` with 204 No Content.
+void empty(const req_ptr& r, header_list headers = {});
+
+/// Answers `r` with the problem of `code`, `detail` and extra headers (`Retry-After`, ...).
+void problem(const req_ptr& r, gh_errc code, std::string detail, header_list headers = {});
+
+/// Maps a failure of PostgreSQL, Redis or a worker to the caller's problem: 503 with
+/// `Retry-After` while a dependency is down or slow, 500 without details for anything else.
+void failure(const req_ptr& r, const caf::error& err);
+
+/// Runs `work` in one transaction of `db` off `self`'s thread and calls `next(value)` in `self`'s
+/// context; a failure answers `r` through `failure`.
+template <class T, class Work, class Next>
+void query(caf::event_based_actor* self, db::database& db, std::chrono::milliseconds timeout,
+           const req_ptr& r, Work work, Next next) {
+  db.query<T>(self, timeout, std::move(work), [r, next](caf::expected<T> result) mutable {
+    if (!result) {
+      failure(r, result.error());
+      return;
+    }
+    next(std::move(*result));
+  });
+}
+
+} // namespace gh::replies
