@@ -4,6 +4,7 @@
 #include "actors/identity/password_hash.hpp"
 #include "actors/identity/requests.hpp"
 #include "actors/identity/totp.hpp"
+#include "actors/services/replies.hpp"
 #include "config/log.hpp"
 #include "messages/event_envelope.hpp"
 #include "messages/problem.hpp"
@@ -24,8 +25,8 @@ namespace json = boost::json;
 
 namespace {
 
-using req_ptr = std::shared_ptr<http_request>;
-using header_list = std::vector<std::pair<std::string, std::string>>;
+using replies::header_list;
+using replies::req_ptr;
 
 constexpr std::string_view user_columns =
     "id::text, tenant_id::text, email, phone, name, "
@@ -107,41 +108,6 @@ std::string rfc3339(int64_t unix_seconds) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-// --- answers --------------------------------------------------------------------------------
-
-void respond_json(const req_ptr& r, int status, const json::value& body, header_list headers = {}) {
-  r->reply->respond({status, "application/json", json::serialize(body), std::move(headers)});
-}
-
-void respond_empty(const req_ptr& r, header_list headers = {}) {
-  r->reply->respond({204, "application/json", {}, std::move(headers)});
-}
-
-void problem_with(const req_ptr& r, gh_errc code, std::string detail, header_list headers) {
-  auto p = make_problem(code, std::move(detail), r->request_id);
-  r->reply->respond({p.status, "application/problem+json", to_json(p), std::move(headers)});
-}
-
-/// Maps a failure of PostgreSQL, Redis or a worker to the caller's problem.
-void fail_with(const req_ptr& r, const caf::error& err) {
-  if (err.category() == gh_error_category) {
-    const auto code = static_cast<gh_errc>(err.code());
-    if (code == gh_errc::provider_unavailable) {
-      problem_with(r, code, "a backing service is unavailable; try again shortly",
-                   {{"Retry-After", "1"}});
-      return;
-    }
-    r->reply->fail(code, code == gh_errc::internal ? "the request could not be completed" : "");
-    return;
-  }
-  if (err == caf::sec::request_timeout) {
-    problem_with(r, gh_errc::provider_unavailable, "a backing service did not answer in time",
-                 {{"Retry-After", "1"}});
-    return;
-  }
-  r->reply->fail(gh_errc::internal, "the request could not be completed");
 }
 
 std::string cookie(const std::string& name, const std::string& value, int64_t max_age,
@@ -285,8 +251,8 @@ public:
     else if (route == "/api/v1/auth/password/reset")
       do_password_reset(r);
     else if (!r->auth.is_user())
-      problem_with(r, gh_errc::unauthorized, "a valid access token is required",
-                   {{"WWW-Authenticate", "Bearer"}});
+      replies::problem(r, gh_errc::unauthorized, "a valid access token is required",
+                       {{"WWW-Authenticate", "Bearer"}});
     else if (route == "/api/v1/auth/logout")
       do_logout(r);
     else if (route == "/api/v1/auth/password")
@@ -351,12 +317,12 @@ private:
         .then(
             [r, next](const redis::reply& rep) mutable {
               if (rep.type != redis::reply::kind::array || rep.elements.size() != 2) {
-                fail_with(r, make_error(gh_errc::provider_unavailable));
+                replies::failure(r, make_error(gh_errc::provider_unavailable));
                 return;
               }
               next(rep.elements[0].integer, rep.elements[1].integer);
             },
-            [r](const caf::error& err) { fail_with(r, err); });
+            [r](const caf::error& err) { replies::failure(r, err); });
   }
 
   /// Refuses with 429 when `key` has been hit more than `limit` times this minute; else `next()`.
@@ -365,8 +331,8 @@ private:
     count_hit(r, key, opt_.limits.window.count(),
               [r, limit, next](int64_t count, int64_t ttl) mutable {
                 if (count > limit) {
-                  problem_with(r, gh_errc::rate_limited, "too many requests; try again later",
-                               {{"Retry-After", std::to_string(std::max<int64_t>(ttl, 1))}});
+                  replies::problem(r, gh_errc::rate_limited, "too many requests; try again later",
+                                   {{"Retry-After", std::to_string(std::max<int64_t>(ttl, 1))}});
                   return;
                 }
                 next();
@@ -378,8 +344,8 @@ private:
   void on_hasher(const req_ptr& r, Next next, Args... args) {
     auto& st = self_->state;
     if (opt_.hashers.empty() || st.hashing >= opt_.hashers.size() * opt_.hash_queue_per_worker) {
-      problem_with(r, gh_errc::provider_unavailable, "too many sign-ins at once; try again",
-                   {{"Retry-After", "1"}});
+      replies::problem(r, gh_errc::provider_unavailable, "too many sign-ins at once; try again",
+                       {{"Retry-After", "1"}});
       return;
     }
     ++st.hashing;
@@ -392,20 +358,13 @@ private:
             },
             [this, r](const caf::error& err) {
               --self_->state.hashing;
-              fail_with(r, err);
+              replies::failure(r, err);
             });
   }
 
   template <class T, class Work, class Next>
   void query(const req_ptr& r, Work work, Next next) {
-    opt_.db->query<T>(self_, opt_.db_timeout, std::move(work),
-                      [r, next](caf::expected<T> result) mutable {
-                        if (!result) {
-                          fail_with(r, result.error());
-                          return;
-                        }
-                        next(std::move(*result));
-                      });
+    replies::query<T>(self_, *opt_.db, opt_.db_timeout, r, std::move(work), std::move(next));
   }
 
   /// Revokes a session (and optionally one access token) here and, through Redis, everywhere.
@@ -433,11 +392,11 @@ private:
     if (!cookies) {
       body["access_token"] = access;
       body["refresh_token"] = s.refresh_token;
-      respond_json(r, status, body);
+      replies::json(r, status, body);
       return;
     }
     const auto csrf = crypto::random_token(24);
-    respond_json(
+    replies::json(
         r, status, body,
         {{"Set-Cookie", cookie(opt_.cookies.access, access, ttl, true, opt_.secure_cookies)},
          {"Set-Cookie", cookie(opt_.cookies.refresh, s.refresh_token, opt_.refresh_ttl.count(),
@@ -529,11 +488,11 @@ private:
               .then(
                   [this, r, req, fail_key](const redis::reply& rep) {
                     if (rep.type != redis::reply::kind::array || rep.elements.size() != 2) {
-                      fail_with(r, make_error(gh_errc::provider_unavailable));
+                      replies::failure(r, make_error(gh_errc::provider_unavailable));
                       return;
                     }
                     if (rep.elements[0].integer >= opt_.limits.login_failures_per_identifier) {
-                      problem_with(
+                      replies::problem(
                           r, gh_errc::rate_limited, "too many failed sign-ins; try again later",
                           {{"Retry-After",
                             std::to_string(std::max<long long>(rep.elements[1].integer, 1))}});
@@ -541,7 +500,7 @@ private:
                     }
                     find_login_user(r, req, fail_key);
                   },
-                  [r](const caf::error& err) { fail_with(r, err); });
+                  [r](const caf::error& err) { replies::failure(r, err); });
         });
   }
 
@@ -593,7 +552,7 @@ private:
                         audit(tx, *r, tenant, target, "login.locked", target, details);
                     },
                     [](const caf::error&) {});
-                problem_with(r, gh_errc::unauthorized, "the credentials are not valid", {});
+                replies::problem(r, gh_errc::unauthorized, "the credentials are not valid", {});
               });
   }
 
@@ -653,7 +612,7 @@ private:
       from_cookie = true;
     }
     if (token.empty() || token.size() > 256) {
-      problem_with(r, gh_errc::unauthorized, "a refresh token is required", {});
+      replies::problem(r, gh_errc::unauthorized, "a refresh token is required", {});
       return;
     }
     rate_limit(r, "gh:rl:refresh:ip:" + r->remote_ip, opt_.limits.refreshes_per_ip,
@@ -708,8 +667,8 @@ private:
           if (out.result == refresh_result::reused)
             revoke(out.session.family_id, now_of(self_) + opt_.access_ttl.count());
           if (out.result != refresh_result::ok) {
-            problem_with(r, gh_errc::unauthorized, "the refresh token is not valid",
-                         from_cookie ? clear_cookies(opt_) : header_list{});
+            replies::problem(r, gh_errc::unauthorized, "the refresh token is not valid",
+                             from_cookie ? clear_cookies(opt_) : header_list{});
             return;
           }
           respond_tokens(r, 200, *out.user, out.session, from_cookie);
@@ -733,7 +692,7 @@ private:
 
   void do_status(const req_ptr& r) {
     if (!r->auth.is_user()) {
-      respond_json(r, 200, json::object{{"authenticated", false}});
+      replies::json(r, 200, json::object{{"authenticated", false}});
       return;
     }
     query<std::optional<user_row>>(r, load_user(r->auth), [r](std::optional<user_row> user) {
@@ -741,7 +700,7 @@ private:
       body["authenticated"] = user.has_value();
       if (user)
         body["user"] = user->to_json();
-      respond_json(r, 200, body);
+      replies::json(r, 200, body);
     });
   }
 
@@ -759,7 +718,7 @@ private:
         [this, r, who](bool) {
           revoke(who.token_id, who.expires_at);
           revoke(who.session_id, now_of(self_) + opt_.access_ttl.count());
-          respond_empty(r, who.via_cookie ? clear_cookies(opt_) : header_list{});
+          replies::empty(r, who.via_cookie ? clear_cookies(opt_) : header_list{});
         });
   }
 
@@ -784,29 +743,29 @@ private:
   /// `next()` when it is right; a wrong one is a validation problem naming `field`.
   template <class Next>
   void check_password(const req_ptr& r, std::string password, std::string field, Next next) {
-    rate_limit(r, "gh:rl:password:user:" + r->auth.user_id,
-               opt_.limits.login_failures_per_identifier,
-               [this, r, password = std::move(password), field = std::move(field), next] {
-                 query<std::optional<user_row>>(
-                     r, load_user(r->auth),
-                     [this, r, password, field, next](std::optional<user_row> user) {
-                       if (!user) {
-                         problem_with(r, gh_errc::unauthorized, "the account is not active", {});
-                         return;
-                       }
-                       on_hasher<bool>(
-                           r,
-                           [r, field, next](bool ok) mutable {
-                             if (!ok) {
-                               r->reply->fail(gh_errc::validation, "the password is wrong",
-                                              {{field, "is wrong"}});
-                               return;
-                             }
-                             next();
-                           },
-                           verify_atom_v, user->password_hash, password);
-                     });
-               });
+    rate_limit(
+        r, "gh:rl:password:user:" + r->auth.user_id, opt_.limits.login_failures_per_identifier,
+        [this, r, password = std::move(password), field = std::move(field), next] {
+          query<std::optional<user_row>>(
+              r, load_user(r->auth),
+              [this, r, password, field, next](std::optional<user_row> user) {
+                if (!user) {
+                  replies::problem(r, gh_errc::unauthorized, "the account is not active", {});
+                  return;
+                }
+                on_hasher<bool>(
+                    r,
+                    [r, field, next](bool ok) mutable {
+                      if (!ok) {
+                        r->reply->fail(gh_errc::validation, "the password is wrong",
+                                       {{field, "is wrong"}});
+                        return;
+                      }
+                      next();
+                    },
+                    verify_atom_v, user->password_hash, password);
+              });
+        });
   }
 
   void store_password(const req_ptr& r, std::string hash) {
@@ -826,7 +785,7 @@ private:
         },
         [this, r](const std::vector<std::string>& ended) {
           revoke_all(ended);
-          respond_empty(r);
+          replies::empty(r);
         });
   }
 
@@ -864,7 +823,7 @@ private:
             s["current"] = db::text(row, 0) == who.session_id;
             list.push_back(std::move(s));
           }
-          respond_json(r, 200, list);
+          replies::json(r, 200, list);
         });
   }
 
@@ -894,7 +853,7 @@ private:
             return;
           }
           revoke(id, now_of(self_) + opt_.access_ttl.count());
-          respond_empty(r);
+          replies::empty(r);
         });
   }
 
@@ -992,14 +951,17 @@ private:
     const auto now = now_of(self_);
     const auto ttl = opt_.reset_ttl;
     const auto base = opt_.public_url;
-    query<bool>(
-        r,
+    // The same answer, at once, whether or not the address has an account: neither the status
+    // nor the time taken tells. The link is written after the answer.
+    replies::json(r, 202, json::object{{"status", "accepted"}});
+    opt_.db->transact(
+        self_, opt_.db_timeout,
         [r, email, tenant, now, ttl, base](db::transaction& tx) {
           auto rows = tx.exec("SELECT id::text, name FROM users WHERE tenant_id = $1::uuid AND "
                               "email = $2 AND status = 'active'",
                               {tenant, email});
           if (rows.empty())
-            return false;
+            return;
           const auto user_id = db::text(rows.front(), 0);
           const auto id = crypto::random_uuid();
           const auto token = crypto::random_token(32);
@@ -1018,11 +980,10 @@ private:
           mail["idempotency_key"] = "password_reset:" + id;
           write_event(tx, "email.send", tenant, std::move(mail), now);
           audit(tx, *r, tenant, user_id, "password.reset_requested", user_id);
-          return true;
         },
-        // The same answer whether or not the address has an account.
-        [r](bool) {
-          respond_json(r, 202, json::object{{"status", "accepted"}});
+        [](const caf::error& err) {
+          if (err)
+            log::warn("a password-reset link could not be written; the user may ask again");
         });
   }
 
@@ -1101,7 +1062,7 @@ private:
             return;
           }
           revoke_all(*ended);
-          respond_empty(r);
+          replies::empty(r);
         });
   }
 
@@ -1114,6 +1075,12 @@ private:
   };
 
   void do_totp_setup(const req_ptr& r) {
+    // Its own counter: set-ups do not eat into the attempts at a code.
+    rate_limit(r, "gh:rl:totp-setup:user:" + r->auth.user_id, opt_.limits.totp_attempts_per_user,
+               [this, r] { start_totp_setup(r); });
+  }
+
+  void start_totp_setup(const req_ptr& r) {
     const auto who = r->auth;
     query<totp_setup>(
         r,
@@ -1140,7 +1107,7 @@ private:
         },
         [r](const totp_setup& out) {
           if (out.result == code_outcome::gone) {
-            problem_with(r, gh_errc::unauthorized, "the account is not active", {});
+            replies::problem(r, gh_errc::unauthorized, "the account is not active", {});
             return;
           }
           if (out.result == code_outcome::conflict) {
@@ -1151,7 +1118,7 @@ private:
           json::object body;
           body["secret"] = out.secret;
           body["otpauth_uri"] = totp::otpauth_uri("Gatehouse", out.account, out.secret);
-          respond_json(r, 200, body);
+          replies::json(r, 200, body);
         });
   }
 
@@ -1176,7 +1143,7 @@ private:
     else if (result == code_outcome::conflict)
       r->reply->fail(gh_errc::conflict, std::string{conflict});
     else
-      problem_with(r, gh_errc::unauthorized, "the account is not active", {});
+      replies::problem(r, gh_errc::unauthorized, "the account is not active", {});
   }
 
   struct totp_enabled {
@@ -1236,7 +1203,7 @@ private:
             json::array codes;
             for (const auto& c : out.recovery_codes)
               codes.emplace_back(c);
-            respond_json(r, 200, json::object{{"recovery_codes", std::move(codes)}});
+            replies::json(r, 200, json::object{{"recovery_codes", std::move(codes)}});
           });
     });
   }
@@ -1271,7 +1238,7 @@ private:
               code_refused(r, result, "two-factor authentication is not on");
               return;
             }
-            respond_empty(r);
+            replies::empty(r);
           });
     });
   }
@@ -1315,7 +1282,7 @@ private:
           }
           revoke_all(*ended);
           revoke(who.session_id, now_of(self_) + opt_.access_ttl.count());
-          respond_empty(r, who.via_cookie ? clear_cookies(opt_) : header_list{});
+          replies::empty(r, who.via_cookie ? clear_cookies(opt_) : header_list{});
         });
   }
 

@@ -7,6 +7,7 @@
 #include "actors/identity/totp.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/text.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -21,7 +22,6 @@
 #include <cstdlib>
 #include <initializer_list>
 #include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -262,6 +262,21 @@ protected:
                 json::serialize(json::object{{"email", email}}));
   }
 
+  /// `forgot` for an address with an account: the link is written after the 202, so this waits
+  /// (up to 3 s) until the new `password_resets` row is there.
+  static http_reply forgot_known(const std::string& email) {
+    const auto links = [&email] {
+      return count("SELECT count(*) FROM password_resets p JOIN users u ON u.id = p.user_id "
+                   "WHERE u.email = lower($1)",
+                   email);
+    };
+    const auto before = links();
+    auto reply = forgot(email);
+    for (int i = 0; i < 60 && reply.status == 202 && links() == before; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    return reply;
+  }
+
   static http_reply reset(const std::string& token, const std::string& password) {
     return call("POST", "/api/v1/auth/password/reset",
                 json::serialize(json::object{{"token", token}, {"new_password", password}}));
@@ -297,7 +312,7 @@ TEST_F(IdentityRecoveryTest, TotpSetupGivesASecretThatIsStoredSealed) {
   const auto body = parse(r.body);
   const auto secret = str(body, "secret");
   EXPECT_EQ(secret.size(), 32U);
-  EXPECT_TRUE(std::regex_match(secret, std::regex{"[A-Z2-7]{32}"})) << secret;
+  EXPECT_TRUE(secret.size() == 32 && only_of(secret, base32_upper)) << secret;
   EXPECT_EQ(key_of(r).size(), totp::secret_bytes);
   const auto uri = str(body, "otpauth_uri");
   EXPECT_TRUE(uri.starts_with("otpauth://totp/Gatehouse:")) << uri;
@@ -364,11 +379,12 @@ TEST_F(IdentityRecoveryTest, TotpEnableNeedsThePendingSecretsCodeAndGivesTenReco
   const auto* codes = at_path(on_body, {"recovery_codes"});
   ASSERT_TRUE(codes != nullptr && codes->is_array()) << on.body;
   EXPECT_EQ(codes->as_array().size(), 10U);
-  const std::regex shape{"[a-z2-7]{5}-[a-z2-7]{5}-[a-z2-7]{5}"};
   for (const auto& c : codes->as_array()) {
     ASSERT_TRUE(c.is_string());
     const std::string code{c.as_string()};
-    EXPECT_TRUE(std::regex_match(code, shape)) << code;
+    EXPECT_TRUE(code.size() == 17 && code[5] == '-' && code[11] == '-' &&
+                only_of(code.substr(0, 5) + code.substr(6, 5) + code.substr(12), base32_lower))
+        << code;
     distinct.insert(code);
     // Stored as SHA-256 of the code without hyphens, never as the code itself.
     std::string plain = code;
@@ -567,14 +583,24 @@ TEST_F(IdentityRecoveryTest, TotpAttemptsAreLimitedPerUser) {
   EXPECT_EQ(count("SELECT count(*) FROM users WHERE id = $1::uuid AND mfa_enabled", b.id), 1);
 }
 
+TEST_F(IdentityRecoveryTest, TotpSetupIsLimitedPerUserApartFromCodeAttempts) {
+  const auto a = new_account("totp-setup-limit");
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(setup(a).status, 200) << i;
+  EXPECT_TRUE(is_rate_limited(setup(a)));
+  // Attempts at a code keep their own count: a wrong code is still judged, not refused.
+  EXPECT_TRUE(names_field(enable(a, "000000"), "code"));
+}
+
 // --- forgotten password -------------------------------------------------------------------
 
 TEST_F(IdentityRecoveryTest, ForgotPasswordAnswersAlikeAndMailsALinkOnlyToAccounts) {
   const auto a = new_account("Forgot");
   const auto unknown = fresh_email("forgot-nobody");
 
-  auto known_reply = forgot(a.email);
+  // The unknown address first: once the known one's link is visible, both writes are done.
   auto unknown_reply = forgot(unknown);
+  auto known_reply = forgot_known(a.email);
   EXPECT_EQ(known_reply.status, 202) << known_reply.body;
   EXPECT_EQ(unknown_reply.status, 202) << unknown_reply.body;
   EXPECT_EQ(known_reply.body, unknown_reply.body);
@@ -641,13 +667,13 @@ TEST_F(IdentityRecoveryTest, ForgotPasswordAnswersAlikeAndMailsALinkOnlyToAccoun
 TEST_F(IdentityRecoveryTest, ForgotPasswordIsLimitedPerAddress) {
   const auto a = new_account("forgot-limit");
   for (int i = 0; i < 3; ++i)
-    EXPECT_EQ(forgot(a.email).status, 202) << i;
+    EXPECT_EQ(forgot_known(a.email).status, 202) << i;
   // The same address in another case is the same address.
   EXPECT_TRUE(is_rate_limited(forgot(upper(a.email))));
   EXPECT_EQ(count("SELECT count(*) FROM password_resets WHERE user_id = $1::uuid", a.id), 3);
   // Per address: another one is still served.
   const auto b = new_account("forgot-limit-other");
-  EXPECT_EQ(forgot(b.email).status, 202);
+  EXPECT_EQ(forgot_known(b.email).status, 202);
   EXPECT_EQ(count("SELECT count(*) FROM password_resets WHERE user_id = $1::uuid", b.id), 1);
 }
 
@@ -656,7 +682,7 @@ TEST_F(IdentityRecoveryTest, ForgotPasswordIsLimitedPerAddress) {
 TEST_F(IdentityRecoveryTest, PasswordResetReplacesThePasswordAndEndsEverySession) {
   const auto a = new_account("reset");
   const auto second = login(a.email, first_password);
-  ASSERT_EQ(forgot(a.email).status, 202);
+  ASSERT_EQ(forgot_known(a.email).status, 202);
   const auto token = reset_token_for(a.email);
   ASSERT_FALSE(token.empty());
 
@@ -706,7 +732,7 @@ TEST_F(IdentityRecoveryTest, PasswordResetReplacesThePasswordAndEndsEverySession
 
 TEST_F(IdentityRecoveryTest, ExpiredOrSupersededResetLinksAreRefused) {
   const auto a = new_account("reset-expired");
-  ASSERT_EQ(forgot(a.email).status, 202);
+  ASSERT_EQ(forgot_known(a.email).status, 202);
   const auto expired = reset_token_for(a.email);
   ASSERT_FALSE(expired.empty());
   exec("UPDATE password_resets SET expires_at = now() - interval '1 minute' WHERE token_hash = $1",
@@ -715,9 +741,9 @@ TEST_F(IdentityRecoveryTest, ExpiredOrSupersededResetLinksAreRefused) {
   EXPECT_EQ(login_with(a, first_password).status, 200);
 
   // Two live links: using one ends the other.
-  ASSERT_EQ(forgot(a.email).status, 202);
+  ASSERT_EQ(forgot_known(a.email).status, 202);
   const auto older = reset_token_for(a.email);
-  ASSERT_EQ(forgot(a.email).status, 202);
+  ASSERT_EQ(forgot_known(a.email).status, 202);
   const auto newer = reset_token_for(a.email);
   ASSERT_FALSE(older.empty());
   ASSERT_NE(older, newer);
@@ -732,7 +758,7 @@ TEST_F(IdentityRecoveryTest, DeletingTheAccountNeedsThePasswordAndRemovesOnlyTha
   const auto a = new_account("delete");
   const auto second = login(a.email, first_password);
   const auto b = new_account("delete-bystander");
-  ASSERT_EQ(forgot(a.email).status, 202);
+  ASSERT_EQ(forgot_known(a.email).status, 202);
   ASSERT_EQ(count("SELECT count(*) FROM password_resets WHERE user_id = $1::uuid", a.id), 1);
 
   EXPECT_EQ(call("DELETE", "/api/v1/users/me", R"({"password":"correct horse battery"})").status,
