@@ -1,7 +1,9 @@
-// The identity endpoints' body decoders see raw request bodies: any bytes give a decoded
-// request or field errors, never a crash, and an accepted identifier is already normalised.
+// The identity endpoints' body decoders (and the TOTP and recovery-code checks) see raw bytes: any
+// bytes give a decoded request or field errors, never a crash, and an accepted identifier is
+// already normalised.
 #include "actors/identity/credentials.hpp"
 #include "actors/identity/requests.hpp"
+#include "actors/identity/totp.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +24,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)gh::identity::decode_password_change(body);
   (void)gh::identity::decode_profile_patch(body);
   (void)gh::identity::decode_refresh(body);
+  (void)gh::identity::decode_totp_code(body);
+  (void)gh::identity::decode_account_deletion(body);
+  auto forgot = gh::identity::decode_password_forgot(body);
+  if (auto* email = std::get_if<std::string>(&forgot))
+    if (gh::credentials::normalise_email(*email) != *email)
+      std::abort();
+  auto reset = gh::identity::decode_password_reset(body);
+  if (auto* r = std::get_if<gh::identity::password_reset_request>(&reset))
+    if (gh::credentials::password_problem(r->new_password))
+      std::abort();
+  // A typed code and what TOTP and recovery checks make of it.
+  (void)gh::totp::match("12345678901234567890", body, 59, 0);
+  (void)gh::totp::normalise_recovery_code(body);
   (void)gh::credentials::normalise_email(body);
   (void)gh::credentials::normalise_phone(body);
   return 0;
