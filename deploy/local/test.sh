@@ -13,7 +13,9 @@ mode="${1:-}"
 gh_install "${GH_PACKAGES[@]}"
 if [ "$mode" = "--sanitize" ]; then
   build=build/asan
-  gh_build "$build" RelWithDebInfo -DGATEHOUSE_SANITIZE=ON
+  # -O1 with line tables only: what ASan recommends, and the heaviest CAF+Beast files compile in
+  # a third of the time they take at -O2 -g.
+  gh_build "$build" RelWithDebInfo -DGATEHOUSE_SANITIZE=ON -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1"
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 else
