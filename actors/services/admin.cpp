@@ -468,9 +468,8 @@ private:
               "SELECT " + std::string{user_columns} +
                   " FROM users u WHERE ($1::text IS NULL OR email ILIKE $1 ESCAPE '\\' "
                   "OR phone ILIKE $1 ESCAPE '\\' OR name ILIKE $1 ESCAPE '\\') "
-                  "AND ($2::bigint IS NULL OR "
-                  "((extract(epoch FROM created_at) * 1000000)::bigint, id) > "
-                  "($2::bigint, $3::uuid)) "
+                  "AND ($2::bigint IS NULL OR (u.created_at, u.id) > "
+                  "(timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid)) "
                   "ORDER BY u.created_at, u.id LIMIT $4::int",
               {pattern, q.after ? db::param{std::to_string(q.after->created_us)} : db::param{},
                q.after ? db::param{q.after->id} : db::param{}, std::to_string(q.limit + 1)});
