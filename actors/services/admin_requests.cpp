@@ -299,9 +299,11 @@ std::optional<user_cursor> decode_user_cursor(std::string_view text) {
   const auto dot = payload->find('.');
   if (dot == std::string::npos)
     return std::nullopt;
-  const auto micros = parse_int(std::string_view{*payload}.substr(0, dot), 18, true);
+  const auto micros = parse_int(std::string_view{*payload}.substr(0, dot), 18, false);
   const auto id = payload->substr(dot + 1);
-  if (!micros || !is_uuid(id))
+  // Only instants PostgreSQL can hold (1970 to the end of 9999): no cursor fails the query.
+  constexpr int64_t end_of_9999_us = 253402300799999999;
+  if (!micros || *micros > end_of_9999_us || !is_uuid(id))
     return std::nullopt;
   return user_cursor{*micros, id};
 }

@@ -186,6 +186,8 @@ TEST(AdminCursorTest, RefusesAnythingItDidNotMake) {
            b64("u1.1.0b6f8a52-4d0c-4a8e-9f7e-3c2b1a0d9e8"),
            b64("u1.1.0b6f8a52-4d0c-4a8e-9f7e-3c2b1a0d9e8f.x"),
            b64("u1.12345678901234567890.0b6f8a52-4d0c-4a8e-9f7e-3c2b1a0d9e8f"),
+           b64("u1.-1.0b6f8a52-4d0c-4a8e-9f7e-3c2b1a0d9e8f"),
+           b64("u1.999999999999999999.0b6f8a52-4d0c-4a8e-9f7e-3c2b1a0d9e8f"),
            b64("u1. 1.0b6f8a52-4d0c-4a8e-9f7e-3c2b1a0d9e8f"),
            b64("a1.5"),
            b64("u2.1.0b6f8a52-4d0c-4a8e-9f7e-3c2b1a0d9e8f"),
