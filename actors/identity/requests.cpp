@@ -14,7 +14,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t max_body = 16 * 1024;
+constexpr std::size_t max_body = std::size_t{16} * 1024;
 
 /// Parses `body` into an object, refusing fields outside `allowed`.
 std::variant<json::object, field_errors> object_of(std::string_view body,
@@ -70,7 +70,7 @@ bool session_field(const json::object& o, field_errors& errors) {
   if (*mode == "cookie")
     return true;
   if (*mode != "token")
-    errors.push_back({"session", "must be \"cookie\" or \"token\""});
+    errors.push_back({"session", R"(must be "cookie" or "token")"});
   return false;
 }
 

@@ -18,7 +18,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t max_body = 16 * 1024;
+constexpr std::size_t max_body = std::size_t{16} * 1024;
 constexpr std::size_t max_name_chars = 200;
 constexpr std::size_t max_search_chars = 200;
 constexpr std::size_t max_scopes = 16;
