@@ -275,8 +275,7 @@ private:
   /// (counted), 403 for a right key without the scope.
   template <class Next>
   void authenticate(const req_ptr& r, std::string_view needed, Next next) {
-    static const std::string peek =
-        "return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('TTL', KEYS[1])}";
+    static const std::string peek{redis::peek_hits_script};
     auto fail_key = "gh:rl:apikey:ip:" + r->remote_ip;
     counter(r, peek, {fail_key},
             [this, r, needed = std::string{needed}, fail_key, next](int64_t failures,
@@ -327,9 +326,7 @@ private:
 
   /// Counts a wrong key against the client's address and answers 401.
   void key_failed(const req_ptr& r, const std::string& fail_key) {
-    static const std::string hit = "local n = redis.call('INCR', KEYS[1]) "
-                                   "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
-                                   "return {n, redis.call('TTL', KEYS[1])}";
+    static const std::string hit{redis::count_hit_script};
     counter(r, hit, {fail_key, std::to_string(std::max<int64_t>(opt_.window.count(), 1))},
             [r](int64_t, int64_t) { unauthorized(r, "the API key is not valid"); });
   }

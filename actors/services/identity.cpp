@@ -308,9 +308,7 @@ private:
   /// Counts a hit on `key` in a window of `window` seconds; `next(count, ttl)` on success.
   template <class Next>
   void count_hit(const req_ptr& r, const std::string& key, int64_t window, Next next) {
-    static const std::string script = "local n = redis.call('INCR', KEYS[1]) "
-                                      "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
-                                      "return {n, redis.call('TTL', KEYS[1])}";
+    static const std::string script{redis::count_hit_script};
     self_
         ->request(opt_.redis, std::chrono::seconds{2}, exec_atom_v,
                   redis::command{"EVAL", script, "1", key, std::to_string(window)})
@@ -480,8 +478,7 @@ private:
         r, "gh:rl:login:ip:" + r->remote_ip, opt_.limits.login_attempts_per_ip,
         [this, r, req, fail_key] {
           // Refuse at once while the identifier is locked out.
-          static const std::string peek =
-              "return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('TTL', KEYS[1])}";
+          static const std::string peek{redis::peek_hits_script};
           self_
               ->request(opt_.redis, std::chrono::seconds{2}, exec_atom_v,
                         redis::command{"EVAL", peek, "1", fail_key})
