@@ -153,26 +153,13 @@ void unauthorized(const req_ptr& r, std::string detail) {
   replies::problem(r, gh_errc::unauthorized, std::move(detail), {{"WWW-Authenticate", "ApiKey"}});
 }
 
-/// A header as the audit log keeps it: at most 512 printable ASCII characters, anything else
-/// as `?`, so no byte sequence a client sends can fail the transaction it is written in.
-std::string header_for_audit(const http_request& r, std::string_view name) {
-  const auto* h = r.header(name);
-  if (h == nullptr)
-    return {};
-  std::string out = h->substr(0, 512);
-  for (auto& c : out)
-    if (c < 0x20 || c > 0x7e)
-      c = '?';
-  return out;
-}
-
 /// Writes the `audit_log` row of an admin action; never a key or a hash.
 void audit(db::transaction& tx, const http_request& r, const std::string& tenant, const caller& who,
            std::string_view action, const std::string& target, const json::object& details = {}) {
   tx.exec("INSERT INTO audit_log (tenant_id, actor, action, target, ip, user_agent, request_id, "
           "details) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::jsonb)",
           {tenant.empty() ? db::param{} : db::param{tenant}, who.actor(), std::string{action},
-           target, r.remote_ip, header_for_audit(r, "user-agent"), r.request_id,
+           target, r.remote_ip, replies::stored_header(r, "user-agent"), r.request_id,
            json::serialize(details)});
 }
 

@@ -127,11 +127,6 @@ header_list clear_cookies(const identity_options& opt) {
           {"Set-Cookie", cookie(opt.cookies.csrf, "", 0, false, opt.secure_cookies)}};
 }
 
-std::string header_or_empty(const http_request& r, std::string_view name) {
-  const auto* h = r.header(name);
-  return h != nullptr ? h->substr(0, 512) : std::string{};
-}
-
 // --- SQL pieces, run inside a transaction ----------------------------------------------------
 
 void audit(db::transaction& tx, const http_request& r, const std::string& tenant,
@@ -141,7 +136,7 @@ void audit(db::transaction& tx, const http_request& r, const std::string& tenant
           "details) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::jsonb)",
           {tenant.empty() ? db::param{} : db::param{tenant}, actor.empty() ? db::param{} : actor,
            std::string{action}, target.empty() ? db::param{} : target, r.remote_ip,
-           header_or_empty(r, "user-agent"), r.request_id, json::serialize(details)});
+           replies::stored_header(r, "user-agent"), r.request_id, json::serialize(details)});
 }
 
 new_session open_session(db::transaction& tx, const http_request& r, const std::string& user_id,
@@ -150,7 +145,7 @@ new_session open_session(db::transaction& tx, const http_request& r, const std::
   tx.exec("INSERT INTO refresh_families (id, user_id, expires_at, ip, user_agent) "
           "VALUES ($1::uuid, $2::uuid, now() + make_interval(secs => $3::bigint), $4, $5)",
           {s.family_id, user_id, std::to_string(ttl.count()), r.remote_ip,
-           header_or_empty(r, "user-agent")});
+           replies::stored_header(r, "user-agent")});
   tx.exec("INSERT INTO refresh_tokens (token_hash, family_id) VALUES ($1, $2::uuid)",
           {crypto::sha256_hex(s.refresh_token), s.family_id});
   return s;

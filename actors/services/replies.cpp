@@ -20,6 +20,17 @@ void problem(const req_ptr& r, gh_errc code, std::string detail, header_list hea
   r->reply->respond({p.status, "application/problem+json", to_json(p), std::move(headers)});
 }
 
+std::string stored_header(const http_request& r, std::string_view name) {
+  const auto* h = r.header(name);
+  if (h == nullptr)
+    return {};
+  std::string out = h->substr(0, 512);
+  for (auto& c : out)
+    if (c < 0x20 || c > 0x7e)
+      c = '?';
+  return out;
+}
+
 void failure(const req_ptr& r, const caf::error& err) {
   if (err.category() == gh_error_category) {
     const auto code = static_cast<gh_errc>(err.code());

@@ -34,6 +34,11 @@ void problem(const req_ptr& r, gh_errc code, std::string detail, header_list hea
 /// `Retry-After` while a dependency is down or slow, 500 without details for anything else.
 void failure(const req_ptr& r, const caf::error& err);
 
+/// Header `name` of `r` as Gatehouse stores it (audit log, session list): at most 512 printable
+/// ASCII characters, anything else as `?`, so no byte sequence a client sends can fail the
+/// transaction it is written in; empty when absent.
+std::string stored_header(const http_request& r, std::string_view name);
+
 /// Runs `work` in one transaction of `db` off `self`'s thread and calls `next(value)` in `self`'s
 /// context; a failure answers `r` through `failure`.
 template <class T, class Work, class Next>

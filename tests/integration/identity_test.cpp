@@ -430,6 +430,26 @@ TEST_F(IdentityTest, ProfileEditWritesAUserUpdatedEvent) {
   EXPECT_EQ(call("PATCH", "/api/v1/users/me", R"({"name":"Zoë"})").status, 401);
 }
 
+TEST_F(IdentityTest, AUserAgentThatIsNotUtf8IsStoredSanitisedAndLosesNothing) {
+  const auto email = fresh_email("agent");
+  const std::string body = R"({"email":")" + email + R"(","password":"correct horse battery"})";
+  const auto out = raw_exchange(
+      server->port(), "POST /api/v1/auth/register HTTP/1.1\r\nHost: x\r\n"
+                      "Content-Type: application/json\r\nUser-Agent: bad\xff\xfe agent\r\n"
+                      "Content-Length: " +
+                          std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+  EXPECT_EQ(out.rfind("HTTP/1.1 201", 0), 0U) << out.substr(0, 200);
+  EXPECT_EQ(count("SELECT count(*) FROM refresh_families f JOIN users u ON u.id = f.user_id "
+                  "WHERE u.email = lower($1) AND f.user_agent = 'bad?? agent'",
+                  email),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action = 'user.registered' AND "
+                  "user_agent = 'bad?? agent' AND target = (SELECT id::text FROM users "
+                  "WHERE email = lower($1))",
+                  email),
+            1);
+}
+
 TEST(IdentityRedisDownTest, LoginFailsClosedWhileIssuedTokensKeepWorking) {
   redis_server redis;
   gatehouse_process server{{{"REDIS_URL", redis.url()}}};
