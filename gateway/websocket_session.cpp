@@ -85,7 +85,10 @@ void websocket_session::run(beast::http::request<beast::http::string_body> req,
   sink_ = std::make_shared<session_sink>(weak_from_this(), ctx_.gate, id_);
   request_id_ = std::move(request_id);
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  ws_.read_message_max(ctx_.limits.ws_message_limit);
+  // The message limit is enforced in do_read/on_read rather than by Beast: Beast fails an
+  // over-limit message by closing the socket with the rest of the frame unread, and the
+  // kernel's reset can then destroy the 1009 close frame before the client reads it.
+  ws_.read_message_max(0);
   ws_.set_option(websocket::stream_base::decorator(
       [id = request_id_, bearer_protocol](websocket::response_type& res) {
         res.set("X-Request-Id", id);
@@ -115,17 +118,28 @@ void websocket_session::on_accept(beast::error_code ec) {
 }
 
 void websocket_session::do_read() {
-  ws_.async_read(buffer_,
-                 beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+  // One byte past the limit is enough to know a message is too big.
+  const std::size_t room = ctx_.limits.ws_message_limit + 1 - buffer_.size();
+  ws_.async_read_some(buffer_, std::min<std::size_t>(room, 64 * 1024),
+                      beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
 }
 
 void websocket_session::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
-    if (ec == websocket::error::message_too_big)
-      ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
-    // Beast has answered a close frame or failed the connection (1009 for a too-big
-    // message); nothing more to read.
+    // Beast has answered the client's close frame or failed the connection; nothing more to
+    // read.
     log::info("websocket closed", {{"connection", id_}, {"reason", ec.message()}});
+    return;
+  }
+  if (buffer_.size() > ctx_.limits.ws_message_limit) {
+    ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
+    buffer_.consume(buffer_.size());
+    // The close handshake drains the rest of the message, so the 1009 arrives intact.
+    do_close(ws_close::too_big, "message too big");
+    return;
+  }
+  if (!ws_.is_message_done()) {
+    do_read();
     return;
   }
   ctx_.stats->ws_frames_in.fetch_add(1, std::memory_order_relaxed);

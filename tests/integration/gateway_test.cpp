@@ -215,6 +215,17 @@ TEST_F(GatewayTest, WebSocketRefusesATwoMebibyteFrameWith1009) {
   EXPECT_EQ(ws.close_code(), 1009);
 }
 
+TEST_F(GatewayTest, WebSocketJoinsFragmentsAndCountsThemAgainstTheMessageLimit) {
+  ws_client ws{port(), ws_bearer(token)};
+  const std::string small = R"({"id":3,"line":")" + std::string(3000, 'x') + R"("})";
+  ws.send_fragmented(small, 3);
+  EXPECT_EQ(ws.read(), small);
+  // Three frames of 512 KiB each stay under the limit one by one, not together.
+  ws.send_fragmented(std::string(3 * 512 * 1024, 'a'), 3);
+  EXPECT_FALSE(ws.read(10s));
+  EXPECT_EQ(ws.close_code(), 1009);
+}
+
 TEST_F(GatewayTest, WebSocketClosesBinaryFramesWith1003) {
   ws_client ws{port(), ws_bearer(token)};
   ws.send_binary("\x01\x02");

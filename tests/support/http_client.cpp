@@ -130,6 +130,16 @@ void ws_client::send_binary(const std::string& bytes) {
   impl_->ws.write(net::buffer(bytes), ec);
 }
 
+void ws_client::send_fragmented(const std::string& text, std::size_t frames) {
+  beast::error_code ec;
+  impl_->ws.text(true);
+  const std::size_t step = (text.size() + frames - 1) / frames;
+  for (std::size_t at = 0; at < text.size() && !ec; at += step) {
+    const auto n = std::min(step, text.size() - at);
+    impl_->ws.write_some(at + n == text.size(), net::buffer(text.data() + at, n), ec);
+  }
+}
+
 std::optional<std::string> ws_client::read(std::chrono::milliseconds timeout) {
   auto& ws = impl_->ws;
   beast::get_lowest_layer(ws).expires_after(timeout);

@@ -47,6 +47,8 @@ public:
 
   void send_text(const std::string& text);
   void send_binary(const std::string& bytes);
+  /// Sends `text` as one message split into `frames` frames (continuation frames).
+  void send_fragmented(const std::string& text, std::size_t frames);
   /// The next text message; empty when the connection closed (see `close_code`).
   std::optional<std::string> read(std::chrono::milliseconds timeout = std::chrono::seconds{5});
   /// Sends a ping and waits for its pong.
