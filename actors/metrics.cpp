@@ -90,6 +90,11 @@ void metrics::set_actor_count(std::string_view kind, int64_t live) {
     actors_.emplace(std::string{kind}, live);
 }
 
+std::map<std::string, int64_t, std::less<>> metrics::actor_counts() const {
+  std::lock_guard guard{actors_mutex_};
+  return actors_;
+}
+
 std::string metrics::render(const dependency_health& health) const {
   std::string out;
   out.reserve(4096);

@@ -40,6 +40,9 @@ public:
   /// Live per-user actors of `kind`.
   void set_actor_count(std::string_view kind, int64_t live);
 
+  /// Live per-user actors by kind.
+  std::map<std::string, int64_t, std::less<>> actor_counts() const;
+
   std::atomic<int64_t> websockets_open{0};
   std::atomic<int64_t> connections_open{0};
   std::atomic<uint64_t> ws_frames_in{0};

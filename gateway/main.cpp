@@ -1,6 +1,12 @@
 // Gatehouse: the process entry point. Wires the concrete implementations (PostgreSQL pool,
 // Redis, NATS) to the actors and the front actor; the only code no test links.
 
+#include "actors/events/dead_letters.hpp"
+#include "actors/events/event_stats.hpp"
+#include "actors/events/handlers.hpp"
+#include "actors/events/outbox_relay.hpp"
+#include "actors/events/push.hpp"
+#include "actors/events/worker.hpp"
 #include "actors/identity/crypto.hpp"
 #include "actors/metrics.hpp"
 #include "actors/registry.hpp"
@@ -22,12 +28,18 @@
 #include "persistence/postgres/pg_database.hpp"
 #include "persistence/postgres/pg_pool.hpp"
 #include "persistence/redis/redis_client.hpp"
+#include "providers/smtp/mailer.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <pqxx/connection>
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -46,6 +58,9 @@ commands:
   serve          apply migrations, then serve HTTP and WebSocket (default)
   migrate        apply the database migrations and exit
   check-config   validate the configuration and exit
+  dlq list       print the dead letters (one JSON object per line)
+  dlq replay ID  publish dead letter ID (or `all`) on its original subject again and
+                 remove it from the DLQ stream
   version        print the version
 
 Configuration comes from the environment (and ./.env in development); see README.md.
@@ -110,6 +125,62 @@ bool migrate(const gh::config::settings& s) {
   }
 }
 
+/// `gatehouse dlq list|replay ID|replay all`: the dead letters of the worker actors.
+int dead_letters_command(const gh::config::settings& s, int argc, char** argv) {
+  const std::string_view action = argc > 2 ? argv[2] : "";
+  const std::string_view target = argc > 3 ? argv[3] : "";
+  if (action != "list" && !(action == "replay" && !target.empty())) {
+    std::cerr << "gatehouse: usage: gatehouse dlq list | gatehouse dlq replay ID|all\n";
+    return 2;
+  }
+  natsConnection* conn = nullptr;
+  if (natsConnection_ConnectTo(&conn, s.nats_url.reveal().c_str()) != NATS_OK) {
+    std::cerr << "gatehouse: cannot connect to NATS (NATS_URL)\n";
+    return 1;
+  }
+  jsCtx* js = nullptr;
+  int rc = 0;
+  if (natsConnection_JetStream(&js, conn, nullptr) != NATS_OK) {
+    std::cerr << "gatehouse: JetStream is not available\n";
+    rc = 1;
+  } else if (action == "list") {
+    for (const auto& e : gh::events::list_dead_letters(js, 100000)) {
+      boost::json::object o{{"sequence", e.sequence}, {"subject", e.original_subject},
+                            {"consumer", e.consumer}, {"deliveries", e.deliveries},
+                            {"error", e.error},       {"body", e.body}};
+      std::cout << boost::json::serialize(o) << "\n";
+    }
+  } else {
+    std::vector<uint64_t> sequences;
+    if (target == "all") {
+      for (const auto& e : gh::events::list_dead_letters(js, 100000))
+        sequences.push_back(e.sequence);
+    } else {
+      uint64_t seq = 0;
+      const auto [end, ec] = std::from_chars(target.data(), target.data() + target.size(), seq);
+      if (ec != std::errc{} || end != target.data() + target.size() || seq == 0) {
+        std::cerr
+            << "gatehouse: a dead letter ID is a positive number (see `gatehouse dlq list`)\n";
+        rc = 2;
+      } else {
+        sequences.push_back(seq);
+      }
+    }
+    for (auto seq : sequences) {
+      if (gh::events::replay_dead_letter(js, seq)) {
+        std::cout << "replayed " << seq << "\n";
+      } else {
+        std::cerr << "gatehouse: cannot replay dead letter " << seq << "\n";
+        rc = 1;
+      }
+    }
+  }
+  if (js != nullptr)
+    jsCtx_Destroy(js);
+  natsConnection_Destroy(conn);
+  return rc;
+}
+
 int serve(const gh::config::settings& s) {
   if (!migrate(s))
     return 1;
@@ -161,14 +232,42 @@ int serve(const gh::config::settings& s) {
     gh::log::error("cannot start the NATS connection (NATS_URL)");
     return 1;
   }
+  gh::event_stats events;
   gh::nats::micro_service micro{
       bus.connection(),
       {"gatehouse", s.instance_id, std::string{version}, "Gatehouse secure backend gateway"},
-      {{"health", "gatehouse.ops.health", [&health](std::string_view) {
+      {{"health", "gatehouse.ops.health",
+        [&health](std::string_view) {
           return gh::nats::endpoint_reply{gh::readiness_json(health), 0, {}};
+        }},
+       {"stats", "gatehouse.ops.stats", [&](std::string_view) {
+          return gh::nats::endpoint_reply{
+              gh::stats_json(health, stats, events, s.instance_id), 0, {}};
         }}}};
   if (!micro.start())
     gh::log::warn("cannot subscribe the NATS micro service; $SRV requests go unanswered");
+
+  // The event pipeline: the relay publishes the outbox, workers consume it, push reaches
+  // WebSockets. With no SMTP_URL, mail is written under the data dir.
+  std::unique_ptr<gh::smtp::mailer> mailer =
+      s.smtp_url.empty()
+          ? gh::smtp::make_directory_mailer(std::filesystem::path{s.data_dir} / "outbox-mail")
+          : gh::smtp::make_smtp_mailer(s.smtp_url, std::chrono::seconds{30});
+  std::vector<gh::events::consumer_spec> consumers{
+      gh::events::email_consumer({mailer.get(), s.email_from}), gh::events::welcome_consumer()};
+  for (const auto& c : consumers)
+    (void)events.consumer(c.name);
+  std::vector<caf::actor> event_actors;
+  event_actors.push_back(gh::events::spawn_outbox_relay(
+      sys, {s.database_url, bus.connection(), &events, 256, std::chrono::milliseconds{500},
+            std::chrono::hours{24 * 7}, std::chrono::milliseconds{5000}}));
+  for (auto& c : consumers)
+    event_actors.push_back(gh::events::spawn_worker(
+        sys, {s.database_url, bus.connection(), &events, std::chrono::milliseconds{500}},
+        std::move(c)));
+  gh::events::user_push push{bus.connection(), sinks, &events};
+  if (!push.start())
+    gh::log::warn("cannot subscribe to user events; WebSockets get no pushed events");
 
   auto registry =
       gh::spawn_registry(sys, gh::registry_options{{}, std::chrono::seconds{1}, &stats});
@@ -252,7 +351,17 @@ int serve(const gh::config::settings& s) {
     }
   }
 
-  // Release every actor before the system's destructor waits for them.
+  // Release every actor before the system's destructor waits for them. The event actors use
+  // the NATS connection, so they finish before it closes.
+  {
+    caf::scoped_actor self{sys};
+    for (const auto& a : event_actors)
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+    for (const auto& a : event_actors)
+      self->wait_for(a);
+  }
+  event_actors.clear();
+  push.stop();
   micro.stop();
   bus.close();
   pool.stop();
@@ -286,7 +395,7 @@ int main(int argc, char** argv) {
     std::cout << usage;
     return 0;
   }
-  if (command != "serve" && command != "migrate" && command != "check-config") {
+  if (command != "serve" && command != "migrate" && command != "check-config" && command != "dlq") {
     std::cerr << "gatehouse: unknown command '" << command << "'\n" << usage;
     return 2;
   }
@@ -309,6 +418,11 @@ int main(int argc, char** argv) {
   }
   if (command == "migrate")
     return migrate(s) ? 0 : 1;
+  if (command == "dlq") {
+    const int rc = dead_letters_command(s, argc, argv);
+    nats_Close();
+    return rc;
+  }
   const int rc = serve(s);
   nats_Close();
   return rc;

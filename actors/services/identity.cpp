@@ -1,5 +1,6 @@
 #include "actors/services/identity.hpp"
 
+#include "actors/events/outbox.hpp"
 #include "actors/identity/crypto.hpp"
 #include "actors/identity/password_hash.hpp"
 #include "actors/identity/requests.hpp"
@@ -101,15 +102,6 @@ int64_t now_of(self_ptr self) {
       .count();
 }
 
-std::string rfc3339(int64_t unix_seconds) {
-  const std::time_t t = unix_seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string cookie(const std::string& name, const std::string& value, int64_t max_age,
                    bool http_only, bool secure) {
   std::string c =
@@ -149,15 +141,6 @@ new_session open_session(db::transaction& tx, const http_request& r, const std::
   tx.exec("INSERT INTO refresh_tokens (token_hash, family_id) VALUES ($1, $2::uuid)",
           {crypto::sha256_hex(s.refresh_token), s.family_id});
   return s;
-}
-
-void write_event(db::transaction& tx, std::string_view subject, const std::string& tenant,
-                 json::object data, int64_t now) {
-  event_envelope e{crypto::random_uuid(), std::string{subject}, rfc3339(now), tenant,
-                   std::move(data)};
-  tx.exec("INSERT INTO outbox (id, subject, tenant_id, payload) "
-          "VALUES ($1::uuid, $2, $3::uuid, $4::jsonb)",
-          {e.id, e.type, tenant, encode_event(e)});
 }
 
 json::object user_event_data(const user_row& u) {
@@ -443,7 +426,7 @@ private:
           if (rows.empty())
             return out; // email or phone taken: nothing written
           out.user = user_row::from(rows.front());
-          write_event(tx, "user.created", tenant, user_event_data(*out.user), now);
+          events::write(tx, "user.created", tenant, user_event_data(*out.user));
           out.session = open_session(tx, *r, id, ttl);
           audit(tx, *r, tenant, id, "user.registered", id);
           return out;
@@ -903,7 +886,7 @@ private:
             return std::nullopt;
           auto user = user_row::from(rows.front());
           if (patch.set_name) {
-            write_event(tx, "user.updated", user.tenant_id, user_event_data(user), now);
+            events::write(tx, "user.updated", user.tenant_id, user_event_data(user));
             audit(tx, *r, user.tenant_id, user.id, "profile.updated", user.id);
           }
           return user;
@@ -970,7 +953,7 @@ private:
           mail["template"] = "password_reset";
           mail["vars"] = std::move(vars);
           mail["idempotency_key"] = "password_reset:" + id;
-          write_event(tx, "email.send", tenant, std::move(mail), now);
+          events::write(tx, "email.send", tenant, std::move(mail));
           audit(tx, *r, tenant, user_id, "password.reset_requested", user_id);
         },
         [](const caf::error& err) {
@@ -1261,8 +1244,7 @@ private:
                               {who.user_id, who.tenant_id});
           if (rows.empty())
             return std::nullopt;
-          write_event(tx, "user.deleted", who.tenant_id, json::object{{"user_id", who.user_id}},
-                      now);
+          events::write(tx, "user.deleted", who.tenant_id, json::object{{"user_id", who.user_id}});
           audit(tx, *r, who.tenant_id, who.user_id, "user.deleted", who.user_id);
           return ended;
         },

@@ -14,6 +14,39 @@ std::string readiness_json(const dependency_health& health) {
   return boost::json::serialize(o);
 }
 
+std::string stats_json(const dependency_health& health, const metrics& stats,
+                       const event_stats& events, std::string_view instance_id) {
+  boost::json::object o;
+  o["instance"] = instance_id;
+  boost::json::object outbox;
+  outbox["backlog"] = events.outbox_backlog.load(std::memory_order_relaxed);
+  outbox["published"] = events.published.load(std::memory_order_relaxed);
+  outbox["publish_errors"] = events.publish_errors.load(std::memory_order_relaxed);
+  o["outbox"] = std::move(outbox);
+  boost::json::object consumers;
+  for (const auto& c : events.consumers()) {
+    boost::json::object one;
+    one["pending"] = c->pending.load(std::memory_order_relaxed);
+    one["processed"] = c->processed.load(std::memory_order_relaxed);
+    one["skipped"] = c->skipped.load(std::memory_order_relaxed);
+    one["retried"] = c->retried.load(std::memory_order_relaxed);
+    one["dead_lettered"] = c->dead_lettered.load(std::memory_order_relaxed);
+    consumers[c->name] = std::move(one);
+  }
+  o["consumers"] = std::move(consumers);
+  boost::json::object actors;
+  for (const auto& [kind, live] : stats.actor_counts())
+    actors[kind] = live;
+  o["actors"] = std::move(actors);
+  o["websockets"] = stats.websockets_open.load(std::memory_order_relaxed);
+  o["pushed_frames"] = events.pushed_frames.load(std::memory_order_relaxed);
+  boost::json::object deps;
+  for (auto d : all_dependencies)
+    deps[dependency_name(d)] = health.up(d) ? "ok" : "down";
+  o["dependencies"] = std::move(deps);
+  return boost::json::serialize(o);
+}
+
 namespace {
 
 http_handler_actor::behavior_type ops_impl(http_handler_actor::pointer, ops_context ctx) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/events/event_stats.hpp"
 #include "actors/metrics.hpp"
 #include "messages/http.hpp"
 #include "persistence/health.hpp"
@@ -20,6 +21,11 @@ struct ops_context {
 
 /// The JSON body of `/readyz`: `{"status", "postgres", "redis", "nats"}`.
 std::string readiness_json(const dependency_health& health);
+
+/// The body of the `gatehouse.ops.stats` NATS endpoint: outbox backlog, each consumer's lag
+/// and counts, live actors by kind, open WebSockets and the dependencies' state.
+std::string stats_json(const dependency_health& health, const metrics& stats,
+                       const event_stats& events, std::string_view instance_id);
 
 /// Serves `/healthz`, `/readyz` and `/metrics` (see API.md "Ops").
 http_handler_actor spawn_ops(caf::actor_system& sys, ops_context ctx);

@@ -9,7 +9,7 @@ GH_PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache git curl ca-certificates
   libcaf-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libnats-dev libpqxx-dev libhiredis-dev libsimdjson-dev libssl-dev libargon2-dev
-  libgtest-dev libgmock-dev
+  libcurl4-openssl-dev libgtest-dev libgmock-dev
   postgresql-15 postgresql-client-15 redis-server nats-server
 )
 # Only the benchmark and the fuzz targets need these.

@@ -18,6 +18,8 @@ const std::vector<stream_spec>& gatehouse_streams() {
       {"PAYMENTS", {"stripe.webhook.>", "payment.>", "subscription.>"}},
       {"FILES", {"file.>"}},
       {"EMAIL", {"email.>"}},
+      // Dead letters of the worker actors (see actors/events/dead_letters.hpp).
+      {"DLQ", {"dlq.>"}},
   };
   return all;
 }

@@ -3,7 +3,21 @@
 #include "persistence/postgres/pg_pool.hpp"
 #include "persistence/sql.hpp"
 
+#include <pqxx/transaction>
+
 namespace gh::pg {
+
+/// `db::transaction` over a libpqxx transaction, for code that owns its connection (a detached
+/// actor's own thread).
+class work_transaction final : public db::transaction {
+public:
+  explicit work_transaction(pqxx::work& tx) : tx_(tx) {}
+
+  db::rows exec(std::string_view sql, const std::vector<db::param>& params = {}) override;
+
+private:
+  pqxx::work& tx_;
+};
 
 /// `db::database` over the pool: each unit of work is one `pqxx::work` on a pool connection.
 class pg_database final : public db::database {

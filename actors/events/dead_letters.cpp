@@ -1,0 +1,120 @@
+#include "actors/events/dead_letters.hpp"
+
+#include <memory>
+
+namespace gh::events {
+
+namespace {
+
+struct msg_deleter {
+  void operator()(natsMsg* m) const noexcept { natsMsg_Destroy(m); }
+};
+using msg_ptr = std::unique_ptr<natsMsg, msg_deleter>;
+
+std::string header_of(natsMsg* msg, const char* name) {
+  const char* value = nullptr;
+  if (natsMsgHeader_Get(msg, name, &value) == NATS_OK && value != nullptr)
+    return value;
+  return {};
+}
+
+} // namespace
+
+std::string header_safe(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (out.size() >= 300)
+      break;
+    const auto u = static_cast<unsigned char>(c);
+    out += (u >= 0x20 && u < 0x7f) ? c : '?';
+  }
+  return out;
+}
+
+bool dead_letter(jsCtx* js, natsMsg* msg, const dead_letter_reason& why) {
+  const std::string subject = "dlq." + why.consumer;
+  natsMsg* raw = nullptr;
+  if (natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(msg),
+                     natsMsg_GetDataLength(msg)) != NATS_OK)
+    return false;
+  msg_ptr copy{raw};
+  const char** keys = nullptr;
+  int count = 0;
+  if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
+    for (int i = 0; i < count; ++i) {
+      const char** values = nullptr;
+      int n = 0;
+      if (natsMsgHeader_Values(msg, keys[i], &values, &n) == NATS_OK) {
+        for (int j = 0; j < n; ++j)
+          natsMsgHeader_Add(raw, keys[i], values[j]);
+        free(static_cast<void*>(values));
+      }
+    }
+    free(static_cast<void*>(keys));
+  }
+  const std::string original = header_safe(natsMsg_GetSubject(msg));
+  natsMsgHeader_Set(raw, "Gatehouse-Original-Subject", original.c_str());
+  natsMsgHeader_Set(raw, "Gatehouse-Consumer", why.consumer.c_str());
+  natsMsgHeader_Set(raw, "Gatehouse-Deliveries", std::to_string(why.deliveries).c_str());
+  natsMsgHeader_Set(raw, "Gatehouse-Error", header_safe(why.error).c_str());
+  jsMsgMetaData* meta = nullptr;
+  if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+    natsMsgHeader_Set(raw, "Gatehouse-Stream-Sequence",
+                      std::to_string(meta->Sequence.Stream).c_str());
+    jsMsgMetaData_Destroy(meta);
+  }
+  jsPubAck* ack = nullptr;
+  const auto status = js_PublishMsg(&ack, js, raw, nullptr, nullptr);
+  if (ack != nullptr)
+    jsPubAck_Destroy(ack);
+  return status == NATS_OK;
+}
+
+std::vector<dead_letter_entry> list_dead_letters(jsCtx* js, std::size_t limit) {
+  std::vector<dead_letter_entry> out;
+  jsStreamInfo* info = nullptr;
+  if (js_GetStreamInfo(&info, js, dead_letter_stream, nullptr, nullptr) != NATS_OK)
+    return out;
+  const uint64_t first = info->State.FirstSeq;
+  const uint64_t last = info->State.LastSeq;
+  jsStreamInfo_Destroy(info);
+  for (uint64_t seq = first; seq != 0 && seq <= last && out.size() < limit; ++seq) {
+    natsMsg* raw = nullptr;
+    if (js_GetMsg(&raw, js, dead_letter_stream, seq, nullptr, nullptr) != NATS_OK)
+      continue; // deleted (replayed)
+    msg_ptr m{raw};
+    out.push_back(
+        {seq, header_of(raw, "Gatehouse-Original-Subject"), header_of(raw, "Gatehouse-Consumer"),
+         header_of(raw, "Gatehouse-Deliveries"), header_of(raw, "Gatehouse-Error"),
+         std::string{natsMsg_GetData(raw), static_cast<std::size_t>(natsMsg_GetDataLength(raw))}});
+  }
+  return out;
+}
+
+bool replay_dead_letter(jsCtx* js, uint64_t sequence) {
+  natsMsg* raw = nullptr;
+  if (js_GetMsg(&raw, js, dead_letter_stream, sequence, nullptr, nullptr) != NATS_OK)
+    return false;
+  msg_ptr dead{raw};
+  const auto subject = header_of(raw, "Gatehouse-Original-Subject");
+  if (subject.empty())
+    return false;
+  natsMsg* again = nullptr;
+  if (natsMsg_Create(&again, subject.c_str(), nullptr, natsMsg_GetData(raw),
+                     natsMsg_GetDataLength(raw)) != NATS_OK)
+    return false;
+  msg_ptr replay{again};
+  const auto id = header_of(raw, "Nats-Msg-Id");
+  const auto replay_id =
+      (id.empty() ? std::string{"dead-letter"} : id) + ":replay:" + std::to_string(sequence);
+  natsMsgHeader_Set(again, "Nats-Msg-Id", replay_id.c_str());
+  jsPubAck* ack = nullptr;
+  const auto status = js_PublishMsg(&ack, js, again, nullptr, nullptr);
+  if (ack != nullptr)
+    jsPubAck_Destroy(ack);
+  if (status != NATS_OK)
+    return false;
+  return js_DeleteMsg(js, dead_letter_stream, sequence, nullptr, nullptr) == NATS_OK;
+}
+
+} // namespace gh::events

@@ -1,0 +1,131 @@
+#include "actors/events/email_templates.hpp"
+
+#include <vector>
+
+namespace gh::email {
+
+namespace {
+
+struct template_def {
+  std::string_view name;
+  std::string_view subject;
+  std::string_view text;
+  std::string_view html;
+  std::vector<std::string_view> required;
+  std::map<std::string_view, std::string_view> defaults;
+};
+
+const std::vector<template_def>& templates() {
+  static const std::vector<template_def> all{
+      {"welcome",
+       "Welcome to Gatehouse",
+       "Hello {{name}},\n\nyour account is ready. You can sign in with this address from now "
+       "on.\n\nIf you did not create this account, reply to this message and we will close "
+       "it.\n",
+       "<!doctype html><html><body><p>Hello {{name}},</p><p>your account is ready. You can sign "
+       "in with this address from now on.</p><p>If you did not create this account, reply to "
+       "this message and we will close it.</p></body></html>",
+       {},
+       {{"name", "there"}}},
+      {"password_reset",
+       "Reset your password",
+       "Hello {{name}},\n\nsomeone asked to reset the password of your account. To choose a new "
+       "one, open this link within {{expires_in_minutes}} minutes:\n\n{{reset_url}}\n\nIf it was "
+       "not you, ignore this message: your password stays as it is.\n",
+       "<!doctype html><html><body><p>Hello {{name}},</p><p>someone asked to reset the password "
+       "of your account. To choose a new one, open this link within {{expires_in_minutes}} "
+       "minutes:</p><p><a href=\"{{reset_url}}\">{{reset_url}}</a></p><p>If it was not you, "
+       "ignore this message: your password stays as it is.</p></body></html>",
+       {"reset_url", "expires_in_minutes"},
+       {{"name", "there"}}},
+  };
+  return all;
+}
+
+bool is_http_url(std::string_view v) noexcept {
+  return v.starts_with("https://") || v.starts_with("http://");
+}
+
+/// `pattern` with each `{{var}}` replaced by `value(var)`.
+template <class Value>
+std::string substitute(std::string_view pattern, Value value) {
+  std::string out;
+  out.reserve(pattern.size() + 128);
+  std::size_t at = 0;
+  while (at < pattern.size()) {
+    const auto open = pattern.find("{{", at);
+    if (open == std::string_view::npos) {
+      out.append(pattern.substr(at));
+      break;
+    }
+    const auto close = pattern.find("}}", open + 2);
+    out.append(pattern.substr(at, open - at));
+    out.append(value(pattern.substr(open + 2, close - open - 2)));
+    at = close + 2;
+  }
+  return out;
+}
+
+} // namespace
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (char c : text) {
+    switch (c) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::variant<rendered, render_error> render(std::string_view name,
+                                            const std::map<std::string, std::string>& vars) {
+  const template_def* def = nullptr;
+  for (const auto& t : templates())
+    if (t.name == name)
+      def = &t;
+  if (def == nullptr)
+    return render_error{"unknown template '" + std::string{name} + "'"};
+  for (auto required : def->required)
+    if (!vars.contains(std::string{required}))
+      return render_error{"template '" + std::string{name} + "' needs the variable '" +
+                          std::string{required} + "'"};
+  for (const auto& [key, value] : vars)
+    if (key.ends_with("_url") && !is_http_url(value))
+      return render_error{"variable '" + key + "' must be an http(s) URL"};
+  auto lookup = [&](std::string_view var) -> std::string {
+    if (auto it = vars.find(std::string{var}); it != vars.end())
+      return it->second;
+    if (auto it = def->defaults.find(var); it != def->defaults.end())
+      return std::string{it->second};
+    return {};
+  };
+  rendered out;
+  out.subject = substitute(def->subject, lookup);
+  // A subject is one header line: no variable may break it.
+  for (auto& c : out.subject)
+    if (c == '\r' || c == '\n')
+      c = ' ';
+  out.text = substitute(def->text, lookup);
+  out.html = substitute(def->html, [&](std::string_view var) { return html_escape(lookup(var)); });
+  return out;
+}
+
+} // namespace gh::email

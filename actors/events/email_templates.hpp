@@ -1,0 +1,32 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace gh::email {
+
+/// A rendered email: its subject and its text and HTML bodies.
+struct rendered {
+  std::string subject;
+  std::string text;
+  std::string html;
+};
+
+/// Why a template could not be rendered (an unknown template, a missing or unsafe variable).
+struct render_error {
+  std::string message;
+};
+
+/// Renders the built-in template `name` with `vars`. `{{var}}` is replaced verbatim in the
+/// subject and text part and HTML-escaped in the HTML part; variables ending in `_url` must be
+/// http(s) URLs. Unknown variables are ignored; a missing required one is an error.
+std::variant<rendered, render_error> render(std::string_view name,
+                                            const std::map<std::string, std::string>& vars);
+
+/// `text` with `& < > " '` replaced by their HTML entities.
+std::string html_escape(std::string_view text);
+
+} // namespace gh::email

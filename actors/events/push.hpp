@@ -1,0 +1,44 @@
+#pragma once
+
+#include "actors/events/event_stats.hpp"
+#include "actors/user_sinks.hpp"
+
+#include <nats/nats.h>
+
+#include <string>
+#include <vector>
+
+namespace gh::events {
+
+/// Pushes the events that concern a user to that user's open WebSockets in this process, as
+/// `{"event": <type>, "data": <data>}` frames. Every process subscribes (a plain NATS
+/// subscription, not a shared consumer), since each holds its own connections. Best effort: a
+/// user who is not connected, or an event sent while this process was cut off from NATS, is
+/// not pushed later.
+class user_push {
+public:
+  user_push(natsConnection* conn, user_sinks& sinks, event_stats* stats);
+  ~user_push();
+
+  user_push(const user_push&) = delete;
+  user_push& operator=(const user_push&) = delete;
+
+  /// Subscribes to the pushed subjects (`user.updated` for now); false on failure.
+  bool start();
+  /// Unsubscribes; idempotent.
+  void stop();
+
+  /// The frame pushed for the envelope `text`, and the user it goes to; empty when the event is
+  /// malformed or names no user.
+  static std::pair<std::string, std::string> frame_for(std::string_view text);
+
+private:
+  static void on_message(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* closure);
+
+  natsConnection* conn_;
+  user_sinks& sinks_;
+  event_stats* stats_;
+  std::vector<natsSubscription*> subs_;
+};
+
+} // namespace gh::events

@@ -1,0 +1,244 @@
+#include "actors/events/worker.hpp"
+
+#include "actors/events/dead_letters.hpp"
+#include "config/log.hpp"
+#include "messages/type_ids.hpp"
+#include "persistence/postgres/pg_database.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <pqxx/connection>
+#include <pqxx/except>
+#include <pqxx/result>
+#include <pqxx/transaction>
+
+#include <memory>
+#include <thread>
+
+namespace gh::events {
+
+namespace {
+
+constexpr int64_t nanos_per_milli = 1000000;
+
+class worker {
+public:
+  worker(worker_options options, consumer_spec spec)
+      : opt_(std::move(options)), spec_(std::move(spec)),
+        stats_(opt_.stats != nullptr ? &opt_.stats->consumer(spec_.name) : nullptr) {}
+
+  ~worker() {
+    if (sub_ != nullptr)
+      natsSubscription_Destroy(sub_); // Destroy, not Unsubscribe: the durable consumer stays.
+    if (js_ != nullptr)
+      jsCtx_Destroy(js_);
+  }
+
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+
+  void step() {
+    if (!ensure_subscription()) {
+      std::this_thread::sleep_for(opt_.fetch_wait);
+      return;
+    }
+    natsMsgList list{};
+    const auto status = natsSubscription_Fetch(
+        &list, sub_, spec_.batch, static_cast<int64_t>(opt_.fetch_wait.count()), nullptr);
+    if (status == NATS_TIMEOUT) {
+      if (stats_ != nullptr)
+        stats_->pending.store(0, std::memory_order_relaxed);
+      return;
+    }
+    if (status != NATS_OK) {
+      if (status == NATS_CONNECTION_CLOSED || status == NATS_INVALID_SUBSCRIPTION) {
+        natsSubscription_Destroy(sub_);
+        sub_ = nullptr;
+      }
+      std::this_thread::sleep_for(opt_.fetch_wait);
+      return;
+    }
+    for (int i = 0; i < list.Count; ++i)
+      handle(list.Msgs[i]);
+    natsMsgList_Destroy(&list);
+  }
+
+private:
+  bool ensure_subscription() {
+    if (sub_ != nullptr)
+      return true;
+    if (natsConnection_Status(opt_.nats) != NATS_CONN_STATUS_CONNECTED)
+      return false;
+    if (js_ == nullptr) {
+      jsOptions o;
+      jsOptions_Init(&o);
+      o.Wait = 5000;
+      if (natsConnection_JetStream(&js_, opt_.nats, &o) != NATS_OK)
+        return false;
+    }
+    std::vector<int64_t> backoff;
+    for (auto d : spec_.backoff)
+      backoff.push_back(static_cast<int64_t>(d.count()) * nanos_per_milli);
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = spec_.stream.c_str();
+    so.Config.Durable = spec_.name.c_str();
+    so.Config.AckPolicy = js_AckExplicit;
+    so.Config.AckWait = static_cast<int64_t>(spec_.ack_wait.count()) * 1000 * nanos_per_milli;
+    // The server stops redelivering one past our own limit, should a worker die every time.
+    so.Config.MaxDeliver = spec_.max_deliveries + 1;
+    so.Config.FilterSubject = spec_.subject.c_str();
+    so.Config.MaxAckPending = 1000;
+    jsErrCode err = static_cast<jsErrCode>(0);
+    const auto status =
+        js_PullSubscribe(&sub_, js_, spec_.subject.c_str(), spec_.name.c_str(), nullptr, &so, &err);
+    if (status != NATS_OK) {
+      sub_ = nullptr;
+      if (!warned_)
+        log::warn("cannot subscribe a worker; retrying", {{"consumer", spec_.name},
+                                                          {"status", natsStatus_GetText(status)},
+                                                          {"js_error", static_cast<int>(err)}});
+      warned_ = true;
+      return false;
+    }
+    warned_ = false;
+    return true;
+  }
+
+  void handle(natsMsg* msg) {
+    delivery_info info;
+    jsMsgMetaData* meta = nullptr;
+    if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+      info.deliveries = meta->NumDelivered;
+      info.stream_sequence = meta->Sequence.Stream;
+      if (stats_ != nullptr)
+        stats_->pending.store(static_cast<int64_t>(meta->NumPending), std::memory_order_relaxed);
+      jsMsgMetaData_Destroy(meta);
+    }
+    const std::string_view body{natsMsg_GetData(msg),
+                                static_cast<std::size_t>(natsMsg_GetDataLength(msg))};
+    auto decoded = decode_event(body);
+    if (auto* error = std::get_if<envelope_error>(&decoded)) {
+      bury(msg, info,
+           "malformed event: " + (error->field.empty() ? "" : error->field + " ") + error->message);
+      return;
+    }
+    const auto& event = std::get<event_envelope>(decoded);
+    if (event.type != natsMsg_GetSubject(msg)) {
+      bury(msg, info, "event type '" + event.type + "' does not match its subject");
+      return;
+    }
+    handled result;
+    bool duplicate = false;
+    try {
+      ensure_database();
+      pqxx::work tx{*conn_};
+      const auto fresh = tx.exec_params("INSERT INTO processed_events (consumer, event_id) "
+                                        "VALUES ($1, $2::uuid) ON CONFLICT DO NOTHING RETURNING 1",
+                                        spec_.name, event.id);
+      if (fresh.empty()) {
+        duplicate = true;
+      } else {
+        pg::work_transaction t{tx};
+        result = spec_.handler(event, info, t);
+        if (result.result == outcome::done)
+          tx.commit();
+      }
+    } catch (const pqxx::integrity_constraint_violation& e) {
+      // The event names rows that do not exist (or break a rule): no retry can apply it.
+      result = {outcome::dead, std::string{"refused by the database: "} + e.what()};
+    } catch (const pqxx::data_exception& e) {
+      result = {outcome::dead, std::string{"refused by the database: "} + e.what()};
+    } catch (const std::exception& e) {
+      conn_.reset();
+      result = {outcome::retry, std::string{"database: "} + e.what()};
+    }
+    if (duplicate) {
+      if (stats_ != nullptr)
+        stats_->skipped.fetch_add(1, std::memory_order_relaxed);
+      natsMsg_AckSync(msg, nullptr, nullptr);
+      return;
+    }
+    switch (result.result) {
+    case outcome::done:
+      if (stats_ != nullptr)
+        stats_->processed.fetch_add(1, std::memory_order_relaxed);
+      natsMsg_AckSync(msg, nullptr, nullptr);
+      return;
+    case outcome::dead:
+      bury(msg, info, result.reason);
+      return;
+    case outcome::retry:
+      if (info.deliveries >= static_cast<uint64_t>(spec_.max_deliveries)) {
+        bury(msg, info,
+             "gave up after " + std::to_string(info.deliveries) + " deliveries: " + result.reason);
+        return;
+      }
+      if (stats_ != nullptr)
+        stats_->retried.fetch_add(1, std::memory_order_relaxed);
+      log::warn("event handling failed; it is delivered again", {{"consumer", spec_.name},
+                                                                 {"event", event.id},
+                                                                 {"delivery", info.deliveries},
+                                                                 {"reason", result.reason}});
+      natsMsg_NakWithDelay(msg, delay_after(info.deliveries), nullptr);
+      return;
+    }
+  }
+
+  /// Dead-letters `msg` and acknowledges it; when the DLQ is unreachable the message is left
+  /// for redelivery instead, so it is never lost.
+  void bury(natsMsg* msg, const delivery_info& info, const std::string& reason) {
+    log::warn("event dead-lettered",
+              {{"consumer", spec_.name}, {"delivery", info.deliveries}, {"reason", reason}});
+    if (!dead_letter(js_, msg, {spec_.name, reason, info.deliveries})) {
+      natsMsg_NakWithDelay(msg, delay_after(info.deliveries), nullptr);
+      return;
+    }
+    if (stats_ != nullptr)
+      stats_->dead_lettered.fetch_add(1, std::memory_order_relaxed);
+    natsMsg_Term(msg, nullptr);
+  }
+
+  int64_t delay_after(uint64_t deliveries) const {
+    if (spec_.backoff.empty())
+      return 1000;
+    const auto i =
+        std::min<std::size_t>(deliveries == 0 ? 0 : deliveries - 1, spec_.backoff.size() - 1);
+    return static_cast<int64_t>(spec_.backoff[i].count());
+  }
+
+  void ensure_database() {
+    if (conn_ && conn_->is_open())
+      return;
+    try {
+      conn_ = std::make_unique<pqxx::connection>(opt_.database_url.reveal());
+    } catch (const std::exception&) {
+      conn_.reset();
+      // libpq's message may quote the connection string.
+      throw std::runtime_error("cannot connect to PostgreSQL");
+    }
+  }
+
+  worker_options opt_;
+  consumer_spec spec_;
+  consumer_stats* stats_;
+  jsCtx* js_ = nullptr;
+  natsSubscription* sub_ = nullptr;
+  std::unique_ptr<pqxx::connection> conn_;
+  bool warned_ = false;
+};
+
+} // namespace
+
+caf::actor spawn_worker(caf::actor_system& sys, worker_options options, consumer_spec spec) {
+  return sys.spawn<caf::detached>(
+      [options = std::move(options), spec = std::move(spec)](caf::event_based_actor* self) {
+        auto state = std::make_shared<worker>(options, spec);
+        self->send(self, tick_atom_v);
+        return caf::behavior{[self, state](tick_atom) {
+          state->step();
+          self->send(self, tick_atom_v);
+        }};
+      });
+}
+
+} // namespace gh::events
