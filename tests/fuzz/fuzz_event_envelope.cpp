@@ -1,10 +1,13 @@
 // Event envelopes arrive from NATS: decoding never crashes, and whatever decodes re-encodes to
-// a document that decodes to the same envelope.
+// a document that decodes to the same envelope. The email worker's decoder of `email.send` data
+// runs on every envelope too, and what it accepts keeps its promises.
+#include "messages/email_request.hpp"
 #include "messages/event_envelope.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -15,6 +18,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!std::holds_alternative<gh::event_envelope>(again) ||
         gh::encode_event(std::get<gh::event_envelope>(again)) != text)
       std::abort();
+    auto email = gh::decode_email_request(event->data);
+    if (auto* request = std::get_if<gh::email_request>(&email)) {
+      if (request->to.find_first_of("\r\n <>,") != std::string::npos || request->vars.size() > 32 ||
+          request->idempotency_key.empty() || request->idempotency_key.size() > 200)
+        std::abort();
+    }
   }
   return 0;
 }

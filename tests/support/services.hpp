@@ -33,4 +33,42 @@ private:
   std::unique_ptr<child_process> process_;
 };
 
+/// A nats-server of the test's own (JetStream on, its store in a temporary directory kept across
+/// restarts, a fixed port), for fault drills.
+class nats_server {
+public:
+  nats_server();
+  ~nats_server();
+
+  nats_server(const nats_server&) = delete;
+  nats_server& operator=(const nats_server&) = delete;
+
+  void start();
+  void stop();
+  uint16_t port() const noexcept { return port_; }
+  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+
+private:
+  uint16_t port_;
+  std::string store_;
+  std::unique_ptr<child_process> process_;
+};
+
+/// A PostgreSQL database of the test's own on the run's server (`DATABASE_URL`), dropped at the
+/// end: events tests count rows and messages exactly, so nothing else may write there.
+class scratch_database {
+public:
+  scratch_database();
+  ~scratch_database();
+
+  scratch_database(const scratch_database&) = delete;
+  scratch_database& operator=(const scratch_database&) = delete;
+
+  const std::string& url() const noexcept { return url_; }
+
+private:
+  std::string name_;
+  std::string url_;
+};
+
 } // namespace gh::test

@@ -1,0 +1,49 @@
+#include "actors/events/email_templates.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gh::email {
+namespace {
+
+TEST(EmailTemplates, WelcomeUsesTheNameOrAFriendlyDefault) {
+  auto named = std::get<rendered>(render("welcome", {{"name", "Ada"}}));
+  EXPECT_EQ(named.subject, "Welcome to Gatehouse");
+  EXPECT_NE(named.text.find("Hello Ada,"), std::string::npos);
+  auto anonymous = std::get<rendered>(render("welcome", {}));
+  EXPECT_NE(anonymous.text.find("Hello there,"), std::string::npos);
+}
+
+TEST(EmailTemplates, HtmlPartEscapesVariablesTextPartKeepsThem) {
+  auto r = std::get<rendered>(render("welcome", {{"name", "<script>alert('x')</script> & co"}}));
+  EXPECT_NE(r.text.find("Hello <script>alert('x')</script> & co,"), std::string::npos);
+  EXPECT_EQ(r.html.find("<script>"), std::string::npos);
+  EXPECT_NE(r.html.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co"),
+            std::string::npos);
+}
+
+TEST(EmailTemplates, PasswordResetNeedsItsVariables) {
+  auto missing = render("password_reset", {{"reset_url", "https://app/reset?token=t"}});
+  ASSERT_TRUE(std::holds_alternative<render_error>(missing));
+  EXPECT_NE(std::get<render_error>(missing).message.find("expires_in_minutes"), std::string::npos);
+  auto ok = std::get<rendered>(
+      render("password_reset",
+             {{"reset_url", "https://app/reset?token=a&b=\"c\""}, {"expires_in_minutes", "30"}}));
+  EXPECT_NE(ok.text.find("https://app/reset?token=a&b=\"c\""), std::string::npos);
+  EXPECT_NE(ok.html.find(R"(href="https://app/reset?token=a&amp;b=&quot;c&quot;")"),
+            std::string::npos);
+  EXPECT_NE(ok.text.find("within 30 minutes"), std::string::npos);
+}
+
+TEST(EmailTemplates, RefusesUnknownTemplatesAndNonHttpUrls) {
+  EXPECT_TRUE(std::holds_alternative<render_error>(render("no_such_template", {})));
+  EXPECT_TRUE(std::holds_alternative<render_error>(render(
+      "password_reset", {{"reset_url", "javascript:alert(1)"}, {"expires_in_minutes", "30"}})));
+}
+
+TEST(EmailTemplates, HtmlEscapeCoversTheFiveCharacters) {
+  EXPECT_EQ(html_escape(R"(<a href="x">'&'</a>)"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+}
+
+} // namespace
+} // namespace gh::email
