@@ -117,17 +117,6 @@ std::multiset<std::string> created_user_ids(const std::vector<stored_message>& m
   return ids;
 }
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(100ms);
-  }
-  return true;
-}
-
 class EventsTest : public ::testing::Test {
 protected:
   EventsTest() {
@@ -192,7 +181,8 @@ TEST_F(EventsTest, UsersRegisteredWhileNatsIsDownArePublishedOnceAndWelcomedOnce
   for (const auto& email : emails)
     EXPECT_TRUE(sink_.wait_for(email, 1, 30s)) << email;
   nats_client client{nats_.url()};
-  ASSERT_TRUE(eventually([&] { return created_user_ids(client.messages("USERS")).size() >= 6; }));
+  ASSERT_TRUE(
+      eventually(30s, [&] { return created_user_ids(client.messages("USERS")).size() >= 6; }));
   // A little longer, so a second copy would have time to show.
   std::this_thread::sleep_for(2s);
   const auto published = created_user_ids(client.messages("USERS"));
@@ -245,7 +235,7 @@ TEST_F(EventsTest, APermanentSmtpFailureIsRecordedAndNotRetried) {
   sink_.refuse_next(1, 550);
   auto gh = start();
   register_user(gh->port(), "email", "refused@example.com");
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(eventually(30s, [&] {
     return query("SELECT 1 FROM email_deliveries WHERE recipient = 'refused@example.com' AND "
                  "status = 'failed'")
                .size() == 1;
@@ -262,7 +252,7 @@ TEST_F(EventsTest, MalformedEventsAreDeadLetteredWithTheReasonAndCanBeReplayed) 
   auto gh = start();
   nats_client client{nats_.url()};
   // The streams exist once Gatehouse reports NATS ready.
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(eventually(30s, [&] {
     const auto body = client.request("gatehouse.ops.stats");
     return !body.empty() &&
            boost::json::parse(body).at("dependencies").at("nats").as_string() == "ok";
@@ -275,7 +265,7 @@ TEST_F(EventsTest, MalformedEventsAreDeadLetteredWithTheReasonAndCanBeReplayed) 
                  R"("data":{"to":"a@example.com\r\nBcc: x@example.com","template":"welcome",)"
                  R"("idempotency_key":"k1"}})",
                  "bad-2");
-  ASSERT_TRUE(eventually([&] { return client.messages("DLQ").size() == 2; }));
+  ASSERT_TRUE(eventually(30s, [&] { return client.messages("DLQ").size() == 2; }));
   const auto dead = client.messages("DLQ");
   EXPECT_EQ(dead[0].subject, "dlq.email");
   EXPECT_EQ(dead[0].body, "{not json");
@@ -297,7 +287,7 @@ TEST_F(EventsTest, MalformedEventsAreDeadLetteredWithTheReasonAndCanBeReplayed) 
   child_process replay{{required_env("GATEHOUSE_BIN"), "dlq", "replay", "1"},
                        {{"NATS_URL", nats_.url()}, {"DATABASE_URL", db_.url()}}};
   EXPECT_EQ(replay.wait_exit(10s), 0) << replay.stderr_text();
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(eventually(30s, [&] {
     const auto now = client.messages("DLQ");
     return now.size() == 2 && now.back().body == "{not json";
   }));
@@ -329,7 +319,7 @@ TEST_F(EventsTest, WithoutSmtpUrlMailIsWrittenAsEmlFilesUnderTheDataDir) {
   auto gh = start({{"SMTP_URL", ""}});
   register_user(gh->port(), "email", "file@example.com");
   const auto dir = std::filesystem::path{data_dir_} / "outbox-mail";
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(eventually(30s, [&] {
     std::error_code ec;
     return std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec);
   }));
@@ -369,7 +359,7 @@ TEST_F(EventsTest, OpsStatsAnswerOverNats) {
   ASSERT_TRUE(sink_.wait_for("stats@example.com", 1, 30s));
   nats_client client{nats_.url()};
   boost::json::object stats;
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(eventually(30s, [&] {
     const auto body = client.request("gatehouse.ops.stats");
     if (body.empty())
       return false;

@@ -307,9 +307,11 @@ TEST_F(GatewayTest, ServesTheNatsMicroServiceProtocol) {
   EXPECT_EQ(ping["id"].as_string(), "gwtest");
   auto info = request("$SRV.INFO.gatehouse.gwtest");
   EXPECT_EQ(info["type"].as_string(), "io.nats.micro.v1.info_response");
-  ASSERT_EQ(info["endpoints"].as_array().size(), 1U);
+  ASSERT_EQ(info["endpoints"].as_array().size(), 2U);
   EXPECT_EQ(info["endpoints"].as_array()[0].as_object().at("subject").as_string(),
             "gatehouse.ops.health");
+  EXPECT_EQ(info["endpoints"].as_array()[1].as_object().at("subject").as_string(),
+            "gatehouse.ops.stats");
   auto health = request("gatehouse.ops.health");
   EXPECT_EQ(health["postgres"].as_string(), "ok");
   auto stats = request("$SRV.STATS.gatehouse.gwtest");

@@ -16,7 +16,6 @@
 
 #include <filesystem>
 #include <future>
-#include <random>
 #include <thread>
 
 using namespace gh;
@@ -24,47 +23,6 @@ using namespace gh::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// A database of its own for one test, dropped afterwards.
-class scratch_database {
-public:
-  scratch_database() {
-    name_ = "gh_scratch_" + std::to_string(std::random_device{}());
-    pqxx::connection admin{required_env("DATABASE_URL")};
-    pqxx::nontransaction tx{admin};
-    tx.exec0("CREATE DATABASE " + tx.quote_name(name_));
-    auto base = required_env("DATABASE_URL");
-    url_ = base.substr(0, base.rfind('/') + 1) + name_;
-  }
-  ~scratch_database() {
-    try {
-      pqxx::connection admin{required_env("DATABASE_URL")};
-      pqxx::nontransaction tx{admin};
-      tx.exec0("DROP DATABASE IF EXISTS " + tx.quote_name(name_) + " WITH (FORCE)");
-    } catch (const std::exception&) {
-      // best effort: the run's PostgreSQL is thrown away afterwards anyway
-    }
-  }
-  scratch_database(const scratch_database&) = delete;
-  scratch_database& operator=(const scratch_database&) = delete;
-
-  const std::string& url() const { return url_; }
-
-private:
-  std::string name_;
-  std::string url_;
-};
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred())
-      return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
 
 caf::actor_system_config& quiet(caf::actor_system_config& cfg) {
   cfg.set("logger.console", caf::atom("none"));
@@ -136,7 +94,7 @@ TEST(PgPoolTest, RunsQueriesOffTheCallerAndReportsHealth) {
     auto result = answer.get_future().get();
     ASSERT_TRUE(result) << sys.render(result.error());
     EXPECT_EQ(*result, 42);
-    EXPECT_TRUE(eventually([&] { return health.up(dependency::postgres); }));
+    EXPECT_TRUE(eventually(10s, [&] { return health.up(dependency::postgres); }));
 
     std::promise<caf::expected<int>> failed;
     auto caller2 = sys.spawn(
@@ -176,7 +134,7 @@ TEST(PgPoolTest, UnreachableServerIsProviderUnavailable) {
   auto result = answer.get_future().get();
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error(), make_error(gh_errc::provider_unavailable));
-  EXPECT_TRUE(eventually([&] { return !health.up(dependency::postgres); }));
+  EXPECT_TRUE(eventually(10s, [&] { return !health.up(dependency::postgres); }));
   pool.stop();
 }
 
@@ -213,11 +171,11 @@ TEST(RedisClientTest, ActorReportsHealth) {
   caf::actor_system sys{quiet(cfg)};
   dependency_health health;
   auto actor = redis::spawn_redis_actor(sys, {"127.0.0.1", server.port(), 0, {}}, health, 100ms);
-  EXPECT_TRUE(eventually([&] { return health.up(dependency::redis); }));
+  EXPECT_TRUE(eventually(10s, [&] { return health.up(dependency::redis); }));
   server.stop();
-  EXPECT_TRUE(eventually([&] { return !health.up(dependency::redis); }));
+  EXPECT_TRUE(eventually(10s, [&] { return !health.up(dependency::redis); }));
   server.start();
-  EXPECT_TRUE(eventually([&] { return health.up(dependency::redis); }));
+  EXPECT_TRUE(eventually(10s, [&] { return health.up(dependency::redis); }));
   caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
 }
 
@@ -225,12 +183,12 @@ TEST(NatsBusTest, EnsuresStreamsIdempotently) {
   dependency_health health;
   nats::bus first{config::secret{required_env("NATS_URL")}, "gatehouse-test-a", health};
   ASSERT_TRUE(first.start());
-  EXPECT_TRUE(eventually([&] { return health.up(dependency::nats); }));
+  EXPECT_TRUE(eventually(10s, [&] { return health.up(dependency::nats); }));
 
   dependency_health health2;
   nats::bus second{config::secret{required_env("NATS_URL")}, "gatehouse-test-b", health2};
   ASSERT_TRUE(second.start());
-  EXPECT_TRUE(eventually([&] { return health2.up(dependency::nats); }));
+  EXPECT_TRUE(eventually(10s, [&] { return health2.up(dependency::nats); }));
 
   jsCtx* js = nullptr;
   ASSERT_EQ(natsConnection_JetStream(&js, first.connection(), nullptr), NATS_OK);
@@ -261,7 +219,7 @@ TEST(NatsBusTest, StartsWhileNatsIsDownAndConnectsLater) {
   ASSERT_NE(mkdtemp(dir), nullptr);
   child_process server{
       {"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port), "-js", "-sd", dir}, {}};
-  EXPECT_TRUE(eventually([&] { return health.up(dependency::nats); }, 20s));
+  EXPECT_TRUE(eventually(20s, [&] { return health.up(dependency::nats); }));
   bus.close();
   server.signal(SIGTERM);
   server.wait_exit(10s);

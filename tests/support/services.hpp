@@ -2,9 +2,11 @@
 
 #include "tests/support/process.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace gh::test {
 
@@ -13,6 +15,18 @@ uint16_t free_port();
 
 /// True when something accepts connections on 127.0.0.1:`port`.
 bool port_open(uint16_t port);
+
+/// Polls `pred` until it holds or `timeout` passed; its last answer.
+template <class Pred>
+bool eventually(std::chrono::milliseconds timeout, Pred pred) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred())
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  return pred();
+}
 
 /// A redis-server of the test's own on a fixed port, for fault drills (stop, start again).
 class redis_server {
