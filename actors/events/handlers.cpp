@@ -68,13 +68,16 @@ handled send_email(const email_settings& settings, const event_envelope& event,
 
 } // namespace
 
-consumer_spec email_consumer(email_settings settings) {
+consumer_spec email_consumer(const email_settings& settings) {
   consumer_spec spec;
   spec.name = "email";
   spec.stream = "EMAIL";
   spec.subject = "email.send";
   // A slow SMTP server must not make JetStream hand the message to another worker meanwhile.
   spec.ack_wait = std::chrono::seconds{120};
+  // One mail per transaction: a crash mid-batch would otherwise send the batch's mails again.
+  spec.batch = 8;
+  spec.per_transaction = 1;
   spec.handler = [settings](const event_envelope& event, const delivery_info&,
                             db::transaction& tx) { return send_email(settings, event, tx); };
   return spec;

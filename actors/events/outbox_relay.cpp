@@ -29,7 +29,7 @@ class outbox_listener final : public pqxx::notification_receiver {
 public:
   explicit outbox_listener(pqxx::connection_base& conn)
       : pqxx::notification_receiver(conn, "gatehouse_outbox") {}
-  void operator()(const std::string&, int) override {}
+  void operator()(const std::string& /*payload*/, int /*backend_pid*/) override {}
 };
 
 /// The ids JetStream refused (asynchronous publish errors), collected by the error handler.
@@ -38,7 +38,7 @@ struct publish_errors {
   std::set<std::string> ids;
 };
 
-void on_publish_error(jsCtx*, jsPubAckErr* pae, void* closure) {
+void on_publish_error(jsCtx* /*js*/, jsPubAckErr* pae, void* closure) {
   auto* errors = static_cast<publish_errors*>(closure);
   const char* id = nullptr;
   if (pae->Msg != nullptr && natsMsgHeader_Get(pae->Msg, "Nats-Msg-Id", &id) == NATS_OK &&
@@ -113,7 +113,7 @@ private:
     jsOptions o;
     jsOptions_Init(&o);
     o.Wait = static_cast<int64_t>(opt_.publish_wait.count());
-    o.PublishAsync.MaxPending = opt_.batch * 2;
+    o.PublishAsync.MaxPending = static_cast<int64_t>(opt_.batch) * 2;
     o.PublishAsync.ErrHandler = &on_publish_error;
     o.PublishAsync.ErrHandlerClosure = &errors_;
     return natsConnection_JetStream(&js_, opt_.nats, &o) == NATS_OK;

@@ -54,7 +54,8 @@ std::pair<std::string, std::string> user_push::frame_for(std::string_view text) 
   return {std::string{user->get_string()}, boost::json::serialize(frame)};
 }
 
-void user_push::on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+void user_push::on_message(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg,
+                           void* closure) {
   auto* self = static_cast<user_push*>(closure);
   auto [user, frame] =
       frame_for({natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))});

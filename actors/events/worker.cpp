@@ -12,6 +12,7 @@
 #include <pqxx/transaction>
 
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace gh::events {
@@ -19,6 +20,15 @@ namespace gh::events {
 namespace {
 
 constexpr int64_t nanos_per_milli = 1000000;
+
+/// A fetched message on its way through a batch.
+struct pending_event {
+  natsMsg* msg; ///< Owned by the fetched list.
+  delivery_info info;
+  event_envelope event;
+  handled result;
+  bool duplicate;
+};
 
 class worker {
 public:
@@ -57,8 +67,16 @@ public:
       std::this_thread::sleep_for(opt_.fetch_wait);
       return;
     }
-    for (int i = 0; i < list.Count; ++i)
-      handle(list.Msgs[i]);
+    std::vector<pending_event> batch;
+    for (int i = 0; i < list.Count; ++i) {
+      if (auto event = admit(list.Msgs[i]))
+        batch.push_back(std::move(*event));
+      if (batch.size() >= static_cast<std::size_t>(std::max(1, spec_.per_transaction))) {
+        apply(batch);
+        batch.clear();
+      }
+    }
+    apply(batch);
     natsMsgList_Destroy(&list);
   }
 
@@ -75,9 +93,6 @@ private:
       if (natsConnection_JetStream(&js_, opt_.nats, &o) != NATS_OK)
         return false;
     }
-    std::vector<int64_t> backoff;
-    for (auto d : spec_.backoff)
-      backoff.push_back(static_cast<int64_t>(d.count()) * nanos_per_milli);
     jsSubOptions so;
     jsSubOptions_Init(&so);
     so.Stream = spec_.stream.c_str();
@@ -88,7 +103,7 @@ private:
     so.Config.MaxDeliver = spec_.max_deliveries + 1;
     so.Config.FilterSubject = spec_.subject.c_str();
     so.Config.MaxAckPending = 1000;
-    jsErrCode err = static_cast<jsErrCode>(0);
+    auto err = static_cast<jsErrCode>(0);
     const auto status =
         js_PullSubscribe(&sub_, js_, spec_.subject.c_str(), spec_.name.c_str(), nullptr, &so, &err);
     if (status != NATS_OK) {
@@ -104,7 +119,8 @@ private:
     return true;
   }
 
-  void handle(natsMsg* msg) {
+  /// A well-formed event of this consumer, or nothing when `msg` was dead-lettered instead.
+  std::optional<pending_event> admit(natsMsg* msg) {
     delivery_info info;
     jsMsgMetaData* meta = nullptr;
     if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
@@ -120,66 +136,102 @@ private:
     if (auto* error = std::get_if<envelope_error>(&decoded)) {
       bury(msg, info,
            "malformed event: " + (error->field.empty() ? "" : error->field + " ") + error->message);
-      return;
+      return std::nullopt;
     }
-    const auto& event = std::get<event_envelope>(decoded);
+    auto& event = std::get<event_envelope>(decoded);
     if (event.type != natsMsg_GetSubject(msg)) {
       bury(msg, info, "event type '" + event.type + "' does not match its subject");
-      return;
+      return std::nullopt;
     }
-    handled result;
-    bool duplicate = false;
+    return pending_event{msg, info, std::move(event), {}, false};
+  }
+
+  /// Applies `batch` in one transaction, each event under its own savepoint together with its
+  /// `processed_events` row; then acknowledges what committed and settles the rest.
+  void apply(std::vector<pending_event>& batch) {
+    if (batch.empty())
+      return;
     try {
       ensure_database();
       pqxx::work tx{*conn_};
+      for (auto& p : batch)
+        apply_one(tx, p);
+      tx.commit();
+    } catch (const std::exception& e) {
+      // Nothing of the batch committed (or the outcome is unknown): all of it comes again, and
+      // processed_events makes whatever did commit a no-op then.
+      conn_.reset();
+      for (auto& p : batch) {
+        p.duplicate = false;
+        if (p.result.result == outcome::done)
+          p.result = {outcome::retry, std::string{"database: "} + e.what()};
+      }
+    }
+    for (auto& p : batch)
+      settle(p);
+  }
+
+  /// One event under a savepoint of `tx`. (Explicit SAVEPOINT statements: libpqxx 6's
+  /// subtransaction only opens its savepoint on `exec`, not on `exec_params`.)
+  void apply_one(pqxx::work& tx, pending_event& p) {
+    tx.exec0("SAVEPOINT gh_event");
+    try {
       const auto fresh = tx.exec_params("INSERT INTO processed_events (consumer, event_id) "
                                         "VALUES ($1, $2::uuid) ON CONFLICT DO NOTHING RETURNING 1",
-                                        spec_.name, event.id);
+                                        spec_.name, p.event.id);
       if (fresh.empty()) {
-        duplicate = true;
+        p.duplicate = true;
       } else {
         pg::work_transaction t{tx};
-        result = spec_.handler(event, info, t);
-        if (result.result == outcome::done)
-          tx.commit();
+        p.result = spec_.handler(p.event, p.info, t);
       }
+    } catch (const pqxx::broken_connection&) {
+      throw;
     } catch (const pqxx::integrity_constraint_violation& e) {
-      // The event names rows that do not exist (or break a rule): no retry can apply it.
-      result = {outcome::dead, std::string{"refused by the database: "} + e.what()};
+      // The event names rows that do not exist (or breaks a rule): no retry can apply it.
+      p.result = {outcome::dead, std::string{"refused by the database: "} + e.what()};
     } catch (const pqxx::data_exception& e) {
-      result = {outcome::dead, std::string{"refused by the database: "} + e.what()};
+      p.result = {outcome::dead, std::string{"refused by the database: "} + e.what()};
     } catch (const std::exception& e) {
-      conn_.reset();
-      result = {outcome::retry, std::string{"database: "} + e.what()};
+      p.result = {outcome::retry, std::string{"handler: "} + e.what()};
     }
-    if (duplicate) {
+    if (!p.duplicate && p.result.result == outcome::done)
+      tx.exec0("RELEASE SAVEPOINT gh_event");
+    else
+      tx.exec0("ROLLBACK TO SAVEPOINT gh_event"); // no trace of this event, not even its id
+  }
+
+  void settle(pending_event& p) {
+    if (p.duplicate) {
       if (stats_ != nullptr)
         stats_->skipped.fetch_add(1, std::memory_order_relaxed);
-      natsMsg_AckSync(msg, nullptr, nullptr);
+      natsMsg_Ack(p.msg, nullptr);
       return;
     }
-    switch (result.result) {
+    switch (p.result.result) {
     case outcome::done:
       if (stats_ != nullptr)
         stats_->processed.fetch_add(1, std::memory_order_relaxed);
-      natsMsg_AckSync(msg, nullptr, nullptr);
+      // A lost acknowledgement only means a redelivery, which processed_events skips.
+      natsMsg_Ack(p.msg, nullptr);
       return;
     case outcome::dead:
-      bury(msg, info, result.reason);
+      bury(p.msg, p.info, p.result.reason);
       return;
     case outcome::retry:
-      if (info.deliveries >= static_cast<uint64_t>(spec_.max_deliveries)) {
-        bury(msg, info,
-             "gave up after " + std::to_string(info.deliveries) + " deliveries: " + result.reason);
+      if (p.info.deliveries >= static_cast<uint64_t>(spec_.max_deliveries)) {
+        bury(p.msg, p.info,
+             "gave up after " + std::to_string(p.info.deliveries) +
+                 " deliveries: " + p.result.reason);
         return;
       }
       if (stats_ != nullptr)
         stats_->retried.fetch_add(1, std::memory_order_relaxed);
       log::warn("event handling failed; it is delivered again", {{"consumer", spec_.name},
-                                                                 {"event", event.id},
-                                                                 {"delivery", info.deliveries},
-                                                                 {"reason", result.reason}});
-      natsMsg_NakWithDelay(msg, delay_after(info.deliveries), nullptr);
+                                                                 {"event", p.event.id},
+                                                                 {"delivery", p.info.deliveries},
+                                                                 {"reason", p.result.reason}});
+      natsMsg_NakWithDelay(p.msg, delay_after(p.info.deliveries), nullptr);
       return;
     }
   }

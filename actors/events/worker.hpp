@@ -51,7 +51,8 @@ struct consumer_spec {
   std::vector<std::chrono::milliseconds> backoff{std::chrono::seconds{1}, std::chrono::seconds{5},
                                                  std::chrono::seconds{30},
                                                  std::chrono::seconds{120}};
-  int batch = 32;
+  int batch = 64;           ///< Messages per fetch.
+  int per_transaction = 64; ///< Events applied per PostgreSQL transaction (savepoint each).
 };
 
 /// What every worker shares; outlives the workers.
@@ -64,11 +65,13 @@ struct worker_options {
 
 /// A worker actor: a detached actor with its own PostgreSQL connection that pulls from the
 /// durable consumer `spec.name` (created when missing: explicit ack, `ack_wait`, a server-side
-/// MaxDeliver bound and backoff) and, for each message, in one transaction records the event
-/// id in `processed_events` (an id seen before is acknowledged and skipped) and runs the
-/// handler. Malformed envelopes, envelopes whose type is not the subject, and events that fail
-/// `max_deliveries` times are dead-lettered with the reason; nothing a message holds can stop
-/// the worker. Every process runs the same consumers, so JetStream splits the work.
+/// MaxDeliver bound) and, for each message, under a savepoint of the batch's transaction
+/// records the event id in `processed_events` (an id seen before is acknowledged and skipped)
+/// and runs the handler; messages are acknowledged after the commit. A retry is a negative
+/// acknowledgement delayed by `backoff`. Malformed envelopes, envelopes whose type is not the
+/// subject, and events that fail `max_deliveries` times are dead-lettered with the reason; nothing
+/// a message holds can stop the worker. Every process runs the same consumers, so JetStream splits
+/// the work.
 caf::actor spawn_worker(caf::actor_system& sys, worker_options options, consumer_spec spec);
 
 } // namespace gh::events

@@ -7,16 +7,16 @@
 
 namespace gh::pg {
 
-/// `db::transaction` over a libpqxx transaction, for code that owns its connection (a detached
-/// actor's own thread).
+/// `db::transaction` over a libpqxx transaction (or subtransaction), for code that owns its
+/// connection (a detached actor's own thread).
 class work_transaction final : public db::transaction {
 public:
-  explicit work_transaction(pqxx::work& tx) : tx_(tx) {}
+  explicit work_transaction(pqxx::transaction_base& tx) : tx_(tx) {}
 
   db::rows exec(std::string_view sql, const std::vector<db::param>& params = {}) override;
 
 private:
-  pqxx::work& tx_;
+  pqxx::transaction_base& tx_;
 };
 
 /// `db::database` over the pool: each unit of work is one `pqxx::work` on a pool connection.

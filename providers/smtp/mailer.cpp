@@ -2,7 +2,7 @@
 
 #include <curl/curl.h>
 
-#include <cstring>
+#include <algorithm>
 #include <fstream>
 #include <mutex>
 #include <system_error>
@@ -26,7 +26,7 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
   auto* up = static_cast<upload*>(closure);
   const std::size_t room = size * count;
   const std::size_t n = std::min(room, up->data->size() - up->at);
-  std::memcpy(buffer, up->data->data() + up->at, n);
+  std::copy_n(up->data->data() + up->at, n, buffer);
   up->at += n;
   return n;
 }
@@ -55,8 +55,8 @@ public:
     init_curl_once();
   }
 
-  delivery_result send(const std::string& envelope_from, const std::string& to, const std::string&,
-                       const std::string& rfc5322) override {
+  delivery_result send(const std::string& envelope_from, const std::string& to,
+                       const std::string& /*file_key*/, const std::string& rfc5322) override {
     CURL* curl = curl_easy_init();
     if (curl == nullptr)
       return {delivery::temporary_failure, "cannot create a libcurl handle"};
@@ -108,8 +108,8 @@ class directory_mailer final : public mailer {
 public:
   explicit directory_mailer(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
-  delivery_result send(const std::string&, const std::string&, const std::string& file_key,
-                       const std::string& rfc5322) override {
+  delivery_result send(const std::string& /*envelope_from*/, const std::string& /*to*/,
+                       const std::string& file_key, const std::string& rfc5322) override {
     namespace fs = std::filesystem;
     std::error_code ec;
     fs::create_directories(dir_, ec);
