@@ -303,7 +303,7 @@ TEST_F(EventsTest, AnEventTheDatabaseRefusesIsDeadLetteredAndTheRestOfItsBatchAp
            boost::json::parse(body).at("dependencies").at("nats").as_string() == "ok";
   }));
   // A user.created of a tenant that does not exist: its welcome email.send row breaks the
-X
+  // outbox's foreign key. The next event (often in the same batch) is fine.
   auto created = [](const std::string& id, const std::string& tenant, const std::string& email) {
     return R"({"id":")" + id + R"(","type":"user.created","occurred_at":"2026-11-23T10:00:00Z",)" +
            R"("tenant_id":")" + tenant + R"(","data":{"user_id":")" + id + R"(","email":")" +
