@@ -233,6 +233,17 @@ int serve(const gh::config::settings& s) {
     return 1;
   }
   gh::event_stats events;
+  // The event pipeline: the relay publishes the outbox, workers consume it, push reaches
+  // WebSockets. The consumers' figures exist before the stats endpoint can read them. With no
+  // SMTP_URL, mail is written under the data dir.
+  std::unique_ptr<gh::smtp::mailer> mailer =
+      s.smtp_url.empty()
+          ? gh::smtp::make_directory_mailer(std::filesystem::path{s.data_dir} / "outbox-mail")
+          : gh::smtp::make_smtp_mailer(s.smtp_url, std::chrono::seconds{20});
+  std::vector<gh::events::consumer_spec> consumers{
+      gh::events::email_consumer({mailer.get(), s.email_from}), gh::events::welcome_consumer()};
+  for (const auto& c : consumers)
+    (void)events.consumer(c.name);
   gh::nats::micro_service micro{
       bus.connection(),
       {"gatehouse", s.instance_id, std::string{version}, "Gatehouse secure backend gateway"},
@@ -247,16 +258,6 @@ int serve(const gh::config::settings& s) {
   if (!micro.start())
     gh::log::warn("cannot subscribe the NATS micro service; $SRV requests go unanswered");
 
-  // The event pipeline: the relay publishes the outbox, workers consume it, push reaches
-  // WebSockets. With no SMTP_URL, mail is written under the data dir.
-  std::unique_ptr<gh::smtp::mailer> mailer =
-      s.smtp_url.empty()
-          ? gh::smtp::make_directory_mailer(std::filesystem::path{s.data_dir} / "outbox-mail")
-          : gh::smtp::make_smtp_mailer(s.smtp_url, std::chrono::seconds{30});
-  std::vector<gh::events::consumer_spec> consumers{
-      gh::events::email_consumer({mailer.get(), s.email_from}), gh::events::welcome_consumer()};
-  for (const auto& c : consumers)
-    (void)events.consumer(c.name);
   std::vector<caf::actor> event_actors;
   event_actors.push_back(gh::events::spawn_outbox_relay(
       sys, {s.database_url, bus.connection(), &events, 256, std::chrono::milliseconds{500},

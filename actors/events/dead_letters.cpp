@@ -1,6 +1,10 @@
 #include "actors/events/dead_letters.hpp"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <memory>
+#include <string_view>
 
 namespace gh::events {
 
@@ -19,6 +23,22 @@ std::string header_of(natsMsg* msg, const char* name) {
 }
 
 } // namespace
+
+std::string redacted(std::string_view body) {
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(body, ec);
+  if (ec || !doc.is_object())
+    return std::string{body};
+  auto* data = doc.as_object().if_contains("data");
+  auto* vars =
+      data != nullptr && data->is_object() ? data->as_object().if_contains("vars") : nullptr;
+  if (vars == nullptr || !vars->is_object())
+    return std::string{body};
+  for (auto& [key, value] : vars->as_object())
+    if (key.ends_with("_url"))
+      value = "[redacted]";
+  return boost::json::serialize(doc);
+}
 
 std::string header_safe(std::string_view text) {
   std::string out;
@@ -42,6 +62,9 @@ bool dead_letter(jsCtx* js, natsMsg* msg, const dead_letter_reason& why) {
   int count = 0;
   if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
     for (int i = 0; i < count; ++i) {
+      // NATS's own headers (Nats-Msg-Id, Nats-Expected-*) would steer the DLQ publish itself.
+      if (std::string_view{keys[i]}.starts_with("Nats-"))
+        continue;
       const char** values = nullptr;
       int n = 0;
       if (natsMsgHeader_Values(msg, keys[i], &values, &n) == NATS_OK) {
@@ -53,6 +76,9 @@ bool dead_letter(jsCtx* js, natsMsg* msg, const dead_letter_reason& why) {
     free(static_cast<void*>(keys));
   }
   const std::string original = header_safe(natsMsg_GetSubject(msg));
+  const auto original_id = header_of(msg, "Nats-Msg-Id");
+  if (!original_id.empty())
+    natsMsgHeader_Set(raw, "Gatehouse-Original-Msg-Id", header_safe(original_id).c_str());
   natsMsgHeader_Set(raw, "Gatehouse-Original-Subject", original.c_str());
   natsMsgHeader_Set(raw, "Gatehouse-Consumer", why.consumer.c_str());
   natsMsgHeader_Set(raw, "Gatehouse-Deliveries", std::to_string(why.deliveries).c_str());
@@ -61,6 +87,11 @@ bool dead_letter(jsCtx* js, natsMsg* msg, const dead_letter_reason& why) {
   if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
     natsMsgHeader_Set(raw, "Gatehouse-Stream-Sequence",
                       std::to_string(meta->Sequence.Stream).c_str());
+    // One dead letter per consumer and message, however often it is buried.
+    natsMsgHeader_Set(raw, "Nats-Msg-Id",
+                      (why.consumer + ":" + std::string{meta->Stream} + ":" +
+                       std::to_string(meta->Sequence.Stream))
+                          .c_str());
     jsMsgMetaData_Destroy(meta);
   }
   jsPubAck* ack = nullptr;
@@ -86,7 +117,7 @@ std::vector<dead_letter_entry> list_dead_letters(jsCtx* js, std::size_t limit) {
     out.push_back(
         {seq, header_of(raw, "Gatehouse-Original-Subject"), header_of(raw, "Gatehouse-Consumer"),
          header_of(raw, "Gatehouse-Deliveries"), header_of(raw, "Gatehouse-Error"),
-         std::string{natsMsg_GetData(raw), static_cast<std::size_t>(natsMsg_GetDataLength(raw))}});
+         redacted({natsMsg_GetData(raw), static_cast<std::size_t>(natsMsg_GetDataLength(raw))})});
   }
   return out;
 }
@@ -104,7 +135,7 @@ bool replay_dead_letter(jsCtx* js, uint64_t sequence) {
                      natsMsg_GetDataLength(raw)) != NATS_OK)
     return false;
   msg_ptr replay{again};
-  const auto id = header_of(raw, "Nats-Msg-Id");
+  const auto id = header_of(raw, "Gatehouse-Original-Msg-Id");
   const auto replay_id =
       (id.empty() ? std::string{"dead-letter"} : id) + ":replay:" + std::to_string(sequence);
   natsMsgHeader_Set(again, "Nats-Msg-Id", replay_id.c_str());

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gh::events {
@@ -18,10 +19,12 @@ struct dead_letter_reason {
   uint64_t deliveries = 0;
 };
 
-/// Publishes `msg` (body and headers kept) to `dlq.<consumer>` with `Gatehouse-Original-Subject`,
-/// `Gatehouse-Consumer`, `Gatehouse-Deliveries`, `Gatehouse-Error` and
-/// `Gatehouse-Stream-Sequence` headers; waits for the acknowledgement. False when JetStream
-/// did not take it (the caller must then not acknowledge the original).
+/// Publishes `msg` (body and headers kept, except NATS's own `Nats-*` ones) to `dlq.<consumer>`
+/// with `Gatehouse-Original-Subject`, `Gatehouse-Original-Msg-Id`, `Gatehouse-Consumer`,
+/// `Gatehouse-Deliveries`, `Gatehouse-Error` and `Gatehouse-Stream-Sequence` headers and
+/// `Nats-Msg-Id: <consumer>:<stream>:<sequence>` (one dead letter per consumer and message); waits
+/// for the acknowledgement. False when JetStream did not take it (the caller must then not
+/// acknowledge the original).
 bool dead_letter(jsCtx* js, natsMsg* msg, const dead_letter_reason& why);
 
 /// One dead letter as `gatehouse dlq list` shows it.
@@ -31,7 +34,7 @@ struct dead_letter_entry {
   std::string consumer;
   std::string deliveries;
   std::string error;
-  std::string body;
+  std::string body; ///< Reset links and other `*_url` variables redacted (see `redacted`).
 };
 
 /// The dead letters in the DLQ stream, oldest first (at most `limit`).
@@ -41,6 +44,10 @@ std::vector<dead_letter_entry> list_dead_letters(jsCtx* js, std::size_t limit);
 /// so the duplicate window does not drop it) and deletes it from the DLQ stream. False when it
 /// does not exist or could not be republished.
 bool replay_dead_letter(jsCtx* js, uint64_t sequence);
+
+/// `body` with the values of `data.vars.*_url` (links that grant access, such as password
+/// resets) replaced by `[redacted]`, for printing; other bodies as they are.
+std::string redacted(std::string_view body);
 
 /// `text` made safe for a NATS header value: printable ASCII, at most 300 characters.
 std::string header_safe(std::string_view text);

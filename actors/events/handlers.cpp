@@ -75,9 +75,15 @@ consumer_spec email_consumer(const email_settings& settings) {
   spec.subject = "email.send";
   // A slow SMTP server must not make JetStream hand the message to another worker meanwhile.
   spec.ack_wait = std::chrono::seconds{120};
-  // One mail per transaction: a crash mid-batch would otherwise send the batch's mails again.
-  spec.batch = 8;
+  // One mail at a time and per transaction: a crash mid-batch would otherwise send the batch's
+  // mails again, and a queued mail's AckWait would run out behind a slow one.
+  spec.batch = 1;
   spec.per_transaction = 1;
+  spec.slow = true;
+  // An SMTP outage is retried for about an hour before the mail is dead-lettered.
+  spec.max_deliveries = 12;
+  spec.backoff = {std::chrono::seconds{1},   std::chrono::seconds{5}, std::chrono::seconds{30},
+                  std::chrono::seconds{120}, std::chrono::minutes{5}, std::chrono::minutes{10}};
   spec.handler = [settings](const event_envelope& event, const delivery_info&,
                             db::transaction& tx) { return send_email(settings, event, tx); };
   return spec;

@@ -23,13 +23,14 @@ struct relay_options {
 };
 
 /// The outbox relay: a detached actor with its own PostgreSQL connection that publishes
-/// unpublished outbox rows to JetStream in `seq` order, `Nats-Msg-Id` = event id, and marks a
-/// row published only after its publish acknowledgement. It sleeps on
-/// `LISTEN gatehouse_outbox` (or `poll`), reconnects to PostgreSQL by itself and leaves rows in
-/// place while NATS is down. Several relays on one database take turns through a
-/// transaction-scoped advisory lock (rows are also locked `FOR UPDATE SKIP LOCKED`), so each
-/// row is published by one relay, in order; JetStream's duplicate window drops the copy a
-/// relay republishes when its acknowledgement was lost.
+/// unpublished outbox rows to JetStream in `seq` order (asynchronously, a batch at a time: a row
+/// JetStream refuses is published again after the rows behind it), `Nats-Msg-Id` = event id, and
+/// marks a row published only after its publish acknowledgement. It sleeps on `LISTEN
+/// gatehouse_outbox` (or `poll`), reconnects to PostgreSQL by itself and leaves rows in place while
+/// NATS is down. Several relays on one database take turns through a transaction-scoped advisory
+/// lock (rows are also locked `FOR UPDATE SKIP LOCKED`), so each row is published by one relay at a
+/// time; JetStream's duplicate window drops the copy a relay republishes when its acknowledgement
+/// was lost.
 caf::actor spawn_outbox_relay(caf::actor_system& sys, relay_options options);
 
 } // namespace gh::events

@@ -28,6 +28,7 @@ struct pending_event {
   event_envelope event;
   handled result;
   bool duplicate;
+  bool database_failed = false; ///< Lost to the database, not to the handler: never buried.
 };
 
 class worker {
@@ -47,7 +48,8 @@ public:
   worker& operator=(const worker&) = delete;
 
   void step() {
-    if (!ensure_subscription()) {
+    // Nothing is fetched while PostgreSQL is away: fetched messages would only burn deliveries.
+    if (!database_ready() || !ensure_subscription()) {
       std::this_thread::sleep_for(opt_.fetch_wait);
       return;
     }
@@ -55,18 +57,24 @@ public:
     const auto status = natsSubscription_Fetch(
         &list, sub_, spec_.batch, static_cast<int64_t>(opt_.fetch_wait.count()), nullptr);
     if (status == NATS_TIMEOUT) {
+      fetch_errors_ = 0;
       if (stats_ != nullptr)
         stats_->pending.store(0, std::memory_order_relaxed);
       return;
     }
     if (status != NATS_OK) {
-      if (status == NATS_CONNECTION_CLOSED || status == NATS_INVALID_SUBSCRIPTION) {
+      // The consumer may be gone (deleted by an operator) or the subscription broken:
+      // subscribe afresh, which creates the consumer again.
+      if (status == NATS_CONNECTION_CLOSED || status == NATS_INVALID_SUBSCRIPTION ||
+          ++fetch_errors_ >= 5) {
         natsSubscription_Destroy(sub_);
         sub_ = nullptr;
+        fetch_errors_ = 0;
       }
       std::this_thread::sleep_for(opt_.fetch_wait);
       return;
     }
+    fetch_errors_ = 0;
     std::vector<pending_event> batch;
     for (int i = 0; i < list.Count; ++i) {
       if (auto event = admit(list.Msgs[i]))
@@ -93,19 +101,31 @@ private:
       if (natsConnection_JetStream(&js_, opt_.nats, &o) != NATS_OK)
         return false;
     }
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = spec_.stream.c_str();
-    so.Config.Durable = spec_.name.c_str();
-    so.Config.AckPolicy = js_AckExplicit;
-    so.Config.AckWait = static_cast<int64_t>(spec_.ack_wait.count()) * 1000 * nanos_per_milli;
-    // The server stops redelivering one past our own limit, should a worker die every time.
-    so.Config.MaxDeliver = spec_.max_deliveries + 1;
-    so.Config.FilterSubject = spec_.subject.c_str();
-    so.Config.MaxAckPending = 1000;
+    // The consumer is created, or updated to this spec (a newer version may change it), then
+    // bound by name, so a changed setting never stops the worker.
+    jsConsumerConfig cc;
+    jsConsumerConfig_Init(&cc);
+    cc.Durable = spec_.name.c_str();
+    cc.DeliverPolicy = js_DeliverAll;
+    cc.AckPolicy = js_AckExplicit;
+    cc.AckWait = static_cast<int64_t>(spec_.ack_wait.count()) * 1000 * nanos_per_milli;
+    // Unbounded on the server: the worker dead-letters after `max_deliveries` itself, so a
+    // message can never run out of deliveries without reaching the DLQ.
+    cc.MaxDeliver = -1;
+    cc.FilterSubject = spec_.subject.c_str();
+    cc.MaxAckPending = 1000;
     auto err = static_cast<jsErrCode>(0);
-    const auto status =
-        js_PullSubscribe(&sub_, js_, spec_.subject.c_str(), spec_.name.c_str(), nullptr, &so, &err);
+    auto status = js_UpdateConsumer(nullptr, js_, spec_.stream.c_str(), &cc, nullptr, &err);
+    if (status != NATS_OK)
+      status = js_AddConsumer(nullptr, js_, spec_.stream.c_str(), &cc, nullptr, &err);
+    if (status == NATS_OK) {
+      jsSubOptions so;
+      jsSubOptions_Init(&so);
+      so.Stream = spec_.stream.c_str();
+      so.Consumer = spec_.name.c_str();
+      status = js_PullSubscribe(&sub_, js_, spec_.subject.c_str(), spec_.name.c_str(), nullptr, &so,
+                                &err);
+    }
     if (status != NATS_OK) {
       sub_ = nullptr;
       if (!warned_)
@@ -157,14 +177,16 @@ private:
       for (auto& p : batch)
         apply_one(tx, p);
       tx.commit();
-    } catch (const std::exception& e) {
+    } catch (const std::exception&) {
       // Nothing of the batch committed (or the outcome is unknown): all of it comes again, and
       // processed_events makes whatever did commit a no-op then.
       conn_.reset();
+      log::warn("a worker lost PostgreSQL; its batch is delivered again",
+                {{"consumer", spec_.name}, {"events", batch.size()}});
       for (auto& p : batch) {
         p.duplicate = false;
-        if (p.result.result == outcome::done)
-          p.result = {outcome::retry, std::string{"database: "} + e.what()};
+        p.database_failed = true;
+        p.result = {outcome::retry, "database unavailable"};
       }
     }
     for (auto& p : batch)
@@ -182,16 +204,21 @@ private:
       if (fresh.empty()) {
         p.duplicate = true;
       } else {
+        if (spec_.slow)
+          natsMsg_InProgress(p.msg, nullptr); // restarts AckWait for this message
         pg::work_transaction t{tx};
         p.result = spec_.handler(p.event, p.info, t);
       }
     } catch (const pqxx::broken_connection&) {
       throw;
     } catch (const pqxx::integrity_constraint_violation& e) {
-      // The event names rows that do not exist (or breaks a rule): no retry can apply it.
-      p.result = {outcome::dead, std::string{"refused by the database: "} + e.what()};
+      // The event names rows that do not exist (or breaks a rule): no retry can apply it. Only
+      // the SQLSTATE is kept: PostgreSQL's detail quotes the row, personal data included.
+      p.result = {outcome::dead, "refused by the database (SQLSTATE " + e.sqlstate() + ")"};
     } catch (const pqxx::data_exception& e) {
-      p.result = {outcome::dead, std::string{"refused by the database: "} + e.what()};
+      p.result = {outcome::dead, "refused by the database (SQLSTATE " + e.sqlstate() + ")"};
+    } catch (const pqxx::sql_error& e) {
+      p.result = {outcome::retry, "database error (SQLSTATE " + e.sqlstate() + ")"};
     } catch (const std::exception& e) {
       p.result = {outcome::retry, std::string{"handler: "} + e.what()};
     }
@@ -219,7 +246,7 @@ private:
       bury(p.msg, p.info, p.result.reason);
       return;
     case outcome::retry:
-      if (p.info.deliveries >= static_cast<uint64_t>(spec_.max_deliveries)) {
+      if (!p.database_failed && p.info.deliveries >= static_cast<uint64_t>(spec_.max_deliveries)) {
         bury(p.msg, p.info,
              "gave up after " + std::to_string(p.info.deliveries) +
                  " deliveries: " + p.result.reason);
@@ -258,6 +285,15 @@ private:
     return static_cast<int64_t>(spec_.backoff[i].count());
   }
 
+  bool database_ready() {
+    try {
+      ensure_database();
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
   void ensure_database() {
     if (conn_ && conn_->is_open())
       return;
@@ -277,20 +313,25 @@ private:
   natsSubscription* sub_ = nullptr;
   std::unique_ptr<pqxx::connection> conn_;
   bool warned_ = false;
+  int fetch_errors_ = 0;
 };
+
+/// The worker's behaviour: one `step` per tick. (Spawn arguments, never captures: CAF 0.17
+/// trips UBSan on function-based actors spawned without arguments, see cmake/sanitizers.cmake.)
+caf::behavior worker_impl(caf::event_based_actor* self, const worker_options& options,
+                          const consumer_spec& spec) {
+  auto state = std::make_shared<worker>(options, spec);
+  self->send(self, tick_atom_v);
+  return {[self, state](tick_atom) {
+    state->step();
+    self->send(self, tick_atom_v);
+  }};
+}
 
 } // namespace
 
 caf::actor spawn_worker(caf::actor_system& sys, worker_options options, consumer_spec spec) {
-  return sys.spawn<caf::detached>(
-      [options = std::move(options), spec = std::move(spec)](caf::event_based_actor* self) {
-        auto state = std::make_shared<worker>(options, spec);
-        self->send(self, tick_atom_v);
-        return caf::behavior{[self, state](tick_atom) {
-          state->step();
-          self->send(self, tick_atom_v);
-        }};
-      });
+  return sys.spawn<caf::detached>(worker_impl, std::move(options), std::move(spec));
 }
 
 } // namespace gh::events

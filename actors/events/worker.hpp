@@ -52,6 +52,7 @@ struct consumer_spec {
                                                  std::chrono::seconds{30},
                                                  std::chrono::seconds{120}};
   int batch = 64;           ///< Messages per fetch.
+  bool slow = false;        ///< Handlers that may take seconds: tell JetStream before each.
   int per_transaction = 64; ///< Events applied per PostgreSQL transaction (savepoint each).
 };
 
@@ -64,11 +65,13 @@ struct worker_options {
 };
 
 /// A worker actor: a detached actor with its own PostgreSQL connection that pulls from the
-/// durable consumer `spec.name` (created when missing: explicit ack, `ack_wait`, a server-side
-/// MaxDeliver bound) and, for each message, under a savepoint of the batch's transaction
-/// records the event id in `processed_events` (an id seen before is acknowledged and skipped)
-/// and runs the handler; messages are acknowledged after the commit. A retry is a negative
-/// acknowledgement delayed by `backoff`. Malformed envelopes, envelopes whose type is not the
+/// durable consumer `spec.name` (created or updated to this spec: explicit ack, `ack_wait`,
+/// redelivery bounded by the worker itself) and, for each message, under a savepoint of the batch's
+/// transaction records the event id in `processed_events` (an id seen before is acknowledged and
+/// skipped) and runs the handler; messages are acknowledged after the commit. A retry is a negative
+/// acknowledgement delayed by `backoff`. While PostgreSQL is unreachable the worker fetches
+/// nothing, and a batch lost to a database failure is delivered again without ever being
+/// dead-lettered for it. Malformed envelopes, envelopes whose type is not the
 /// subject, and events that fail `max_deliveries` times are dead-lettered with the reason; nothing
 /// a message holds can stop the worker. Every process runs the same consumers, so JetStream splits
 /// the work.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <mutex>
+#include <string_view>
 #include <system_error>
 
 namespace gh::smtp {
@@ -31,27 +32,21 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
   return n;
 }
 
-bool temporary(CURLcode code) {
-  switch (code) {
-  case CURLE_COULDNT_RESOLVE_HOST:
-  case CURLE_COULDNT_CONNECT:
-  case CURLE_OPERATION_TIMEDOUT:
-  case CURLE_SEND_ERROR:
-  case CURLE_RECV_ERROR:
-  case CURLE_GOT_NOTHING:
-  case CURLE_SSL_CONNECT_ERROR:
-  case CURLE_PARTIAL_FILE:
-  case CURLE_WEIRD_SERVER_REPLY:
+/// True when `url`'s host is this machine's loopback (127.0.0.0/8, ::1, localhost).
+bool is_loopback(const std::string& url) {
+  auto rest = std::string_view{url}.substr(url.find("://") + 3);
+  if (const auto at = rest.rfind('@'); at != std::string_view::npos)
+    rest.remove_prefix(at + 1);
+  if (rest.starts_with("[::1]"))
     return true;
-  default:
-    return false;
-  }
+  const auto host = rest.substr(0, rest.find_first_of(":/"));
+  return host == "localhost" || host.starts_with("127.");
 }
 
 class smtp_mailer final : public mailer {
 public:
   smtp_mailer(config::secret url, std::chrono::seconds timeout)
-      : url_(std::move(url)), timeout_(timeout) {
+      : url_(std::move(url)), timeout_(timeout), loopback_(is_loopback(url_.reveal())) {
     init_curl_once();
   }
 
@@ -67,9 +62,10 @@ public:
     const auto& url = url_.reveal();
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    // smtp:// upgrades with STARTTLS when offered; smtps:// is TLS from the first byte.
-    curl_easy_setopt(curl, CURLOPT_USE_SSL,
-                     url.starts_with("smtps://") ? CURLUSESSL_ALL : CURLUSESSL_TRY);
+    // smtps:// is TLS from the first byte; smtp:// must upgrade with STARTTLS, so credentials
+    // and links never cross the network in clear. Only a relay on this machine's loopback may
+    // speak plain SMTP.
+    curl_easy_setopt(curl, CURLOPT_USE_SSL, loopback_ ? CURLUSESSL_TRY : CURLUSESSL_ALL);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
@@ -79,7 +75,7 @@ public:
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(rfc5322.size()));
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(timeout_.count()));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(timeout_.count() * 2));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(timeout_.count()));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     const CURLcode code = curl_easy_perform(curl);
     long reply = 0;
@@ -92,16 +88,18 @@ public:
     std::string detail = std::string{curl_easy_strerror(code)};
     if (reply != 0)
       detail += " (SMTP " + std::to_string(reply) + ")";
-    if (reply >= 500 && reply < 600)
-      return {delivery::permanent_failure, detail};
-    if ((reply >= 400 && reply < 500) || temporary(code))
-      return {delivery::temporary_failure, detail};
-    return {delivery::permanent_failure, detail};
+    // Only the server refusing this message or recipient is final; authentication, TLS and
+    // configuration trouble is ours to fix, so the mail waits (and the log says why).
+    const bool refused_message = reply >= 500 && reply < 600 && reply != 530 && reply != 534 &&
+                                 reply != 535 && reply != 538 && code != CURLE_LOGIN_DENIED &&
+                                 code != CURLE_USE_SSL_FAILED;
+    return {refused_message ? delivery::permanent_failure : delivery::temporary_failure, detail};
   }
 
 private:
   config::secret url_;
   std::chrono::seconds timeout_;
+  bool loopback_;
 };
 
 class directory_mailer final : public mailer {

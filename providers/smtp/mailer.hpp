@@ -32,8 +32,10 @@ public:
                                const std::string& file_key, const std::string& rfc5322) = 0;
 };
 
-/// Delivers through `url` (`smtp://` with STARTTLS when the server offers it, `smtps://` with
-/// implicit TLS; `user:pass@` for AUTH) with libcurl, certificates verified.
+/// Delivers through `url` with libcurl, certificates verified: `smtps://` with implicit TLS,
+/// `smtp://` upgraded with STARTTLS (required, except towards a loopback relay); `user:pass@`
+/// for AUTH. Only a 5xx refusal of the message is permanent; authentication and TLS failures
+/// are temporary, since fixing the configuration lets the mail through.
 std::unique_ptr<mailer> make_smtp_mailer(config::secret url, std::chrono::seconds timeout);
 
 /// Writes each message as `<file_key>.eml` under `dir` (the development default when no

@@ -272,7 +272,10 @@ TEST_F(EventsTest, MalformedEventsAreDeadLetteredWithTheReasonAndCanBeReplayed) 
   EXPECT_EQ(dead[0].headers.at("Gatehouse-Original-Subject"), "email.send");
   EXPECT_EQ(dead[0].headers.at("Gatehouse-Consumer"), "email");
   EXPECT_EQ(dead[0].headers.at("Gatehouse-Deliveries"), "1");
-  EXPECT_EQ(dead[0].headers.at("Nats-Msg-Id"), "bad-1");
+  EXPECT_EQ(dead[0].headers.at("Gatehouse-Original-Msg-Id"), "bad-1");
+  // The dead letter's own id is per consumer and stream message, whatever the original said.
+  EXPECT_EQ(dead[0].headers.at("Nats-Msg-Id"),
+            "email:EMAIL:" + dead[0].headers.at("Gatehouse-Stream-Sequence"));
   EXPECT_NE(dead[0].headers.at("Gatehouse-Error").find("malformed"), std::string::npos);
   EXPECT_NE(dead[1].headers.at("Gatehouse-Error").find("data.to"), std::string::npos);
   EXPECT_TRUE(sink_.messages().empty());
@@ -291,7 +294,8 @@ TEST_F(EventsTest, MalformedEventsAreDeadLetteredWithTheReasonAndCanBeReplayed) 
     const auto now = client.messages("DLQ");
     return now.size() == 2 && now.back().body == "{not json";
   }));
-  EXPECT_EQ(client.messages("DLQ").back().headers.at("Nats-Msg-Id"), "bad-1:replay:1");
+  EXPECT_EQ(client.messages("DLQ").back().headers.at("Gatehouse-Original-Msg-Id"),
+            "bad-1:replay:1");
 }
 
 TEST_F(EventsTest, AnEventTheDatabaseRefusesIsDeadLetteredAndTheRestOfItsBatchApplies) {

@@ -155,8 +155,10 @@ void smtp_sink::serve(int fd) {
       }
       if (!complete)
         break;
-      if (refuse_.load() > 0) {
-        --refuse_;
+      int left = refuse_.load();
+      while (left > 0 && !refuse_.compare_exchange_weak(left, left - 1)) {
+      }
+      if (left > 0) {
         ++refused_;
         send_all(fd, std::to_string(refuse_reply_.load()) + " refused by the test\r\n");
         continue;

@@ -87,6 +87,16 @@ TEST(DeadLetters, HeaderValuesArePrintableAndBounded) {
   EXPECT_EQ(events::header_safe(std::string(1000, 'x')).size(), 300U);
 }
 
+TEST(DeadLetters, ListingRedactsLinkVariables) {
+  const auto shown = events::redacted(
+      R"({"id":"x","data":{"to":"a@example.com","vars":{"reset_url":"https://app/r?token=secret",)"
+      R"("name":"Ann"}}})");
+  EXPECT_EQ(shown.find("secret"), std::string::npos);
+  EXPECT_NE(shown.find(R"("reset_url":"[redacted]")"), std::string::npos);
+  EXPECT_NE(shown.find(R"("name":"Ann")"), std::string::npos);
+  EXPECT_EQ(events::redacted("{not json"), "{not json");
+}
+
 TEST(UserPush, FramesAUsersEventAndIgnoresAnythingElse) {
   const std::string event =
       R"({"id":"6f1c2a8e-1111-4222-8333-944455556666","type":"user.updated",)"
