@@ -260,7 +260,7 @@ int serve(const gh::config::settings& s) {
 
   std::vector<caf::actor> event_actors;
   event_actors.push_back(gh::events::spawn_outbox_relay(
-      sys, {s.database_url, bus.connection(), &events, 256, std::chrono::milliseconds{500},
+      sys, {s.database_url, bus.connection(), &events, 1000, std::chrono::milliseconds{500},
             std::chrono::hours{24 * 7}, std::chrono::milliseconds{5000}}));
   for (auto& c : consumers)
     event_actors.push_back(gh::events::spawn_worker(

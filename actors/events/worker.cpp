@@ -11,8 +11,11 @@
 #include <pqxx/result>
 #include <pqxx/transaction>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 #include <optional>
+#include <set>
 #include <thread>
 
 namespace gh::events {
@@ -20,6 +23,29 @@ namespace gh::events {
 namespace {
 
 constexpr int64_t nanos_per_milli = 1000000;
+
+/// The `db::transaction` a handler sees: it opens a savepoint before its first statement
+/// (explicit SQL: libpqxx 6's subtransaction opens none under `exec_params`), so a handler
+/// that runs no SQL costs no round trip.
+class lazy_savepoint final : public db::transaction {
+public:
+  explicit lazy_savepoint(pqxx::work& tx) : tx_(tx), inner_(tx) {}
+
+  db::rows exec(std::string_view sql, const std::vector<db::param>& params) override {
+    if (!opened_) {
+      tx_.exec0("SAVEPOINT gh_event");
+      opened_ = true;
+    }
+    return inner_.exec(sql, params);
+  }
+
+  bool opened() const noexcept { return opened_; }
+
+private:
+  pqxx::work& tx_;
+  pg::work_transaction inner_;
+  bool opened_ = false;
+};
 
 /// A fetched message on its way through a batch.
 struct pending_event {
@@ -174,8 +200,10 @@ private:
     try {
       ensure_database();
       pqxx::work tx{*conn_};
+      claim(tx, batch);
       for (auto& p : batch)
-        apply_one(tx, p);
+        if (!p.duplicate)
+          apply_one(tx, p);
       tx.commit();
     } catch (const std::exception&) {
       // Nothing of the batch committed (or the outcome is unknown): all of it comes again, and
@@ -193,22 +221,37 @@ private:
       settle(p);
   }
 
-  /// One event under a savepoint of `tx`. (Explicit SAVEPOINT statements: libpqxx 6's
-  /// subtransaction only opens its savepoint on `exec`, not on `exec_params`.)
+  /// Records every event id of `batch` in `processed_events` with one statement; an id that
+  /// was there already (or comes twice in the batch) marks its event a duplicate.
+  void claim(pqxx::work& tx, std::vector<pending_event>& batch) {
+    std::string ids = "{";
+    for (const auto& p : batch)
+      ids += (ids.size() == 1 ? "" : ",") + p.event.id; // UUIDs, checked by decode_event
+    ids += "}";
+    const auto claimed =
+        tx.exec_params("INSERT INTO processed_events (consumer, event_id) SELECT $1, id FROM "
+                       "unnest($2::uuid[]) AS id ON CONFLICT DO NOTHING RETURNING event_id::text",
+                       spec_.name, ids);
+    std::set<std::string> fresh;
+    for (const auto& row : claimed)
+      fresh.emplace(row[0].c_str());
+    for (auto& p : batch) {
+      std::string id = p.event.id;
+      std::transform(id.begin(), id.end(), id.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      p.duplicate = fresh.erase(id) == 0;
+    }
+  }
+
+  /// Runs the handler of one claimed event. Its statements run under a savepoint opened before
+  /// the first of them; when the handler does not finish, the savepoint is rolled back and the
+  /// event's claim removed, so no trace of it stays.
   void apply_one(pqxx::work& tx, pending_event& p) {
-    tx.exec0("SAVEPOINT gh_event");
+    if (spec_.slow)
+      natsMsg_InProgress(p.msg, nullptr); // restarts AckWait for this message
+    lazy_savepoint t{tx};
     try {
-      const auto fresh = tx.exec_params("INSERT INTO processed_events (consumer, event_id) "
-                                        "VALUES ($1, $2::uuid) ON CONFLICT DO NOTHING RETURNING 1",
-                                        spec_.name, p.event.id);
-      if (fresh.empty()) {
-        p.duplicate = true;
-      } else {
-        if (spec_.slow)
-          natsMsg_InProgress(p.msg, nullptr); // restarts AckWait for this message
-        pg::work_transaction t{tx};
-        p.result = spec_.handler(p.event, p.info, t);
-      }
+      p.result = spec_.handler(p.event, p.info, t);
     } catch (const pqxx::broken_connection&) {
       throw;
     } catch (const pqxx::integrity_constraint_violation& e) {
@@ -222,10 +265,15 @@ private:
     } catch (const std::exception& e) {
       p.result = {outcome::retry, std::string{"handler: "} + e.what()};
     }
-    if (!p.duplicate && p.result.result == outcome::done)
-      tx.exec0("RELEASE SAVEPOINT gh_event");
-    else
-      tx.exec0("ROLLBACK TO SAVEPOINT gh_event"); // no trace of this event, not even its id
+    if (p.result.result == outcome::done) {
+      if (t.opened())
+        tx.exec0("RELEASE SAVEPOINT gh_event");
+      return;
+    }
+    if (t.opened())
+      tx.exec0("ROLLBACK TO SAVEPOINT gh_event");
+    tx.exec_params0("DELETE FROM processed_events WHERE consumer = $1 AND event_id = $2::uuid",
+                    spec_.name, p.event.id);
   }
 
   void settle(pending_event& p) {

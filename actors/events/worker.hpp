@@ -51,9 +51,9 @@ struct consumer_spec {
   std::vector<std::chrono::milliseconds> backoff{std::chrono::seconds{1}, std::chrono::seconds{5},
                                                  std::chrono::seconds{30},
                                                  std::chrono::seconds{120}};
-  int batch = 64;           ///< Messages per fetch.
-  bool slow = false;        ///< Handlers that may take seconds: tell JetStream before each.
-  int per_transaction = 64; ///< Events applied per PostgreSQL transaction (savepoint each).
+  int batch = 256;           ///< Messages per fetch.
+  bool slow = false;         ///< Handlers that may take seconds: tell JetStream before each.
+  int per_transaction = 256; ///< Events applied per PostgreSQL transaction (savepoint each).
 };
 
 /// What every worker shares; outlives the workers.
@@ -66,15 +66,16 @@ struct worker_options {
 
 /// A worker actor: a detached actor with its own PostgreSQL connection that pulls from the
 /// durable consumer `spec.name` (created or updated to this spec: explicit ack, `ack_wait`,
-/// redelivery bounded by the worker itself) and, for each message, under a savepoint of the batch's
-/// transaction records the event id in `processed_events` (an id seen before is acknowledged and
-/// skipped) and runs the handler; messages are acknowledged after the commit. A retry is a negative
-/// acknowledgement delayed by `backoff`. While PostgreSQL is unreachable the worker fetches
-/// nothing, and a batch lost to a database failure is delivered again without ever being
-/// dead-lettered for it. Malformed envelopes, envelopes whose type is not the
-/// subject, and events that fail `max_deliveries` times are dead-lettered with the reason; nothing
-/// a message holds can stop the worker. Every process runs the same consumers, so JetStream splits
-/// the work.
+/// redelivery bounded by the worker itself) and applies each fetched batch in one transaction:
+/// the batch's event ids are recorded in `processed_events` (an id seen before is acknowledged
+/// and skipped), each handler runs under its own savepoint, and a handler that does not finish
+/// leaves neither effects nor its id behind; messages are acknowledged after the commit. A
+/// retry is a negative acknowledgement delayed by `backoff`. While PostgreSQL is unreachable
+/// the worker fetches nothing, and a batch lost to a database failure is delivered again
+/// without ever being dead-lettered for it. Malformed envelopes, envelopes whose type is not
+/// the subject, events the database refuses and events that fail `max_deliveries` times are
+/// dead-lettered with the reason; nothing a message holds can stop the worker. Every process
+/// runs the same consumers, so JetStream splits the work.
 caf::actor spawn_worker(caf::actor_system& sys, worker_options options, consumer_spec spec);
 
 } // namespace gh::events

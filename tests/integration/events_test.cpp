@@ -330,6 +330,19 @@ TEST_F(EventsTest, AnEventTheDatabaseRefusesIsDeadLetteredAndTheRestOfItsBatchAp
   // Only the applied event is recorded as processed.
   EXPECT_EQ(query("SELECT event_id::text FROM processed_events WHERE consumer = 'welcome'").size(),
             1U);
+  // The same event again (a new message id, so JetStream keeps both): applied once.
+  client.publish("user.created",
+                 created("6f1c2a8e-1111-4222-8333-000000000002",
+                         "00000000-0000-0000-0000-000000000001", "real@example.com"),
+                 "fk-2-again");
+  ASSERT_TRUE(eventually(30s, [&] {
+    return boost::json::parse(client.request("gatehouse.ops.stats"))
+               .at("consumers")
+               .at("welcome")
+               .at("skipped")
+               .as_int64() == 1;
+  }));
+  EXPECT_EQ(query("SELECT count(*) FROM outbox WHERE subject = 'email.send'")[0][0].as<int>(), 1);
 }
 
 TEST_F(EventsTest, TwoProcessesPublishEachEventOnceAndSendEachMailOnce) {
