@@ -15,6 +15,7 @@
 #include "actors/services/hasher.hpp"
 #include "actors/services/identity.hpp"
 #include "actors/services/ops.hpp"
+#include "actors/services/stripe_webhooks.hpp"
 #include "actors/user_sinks.hpp"
 #include "config/loader.hpp"
 #include "config/log.hpp"
@@ -306,6 +307,12 @@ int serve(const gh::config::settings& s) {
                                std::chrono::duration_cast<std::chrono::seconds>(s.rate_window));
   auto admin = gh::spawn_admin(sys, std::move(admin_opts));
 
+  gh::stripe_webhook_options webhook_opts;
+  webhook_opts.db = &database;
+  for (const auto& secret : s.stripe_webhook_secrets)
+    webhook_opts.secrets.push_back(secret.reveal());
+  auto stripe_webhooks = gh::spawn_stripe_webhooks(sys, std::move(webhook_opts));
+
   gh::gateway_context ctx;
   ctx.limits = s.gateway;
   ctx.console = console;
@@ -324,6 +331,9 @@ int serve(const gh::config::settings& s) {
                     : auth == "optional" ? gh::auth_policy::optional
                                          : gh::auth_policy::none});
   }
+  // Stripe signs its webhooks; the receiver checks the signature over the raw body itself.
+  ctx.routes.add({"POST", "/webhooks/stripe", stripe_webhooks, gh::body_kind::json,
+                  stats.add_route("POST", "/webhooks/stripe"), gh::auth_policy::none});
   // Admin routes take the presented ApiKey as is; the admin actor verifies it and answers 401.
   for (const auto& r : gh::admin_routes())
     ctx.routes.add({r.method, r.pattern, admin,
@@ -369,13 +379,15 @@ int serve(const gh::config::settings& s) {
   for (const caf::actor& a :
        {caf::actor_cast<caf::actor>(registry), caf::actor_cast<caf::actor>(ops),
         caf::actor_cast<caf::actor>(console), caf::actor_cast<caf::actor>(identity),
-        caf::actor_cast<caf::actor>(admin), caf::actor_cast<caf::actor>(redis)})
+        caf::actor_cast<caf::actor>(admin), caf::actor_cast<caf::actor>(redis),
+        caf::actor_cast<caf::actor>(stripe_webhooks)})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   for (const auto& h : hashers)
     caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
   hashers.clear();
   identity = nullptr;
   admin = nullptr;
+  stripe_webhooks = nullptr;
   redis = nullptr;
   ctx.console = nullptr;
   ctx.routes = {};

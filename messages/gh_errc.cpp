@@ -28,6 +28,8 @@ std::string_view problem_slug(gh_errc code) noexcept {
     return "provider-unavailable";
   case gh_errc::not_configured:
     return "not-configured";
+  case gh_errc::invalid_signature:
+    return "invalid-signature";
   case gh_errc::internal:
     return "internal";
   }
@@ -39,6 +41,7 @@ int http_status(gh_errc code) noexcept {
   case gh_errc::ok:
     return 200;
   case gh_errc::validation:
+  case gh_errc::invalid_signature:
     return 400;
   case gh_errc::unauthorized:
   case gh_errc::mfa_required:

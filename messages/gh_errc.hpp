@@ -20,6 +20,7 @@ enum class gh_errc : uint8_t {
   rate_limited,         ///< Too many requests (429).
   provider_unavailable, ///< A dependency is down or timed out (503).
   not_configured,       ///< The feature has no configuration (503).
+  invalid_signature,    ///< A signed request (a provider's webhook) failed its check (400).
   internal,             ///< A bug or an unexpected failure (500, no details leak).
 };
 

@@ -30,6 +30,8 @@ std::string_view title_of(gh_errc code) {
     return "Provider unavailable";
   case gh_errc::not_configured:
     return "Not configured";
+  case gh_errc::invalid_signature:
+    return "Invalid signature";
   case gh_errc::internal:
     return "Internal error";
   }

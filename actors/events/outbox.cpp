@@ -37,4 +37,14 @@ std::string write(db::transaction& tx, std::string_view subject, const std::stri
   return e.id;
 }
 
+bool write_once(db::transaction& tx, const std::string& id, std::string_view subject,
+                const std::string& tenant, std::string occurred_at, boost::json::object data) {
+  event_envelope e{id, std::string{subject}, std::move(occurred_at), tenant, std::move(data)};
+  return !tx.exec("INSERT INTO outbox (id, subject, tenant_id, payload) "
+                  "VALUES ($1::uuid, $2, $3::uuid, $4::jsonb) ON CONFLICT (id) DO NOTHING "
+                  "RETURNING 1",
+                  {e.id, e.type, tenant, encode_event(e)})
+              .empty();
+}
+
 } // namespace gh::events

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 #include <nats/nats.h>
+#include <openssl/evp.h>
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
 #include <pqxx/result>
@@ -115,6 +116,30 @@ std::multiset<std::string> created_user_ids(const std::vector<stored_message>& m
     if (m.subject == "user.created")
       ids.insert(std::string{boost::json::parse(m.body).at("data").at("user_id").as_string()});
   return ids;
+}
+
+/// `Stripe-Signature` for `body` at `t` under `secret`, computed here with OpenSSL's HMAC.
+std::string stripe_signature(const std::string& secret, int64_t t, const std::string& body) {
+  const auto signed_payload = std::to_string(t) + "." + body;
+  unsigned char mac[32];
+  size_t len = 0;
+  EXPECT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.data(), secret.size(),
+                      reinterpret_cast<const unsigned char*>(signed_payload.data()),
+                      signed_payload.size(), mac, sizeof mac, &len),
+            nullptr);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex;
+  for (size_t i = 0; i < len; ++i) {
+    hex += digits[mac[i] >> 4];
+    hex += digits[mac[i] & 0x0f];
+  }
+  return "t=" + std::to_string(t) + ",v1=" + hex;
+}
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 class EventsTest : public ::testing::Test {
@@ -402,6 +427,71 @@ TEST_F(EventsTest, UserUpdatedReachesOnlyThatUsersWebSockets) {
   // The other user's socket got nothing: its next frame is the echo of its own message.
   theirs.send_text(R"({"id":"probe"})");
   EXPECT_EQ(theirs.read(), R"({"id":"probe"})");
+}
+
+TEST_F(EventsTest, StripeWebhooksAreVerifiedQueuedOnceAndPublished) {
+  auto gh = start({{"STRIPE_WEBHOOK_SECRET", "whsec_retiring,whsec_current"}});
+  const std::string body =
+      R"({"id":"evt_1TestWebhook","object":"event","type":"checkout.session.completed",)"
+      R"("created":1700000000,"data":{"object":{"id":"cs_test_1","client_reference_id":"u1"}}})";
+  auto post = [&](const std::string& signature, const std::string& payload) {
+    return http_call(
+        gh->port(), "POST", "/webhooks/stripe", payload,
+        {{"Content-Type", "application/json; charset=utf-8"}, {"Stripe-Signature", signature}});
+  };
+  const auto now = unix_now();
+  auto first = post(stripe_signature("whsec_current", now, body), body);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(boost::json::parse(first.body).at("duplicate").as_bool(), false);
+  // Stripe delivers again (signed with the secret being retired): acknowledged, not queued.
+  auto again = post(stripe_signature("whsec_retiring", now, body), body);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(boost::json::parse(again.body).at("duplicate").as_bool(), true);
+  EXPECT_EQ(
+      query("SELECT count(*) FROM outbox WHERE subject LIKE 'stripe.webhook.%'")[0][0].as<int>(),
+      1);
+
+  // Refused, and nothing queued: a tampered body, a stale timestamp, an unknown secret, no
+  // header, a header that is not Stripe's.
+  auto tampered = body;
+  tampered.replace(tampered.find("cs_test_1"), 9, "cs_test_2");
+  for (const auto& [signature, payload] : std::vector<std::pair<std::string, std::string>>{
+           {stripe_signature("whsec_current", now, body), tampered},
+           {stripe_signature("whsec_current", now - 400, body), body},
+           {stripe_signature("whsec_other", now, body), body},
+           {"", body},
+           {"v1=deadbeef", body}}) {
+    auto r = post(signature, payload);
+    EXPECT_EQ(r.status, 400) << signature;
+    EXPECT_NE(r.body.find("invalid-signature"), std::string::npos) << r.body;
+  }
+  // Signed but not a Stripe event: a validation problem naming the fields.
+  const std::string not_event = R"({"id":"x","object":"charge"})";
+  auto invalid = post(stripe_signature("whsec_current", now, not_event), not_event);
+  EXPECT_EQ(invalid.status, 400);
+  EXPECT_NE(invalid.body.find(R"("field":"object")"), std::string::npos) << invalid.body;
+  EXPECT_EQ(
+      query("SELECT count(*) FROM outbox WHERE subject LIKE 'stripe.webhook.%'")[0][0].as<int>(),
+      1);
+
+  // The relay publishes it to PAYMENTS with its derived id as Nats-Msg-Id.
+  nats_client client{nats_.url()};
+  ASSERT_TRUE(eventually(30s, [&] { return client.messages("PAYMENTS").size() == 1; }));
+  const auto m = client.messages("PAYMENTS").front();
+  EXPECT_EQ(m.subject, "stripe.webhook.checkout.session.completed");
+  const auto envelope = boost::json::parse(m.body);
+  EXPECT_EQ(m.headers.at("Nats-Msg-Id"), envelope.at("id").as_string());
+  EXPECT_EQ(envelope.at("occurred_at").as_string(), "2023-11-14T22:13:20Z");
+  EXPECT_EQ(envelope.at("data").at("id").as_string(), "evt_1TestWebhook");
+  EXPECT_EQ(envelope.at("data").at("data").at("object").at("id").as_string(), "cs_test_1");
+}
+
+TEST_F(EventsTest, StripeWebhooksWithoutASecretAnswerNotConfigured) {
+  auto gh = start();
+  auto r = http_call(gh->port(), "POST", "/webhooks/stripe", R"({"id":"evt_1"})",
+                     {{"Content-Type", "application/json"}, {"Stripe-Signature", "t=1,v1=00"}});
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("not-configured"), std::string::npos) << r.body;
 }
 
 TEST_F(EventsTest, OpsStatsAnswerOverNats) {
