@@ -19,7 +19,7 @@ namespace gh {
 
 namespace {
 
-constexpr std::size_t max_event_body = 512 * 1024;
+constexpr std::size_t max_event_body = std::size_t{512} * 1024;
 
 bool is_event_id(std::string_view id) noexcept {
   return id.starts_with("evt_") && id.size() > 4 && id.size() <= 255 &&
