@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cctype>
+#include <cstdio>
+#include <ctime>
 #include <optional>
 
 namespace gh {
@@ -45,6 +47,23 @@ bool is_uuid(std::string_view text) noexcept {
       return false;
   }
   return true;
+}
+
+std::string to_rfc3339(std::chrono::system_clock::time_point when, bool millis) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(when);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[96];
+  const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out{buf, n};
+  if (millis) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count() %
+        1000;
+    (void)std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(ms));
+    out += buf;
+  }
+  return out + "Z";
 }
 
 bool is_rfc3339(std::string_view text) noexcept {

@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -33,6 +34,10 @@ std::string encode_event(const event_envelope& event);
 
 /// True for a canonical 8-4-4-4-12 hexadecimal UUID.
 bool is_uuid(std::string_view text) noexcept;
+
+/// `when` as an RFC 3339 date-time in UTC (`2026-11-22T10:00:00Z`, with `.mmm` milliseconds
+/// when `millis`).
+std::string to_rfc3339(std::chrono::system_clock::time_point when, bool millis = false);
 
 /// True for an RFC 3339 date-time (`2026-11-22T10:00:00Z`, fraction and offset allowed).
 bool is_rfc3339(std::string_view text) noexcept;

@@ -56,13 +56,26 @@ std::string random_token(std::size_t bytes) {
   return base64url_encode(random_bytes(bytes));
 }
 
-std::string random_uuid() {
-  auto b = random_bytes(16);
-  b[6] = static_cast<char>((static_cast<unsigned char>(b[6]) & 0x0FU) | 0x40U);
+namespace {
+
+/// The first 16 bytes of `b` as an RFC 9562 UUID of `version` (variant 10xx).
+std::string format_uuid(std::string b, unsigned version) {
+  b.resize(16);
+  b[6] = static_cast<char>((static_cast<unsigned char>(b[6]) & 0x0FU) | (version << 4U));
   b[8] = static_cast<char>((static_cast<unsigned char>(b[8]) & 0x3FU) | 0x80U);
   const auto hex = to_hex(b);
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+} // namespace
+
+std::string random_uuid() {
+  return format_uuid(random_bytes(16), 4);
+}
+
+std::string name_uuid(std::string_view name) {
+  return format_uuid(sha256(name), 8);
 }
 
 std::string base64url_encode(std::string_view bytes) {

@@ -18,6 +18,10 @@ std::string random_token(std::size_t bytes = 32);
 /// A random RFC 4122 version-4 UUID in its lowercase text form.
 std::string random_uuid();
 
+/// A name-based UUID: version 8 (RFC 9562) over the first 16 bytes of SHA-256(`name`), the same
+/// for the same name every time.
+std::string name_uuid(std::string_view name);
+
 /// Base64url (RFC 4648 §5) without padding.
 std::string base64url_encode(std::string_view bytes);
 

@@ -12,8 +12,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 
 namespace gh {
 
@@ -38,22 +36,6 @@ bool is_event_type(std::string_view type) noexcept {
          });
 }
 
-std::string rfc3339(int64_t unix_seconds) {
-  const std::time_t t = unix_seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  (void)std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string_view header(const http_request& r, std::string_view name) {
-  for (const auto& [k, v] : r.headers)
-    if (k == name)
-      return v;
-  return {};
-}
-
 void receive(const stripe_webhook_options& opt, caf::event_based_actor* self,
              const http_request& r) {
   if (opt.secrets.empty()) {
@@ -63,8 +45,9 @@ void receive(const stripe_webhook_options& opt, caf::event_based_actor* self,
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  const auto check =
-      stripe::check_signature(header(r, "stripe-signature"), r.body, opt.secrets, now);
+  const auto* signature = r.header("stripe-signature");
+  const auto check = stripe::check_signature(signature == nullptr ? std::string_view{} : *signature,
+                                             r.body, opt.secrets, now);
   if (check != stripe::signature_check::valid) {
     r.reply->fail(gh_errc::invalid_signature, std::string{stripe::describe(check)});
     return;
@@ -97,7 +80,8 @@ void receive(const stripe_webhook_options& opt, caf::event_based_actor* self,
   }
   const auto uuid = stripe_event_uuid(id->get_string());
   const auto subject = "stripe.webhook." + std::string{type->get_string()};
-  const auto occurred_at = rfc3339(created->get_int64());
+  const auto occurred_at =
+      to_rfc3339(std::chrono::system_clock::time_point{std::chrono::seconds{created->get_int64()}});
   auto reply = r.reply;
   auto stripe_id = std::string{id->get_string()};
   opt.db->query<bool>(
@@ -120,13 +104,7 @@ void receive(const stripe_webhook_options& opt, caf::event_based_actor* self,
 } // namespace
 
 std::string stripe_event_uuid(std::string_view stripe_event_id) {
-  auto bytes = crypto::sha256("gatehouse stripe event " + std::string{stripe_event_id});
-  bytes.resize(16);
-  bytes[6] = static_cast<char>((static_cast<unsigned char>(bytes[6]) & 0x0f) | 0x80); // version 8
-  bytes[8] = static_cast<char>((static_cast<unsigned char>(bytes[8]) & 0x3f) | 0x80); // variant
-  const auto hex = crypto::to_hex(bytes);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+  return crypto::name_uuid("gatehouse stripe event " + std::string{stripe_event_id});
 }
 
 http_handler_actor spawn_stripe_webhooks(caf::actor_system& sys, stripe_webhook_options options) {

@@ -1,25 +1,17 @@
 #include "persistence/jetstream/micro_service.hpp"
 
+#include "messages/event_envelope.hpp"
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <array>
-#include <ctime>
+#include <chrono>
 
 namespace gh::nats {
 
 namespace {
-
-std::string now_rfc3339() {
-  const auto now = std::chrono::system_clock::now();
-  const auto secs = std::chrono::system_clock::to_time_t(now);
-  std::tm utc{};
-  gmtime_r(&secs, &utc);
-  std::array<char, 32> buf{};
-  const auto n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return std::string{buf.data(), n};
-}
 
 void reply(natsConnection* nc, natsMsg* request, const std::string& body, int error_code,
            const std::string& error) {
@@ -41,7 +33,8 @@ void reply(natsConnection* nc, natsMsg* request, const std::string& body, int er
 
 micro_service::micro_service(natsConnection* conn, service_identity identity,
                              std::vector<endpoint> endpoints)
-    : conn_(conn), identity_(std::move(identity)), started_(now_rfc3339()) {
+    : conn_(conn), identity_(std::move(identity)),
+      started_(to_rfc3339(std::chrono::system_clock::now())) {
   for (auto& e : endpoints) {
     auto state = std::make_unique<endpoint_state>();
     state->spec = std::move(e);
