@@ -19,7 +19,9 @@ bool is_printable_ascii(std::string_view s) noexcept {
   return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
-bool is_address(std::string_view s) noexcept {
+} // namespace
+
+bool is_mail_address(std::string_view s) noexcept {
   if (s.size() < 3 || s.size() > 254 || !is_printable_ascii(s))
     return false;
   const auto at = s.rfind('@');
@@ -28,8 +30,6 @@ bool is_address(std::string_view s) noexcept {
   return s.find_first_of("<>,;()\"\\") == std::string_view::npos;
 }
 
-} // namespace
-
 std::variant<email_request, envelope_error> decode_email_request(const boost::json::object& data) {
   email_request out;
   for (const auto& [key, value] : data) {
@@ -37,7 +37,7 @@ std::variant<email_request, envelope_error> decode_email_request(const boost::js
       return envelope_error{"data." + std::string{key}, "is not a field of email.send"};
   }
   const auto* to = data.if_contains("to");
-  if (to == nullptr || !to->is_string() || !is_address(to->get_string()))
+  if (to == nullptr || !to->is_string() || !is_mail_address(to->get_string()))
     return envelope_error{"data.to", "must be one email address"};
   out.to = std::string{to->get_string()};
   const auto* name = data.if_contains("template");

@@ -19,6 +19,10 @@ struct email_request {
   std::string idempotency_key;
 };
 
+/// True for one plain address: `local@domain`, printable ASCII, no spaces, angle brackets,
+/// commas, quotes or line breaks, 3 to 254 characters.
+bool is_mail_address(std::string_view address) noexcept;
+
 /// Decodes untrusted `email.send` data; every field is checked (one plain address, a template
 /// name of `[a-z0-9_]`, at most 32 variables of at most 4096 bytes of UTF-8 without NUL, a key of
 /// 1..200 printable ASCII characters).

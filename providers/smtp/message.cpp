@@ -1,5 +1,7 @@
 #include "providers/smtp/message.hpp"
 
+#include "messages/email_request.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -49,28 +51,15 @@ std::string rfc5322_date(std::chrono::system_clock::time_point when) {
 
 } // namespace
 
-bool is_plain_address(std::string_view address) noexcept {
-  if (address.size() < 3 || address.size() > 254)
-    return false;
-  const auto at = address.rfind('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 == address.size())
-    return false;
-  return std::all_of(address.begin(), address.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u > 0x20 && u < 0x7f && c != '<' && c != '>' && c != ',' && c != '(' && c != ')' &&
-           c != '"' && c != ';' && c != '\\';
-  });
-}
-
 std::string address_of(std::string_view mailbox) {
   const auto open = mailbox.rfind('<');
   if (open == std::string_view::npos)
-    return is_plain_address(mailbox) ? std::string{mailbox} : std::string{};
+    return is_mail_address(mailbox) ? std::string{mailbox} : std::string{};
   const auto close = mailbox.find('>', open);
   if (close == std::string_view::npos || close + 1 != mailbox.size())
     return {};
   const auto inner = mailbox.substr(open + 1, close - open - 1);
-  return is_plain_address(inner) ? std::string{inner} : std::string{};
+  return is_mail_address(inner) ? std::string{inner} : std::string{};
 }
 
 std::string base64_lines(std::string_view bytes) {
@@ -91,7 +80,7 @@ std::string base64_lines(std::string_view bytes) {
 
 std::string compose(const mail_message& m, std::chrono::system_clock::time_point date) {
   if (has_line_break(m.from) || has_line_break(m.subject) || has_line_break(m.message_id) ||
-      !is_plain_address(m.to) || !is_ascii(m.from) || address_of(m.from).empty())
+      !is_mail_address(m.to) || !is_ascii(m.from) || address_of(m.from).empty())
     return {};
   // Both parts are base64, which has no '_': the boundary cannot occur inside them.
   const std::string boundary = "=_gatehouse_alternative";

@@ -20,10 +20,6 @@ struct mail_message {
 /// The bare address of a `Name <address>` or `address` header value; empty when malformed.
 std::string address_of(std::string_view mailbox);
 
-/// True for one plain address: `local@domain`, printable ASCII, no spaces, angle brackets,
-/// commas or line breaks, at most 254 characters.
-bool is_plain_address(std::string_view address) noexcept;
-
 /// The RFC 5322 text of `m` (CRLF line ends, multipart/alternative, base64 parts), dated `date`.
 /// Empty when a header value could smuggle a line break.
 std::string compose(const mail_message& m, std::chrono::system_clock::time_point date);
