@@ -1,5 +1,6 @@
 #include "actors/events/outbox_relay.hpp"
 
+#include "actors/events/tick_loop.hpp"
 #include "config/log.hpp"
 #include "messages/type_ids.hpp"
 
@@ -217,15 +218,8 @@ private:
   std::chrono::steady_clock::time_point last_prune_{};
 };
 
-/// The relay's behaviour: one `step` per tick. (A spawn argument, never a capture: CAF 0.17
-/// trips UBSan on function-based actors spawned without arguments, see cmake/sanitizers.cmake.)
 caf::behavior relay_impl(caf::event_based_actor* self, const relay_options& options) {
-  auto state = std::make_shared<relay>(options);
-  self->send(self, tick_atom_v);
-  return {[self, state](tick_atom) {
-    state->step();
-    self->send(self, tick_atom_v);
-  }};
+  return tick_loop<relay>(self, options);
 }
 
 } // namespace

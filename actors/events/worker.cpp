@@ -1,6 +1,7 @@
 #include "actors/events/worker.hpp"
 
 #include "actors/events/dead_letters.hpp"
+#include "actors/events/tick_loop.hpp"
 #include "config/log.hpp"
 #include "messages/type_ids.hpp"
 #include "persistence/postgres/pg_database.hpp"
@@ -364,16 +365,9 @@ private:
   int fetch_errors_ = 0;
 };
 
-/// The worker's behaviour: one `step` per tick. (Spawn arguments, never captures: CAF 0.17
-/// trips UBSan on function-based actors spawned without arguments, see cmake/sanitizers.cmake.)
 caf::behavior worker_impl(caf::event_based_actor* self, const worker_options& options,
                           const consumer_spec& spec) {
-  auto state = std::make_shared<worker>(options, spec);
-  self->send(self, tick_atom_v);
-  return {[self, state](tick_atom) {
-    state->step();
-    self->send(self, tick_atom_v);
-  }};
+  return tick_loop<worker>(self, options, spec);
 }
 
 } // namespace
