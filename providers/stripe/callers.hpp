@@ -1,0 +1,79 @@
+#pragma once
+
+#include "messages/type_ids.hpp"
+#include "providers/stripe/client.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace gh::stripe {
+
+/// Calls to Stripe that run on a caller's own thread.
+struct job {
+  std::function<void(client&)> run;
+};
+
+/// A detached actor that runs jobs against the shared client, one at a time.
+using caller_actor = caf::typed_actor<caf::replies_to<exec_atom, job>::with<bool>>;
+
+/// A fixed set of caller actors, so actors on the scheduler's threads reach Stripe without
+/// blocking them. Without a client (no `STRIPE_SECRET_KEY`) every call answers
+/// `not_configured`.
+class callers {
+public:
+  callers(caf::actor_system& sys, std::shared_ptr<client> c, unsigned count);
+  ~callers();
+
+  callers(const callers&) = delete;
+  callers& operator=(const callers&) = delete;
+
+  bool configured() const noexcept { return client_ != nullptr; }
+
+  /// Runs `fn(client&) -> result` on a caller and hands its result to `done(result)` in
+  /// `self`'s context; a caller that does not answer within `timeout` yields
+  /// `provider_unavailable`.
+  template <class Fn, class Done>
+  void call(caf::event_based_actor* self, std::chrono::milliseconds timeout, Fn fn, Done done) {
+    if (!client_ || actors_.empty()) {
+      result out;
+      out.error = gh_errc::not_configured;
+      out.detail = "payments are not configured (STRIPE_SECRET_KEY)";
+      done(std::move(out));
+      return;
+    }
+    auto out = std::make_shared<result>();
+    job j{[out, fn = std::move(fn)](client& c) { *out = fn(c); }};
+    const auto& target = actors_[next_.fetch_add(1, std::memory_order_relaxed) % actors_.size()];
+    self->request(target, timeout, exec_atom_v, std::move(j))
+        .then([out, done](bool) mutable { done(std::move(*out)); },
+              [done](caf::error&) mutable {
+                result failed;
+                failed.error = gh_errc::provider_unavailable;
+                failed.detail = "Stripe did not answer in time; try again later";
+                done(std::move(failed));
+              });
+  }
+
+  /// The client itself, for code on a thread of its own (workers, the CLI); may be null.
+  client* direct() const noexcept { return client_.get(); }
+
+  /// Stops every caller.
+  void stop();
+
+private:
+  std::shared_ptr<client> client_;
+  std::vector<caller_actor> actors_;
+  std::atomic<std::size_t> next_{0};
+};
+
+} // namespace gh::stripe
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gh::stripe::job)
