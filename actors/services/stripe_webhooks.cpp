@@ -1,9 +1,7 @@
 #include "actors/services/stripe_webhooks.hpp"
 
-#include "actors/events/outbox.hpp"
-#include "actors/identity/crypto.hpp"
+#include "actors/payments/stripe_events.hpp"
 #include "actors/payments/stripe_signature.hpp"
-#include "messages/event_envelope.hpp"
 #include "messages/json.hpp"
 
 #include <boost/json/object.hpp>
@@ -18,23 +16,6 @@ namespace gh {
 namespace {
 
 constexpr std::size_t max_event_body = std::size_t{512} * 1024;
-
-bool is_event_id(std::string_view id) noexcept {
-  return id.starts_with("evt_") && id.size() > 4 && id.size() <= 255 &&
-         std::all_of(id.begin() + 4, id.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_';
-         });
-}
-
-/// Stripe event types are dot-separated lower-case words (`checkout.session.completed`).
-bool is_event_type(std::string_view type) noexcept {
-  return !type.empty() && type.size() <= 128 && type.front() != '.' && type.back() != '.' &&
-         type.find("..") == std::string_view::npos &&
-         std::all_of(type.begin(), type.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
-         });
-}
 
 void receive(const stripe_webhook_options& opt, caf::event_based_actor* self,
              const http_request& r) {
@@ -61,36 +42,21 @@ void receive(const stripe_webhook_options& opt, caf::event_based_actor* self,
     return;
   }
   auto& event = root->as_object();
-  const auto* id = event.if_contains("id");
-  const auto* type = event.if_contains("type");
-  const auto* created = event.if_contains("created");
-  const auto* object = event.if_contains("object");
-  std::vector<field_error> errors;
-  if (object == nullptr || !object->is_string() || object->get_string() != "event")
-    errors.push_back({"object", "must be \"event\""});
-  if (id == nullptr || !id->is_string() || !is_event_id(id->get_string()))
-    errors.push_back({"id", "must be a Stripe event id (evt_...)"});
-  if (type == nullptr || !type->is_string() || !is_event_type(type->get_string()))
-    errors.push_back({"type", "must be a Stripe event type"});
-  if (created == nullptr || !created->is_int64() || created->get_int64() <= 0)
-    errors.push_back({"created", "must be a Unix timestamp"});
-  if (!errors.empty()) {
+  auto problems = payments::check_event(event);
+  if (!problems.empty()) {
+    std::vector<field_error> errors;
+    for (auto& p : problems)
+      errors.push_back({std::move(p.field), std::move(p.message)});
     r.reply->fail(gh_errc::validation, "the body is not a Stripe event", std::move(errors));
     return;
   }
-  const auto uuid = stripe_event_uuid(id->get_string());
-  const auto subject = "stripe.webhook." + std::string{type->get_string()};
-  const auto occurred_at =
-      to_rfc3339(std::chrono::system_clock::time_point{std::chrono::seconds{created->get_int64()}});
   auto reply = r.reply;
-  auto stripe_id = std::string{id->get_string()};
   opt.db->query<bool>(
       self, opt.db_timeout,
-      [uuid, subject, occurred_at, tenant = opt.tenant_id,
-       data = std::move(event)](db::transaction& tx) mutable {
-        return events::write_once(tx, uuid, subject, tenant, occurred_at, std::move(data));
+      [tenant = opt.tenant_id, data = std::move(event)](db::transaction& tx) mutable {
+        return payments::queue_event(tx, tenant, std::move(data));
       },
-      [reply, stripe_id](caf::expected<bool> written) {
+      [reply](caf::expected<bool> written) {
         if (!written) {
           // Stripe retries whatever is not answered 2xx: nothing is lost.
           reply->fail(gh_errc::provider_unavailable, "the event could not be queued; retry");
@@ -102,10 +68,6 @@ void receive(const stripe_webhook_options& opt, caf::event_based_actor* self,
 }
 
 } // namespace
-
-std::string stripe_event_uuid(std::string_view stripe_event_id) {
-  return crypto::name_uuid("gatehouse stripe event " + std::string{stripe_event_id});
-}
 
 http_handler_actor spawn_stripe_webhooks(caf::actor_system& sys, stripe_webhook_options options) {
   return caf::actor_cast<http_handler_actor>(sys.spawn(

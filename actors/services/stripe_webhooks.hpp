@@ -26,8 +26,4 @@ struct stripe_webhook_options {
 /// signed body is not a Stripe event, 503 `not-configured` without a secret.
 http_handler_actor spawn_stripe_webhooks(caf::actor_system& sys, stripe_webhook_options options);
 
-/// The UUID Gatehouse gives Stripe's event `stripe_event_id`: name-based (SHA-256, RFC 9562
-/// version 8), the same for every delivery of that event.
-std::string stripe_event_uuid(std::string_view stripe_event_id);
-
 } // namespace gh

@@ -1,5 +1,5 @@
+#include "actors/payments/stripe_events.hpp"
 #include "actors/payments/stripe_signature.hpp"
-#include "actors/services/stripe_webhooks.hpp"
 
 #include <gtest/gtest.h>
 
@@ -74,15 +74,15 @@ TEST(StripeSignature, RefusesMissingAndMalformedHeaders) {
 }
 
 TEST(StripeEventUuid, IsStablePerEventAndAVersion8Uuid) {
-  const auto a = stripe_event_uuid("evt_1");
-  EXPECT_EQ(a, stripe_event_uuid("evt_1"));
-  EXPECT_NE(a, stripe_event_uuid("evt_2"));
+  const auto a = payments::stripe_event_uuid("evt_1");
+  EXPECT_EQ(a, payments::stripe_event_uuid("evt_1"));
+  EXPECT_NE(a, payments::stripe_event_uuid("evt_2"));
   ASSERT_EQ(a.size(), 36U);
   EXPECT_EQ(a[14], '8');
   EXPECT_NE(std::string_view{"89ab"}.find(a[19]), std::string_view::npos);
   std::set<std::string> many;
   for (int i = 0; i < 1000; ++i)
-    many.insert(stripe_event_uuid("evt_" + std::to_string(i)));
+    many.insert(payments::stripe_event_uuid("evt_" + std::to_string(i)));
   EXPECT_EQ(many.size(), 1000U);
 }
 

@@ -1,0 +1,137 @@
+#include "actors/payments/reconcile.hpp"
+
+#include "actors/events/tick_loop.hpp"
+#include "actors/payments/stripe_events.hpp"
+#include "config/log.hpp"
+#include "persistence/postgres/pg_database.hpp"
+
+#include <boost/json/array.hpp>
+#include <pqxx/connection>
+#include <pqxx/transaction>
+
+#include <set>
+#include <thread>
+
+namespace gh::payments {
+
+namespace {
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Pages through `GET /v1/events` with `filter`, queueing each event (once per pass).
+void list_and_queue(stripe::client& stripe, pqxx::connection& db, const std::string& tenant,
+                    const stripe::form& filter, std::size_t max_events, std::set<std::string>& seen,
+                    reconcile_report& report) {
+  std::string after;
+  while (report.complete && report.listed < max_events) {
+    auto params = filter;
+    params.emplace_back("limit", "100");
+    if (!after.empty())
+      params.emplace_back("starting_after", after);
+    auto page = stripe.get("/v1/events", params);
+    if (!page.ok()) {
+      report.complete = false;
+      report.error = "listing Stripe's events failed: " + page.detail;
+      return;
+    }
+    const auto* data = page.body.if_contains("data");
+    if (data == nullptr || !data->is_array()) {
+      report.complete = false;
+      report.error = "Stripe's event list has no data";
+      return;
+    }
+    try {
+      pqxx::work tx{db};
+      pg::work_transaction t{tx};
+      for (const auto& item : data->get_array()) {
+        ++report.listed;
+        if (!item.is_object() || !check_event(item.get_object()).empty()) {
+          ++report.refused;
+          continue;
+        }
+        const auto id = std::string{item.get_object().at("id").get_string()};
+        after = id;
+        if (!seen.insert(id).second)
+          continue;
+        if (queue_event(t, tenant, item.get_object()))
+          ++report.queued;
+      }
+      tx.commit();
+    } catch (const std::exception& e) {
+      report.complete = false;
+      report.error = std::string{"queueing failed: "} + e.what();
+      return;
+    }
+    const auto* more = page.body.if_contains("has_more");
+    if (more == nullptr || !more->is_bool() || !more->get_bool() || after.empty())
+      return;
+  }
+}
+
+struct reconciler {
+  explicit reconciler(const reconcile_options& o)
+      : opt(o), next_run(std::chrono::steady_clock::now() + o.interval) {}
+
+  void step() {
+    if (std::chrono::steady_clock::now() < next_run) {
+      std::this_thread::sleep_for(std::chrono::seconds{1});
+      return;
+    }
+    next_run = std::chrono::steady_clock::now() + opt.interval;
+    try {
+      if (!db || !db->is_open())
+        db = std::make_unique<pqxx::connection>(opt.database_url.reveal());
+    } catch (const std::exception&) {
+      db.reset(); // the message may quote the connection string
+      log::warn("stripe reconcile skipped: PostgreSQL is unreachable");
+      return;
+    }
+    const auto report = reconcile(*opt.stripe, *db, opt.tenant, opt.lookback);
+    if (report.complete)
+      log::info("stripe reconcile done", {{"listed", report.listed}, {"queued", report.queued}});
+    else
+      log::warn("stripe reconcile incomplete",
+                {{"listed", report.listed}, {"queued", report.queued}, {"error", report.error}});
+  }
+
+  reconcile_options opt;
+  std::chrono::steady_clock::time_point next_run;
+  std::unique_ptr<pqxx::connection> db;
+};
+
+caf::behavior reconciler_impl(caf::event_based_actor* self, const reconcile_options& options) {
+  return events::tick_loop<reconciler>(self, options);
+}
+
+} // namespace
+
+const std::vector<std::string>& applied_event_types() {
+  static const std::vector<std::string> types{
+      "checkout.session.completed",    "checkout.session.expired",
+      "customer.subscription.created", "customer.subscription.updated",
+      "customer.subscription.deleted", "invoice.paid",
+      "invoice.payment_failed",        "charge.refunded"};
+  return types;
+}
+
+reconcile_report reconcile(stripe::client& stripe, pqxx::connection& db, const std::string& tenant,
+                           std::chrono::seconds lookback, std::size_t max_events) {
+  reconcile_report report;
+  std::set<std::string> seen;
+  list_and_queue(stripe, db, tenant, {{"delivery_success", "false"}}, max_events, seen, report);
+  stripe::form recent{{"created[gte]", std::to_string(unix_now() - lookback.count())}};
+  for (const auto& type : applied_event_types())
+    recent.emplace_back("types[]", type);
+  list_and_queue(stripe, db, tenant, recent, max_events, seen, report);
+  return report;
+}
+
+caf::actor spawn_reconciler(caf::actor_system& sys, reconcile_options options) {
+  return sys.spawn<caf::detached>(reconciler_impl, std::move(options));
+}
+
+} // namespace gh::payments
