@@ -64,6 +64,13 @@ caf::behavior registry_impl(caf::stateful_actor<registry_state>* self, registry_
       ++self->state.crashed;
     forget(self, msg.source);
   });
+  // Per-user actors end with the registry: nothing else knows them, and a pending timer of
+  // theirs must not keep the actor system waiting at shutdown.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (const auto& [key, entry] : self->state.by_key)
+      self->send_exit(entry.handle, msg.reason);
+    self->quit(msg.reason);
+  });
   self->delayed_send(self, self->state.options.sweep_interval, sweep_atom_v);
   return {
       [self](forward_atom, user_key& key, caf::message& payload) -> caf::result<caf::message> {

@@ -316,8 +316,12 @@ void read_providers(reader& in, settings& s) {
   }
   if (auto base = in.get("STRIPE_API_BASE")) {
     auto parsed = boost::urls::parse_absolute_uri(*base);
-    if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http"))
+    if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") ||
+        parsed->host().empty())
       in.fail("STRIPE_API_BASE", "'" + *base + "' is not an http(s) URL");
+    else if (parsed->scheme() == "http" && parsed->host() != "127.0.0.1" &&
+             parsed->host() != "localhost" && parsed->host() != "[::1]")
+      in.fail("STRIPE_API_BASE", "plain http is allowed only towards loopback (a test double)");
     else
       s.stripe_api_base = *base;
   }

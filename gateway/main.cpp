@@ -9,12 +9,16 @@
 #include "actors/events/worker.hpp"
 #include "actors/identity/crypto.hpp"
 #include "actors/metrics.hpp"
+#include "actors/payments/checkout_flow.hpp"
+#include "actors/payments/reconcile.hpp"
+#include "actors/payments/webhook_worker.hpp"
 #include "actors/registry.hpp"
 #include "actors/services/admin.hpp"
 #include "actors/services/console.hpp"
 #include "actors/services/hasher.hpp"
 #include "actors/services/identity.hpp"
 #include "actors/services/ops.hpp"
+#include "actors/services/payments.hpp"
 #include "actors/services/stripe_webhooks.hpp"
 #include "actors/user_sinks.hpp"
 #include "config/loader.hpp"
@@ -30,6 +34,7 @@
 #include "persistence/postgres/pg_pool.hpp"
 #include "persistence/redis/redis_client.hpp"
 #include "providers/smtp/mailer.hpp"
+#include "providers/stripe/callers.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -62,6 +67,9 @@ commands:
   dlq list       print the dead letters (one JSON object per line)
   dlq replay ID  publish dead letter ID (or `all`) on its original subject again and
                  remove it from the DLQ stream
+  stripe reconcile [--days N]
+                 queue every Stripe event of the last N days (default 3) that failed to
+                 reach Gatehouse, or that the payment workers apply, and was not queued yet
   version        print the version
 
 Configuration comes from the environment (and ./.env in development); see README.md.
@@ -182,6 +190,54 @@ int dead_letters_command(const gh::config::settings& s, int argc, char** argv) {
   return rc;
 }
 
+/// The Stripe client of the configuration, or null without `STRIPE_SECRET_KEY`.
+std::shared_ptr<gh::stripe::client> stripe_client_of(const gh::config::settings& s) {
+  if (s.stripe_secret_key.empty())
+    return nullptr;
+  gh::stripe::client_options o;
+  o.api_base = s.stripe_api_base;
+  o.secret_key = s.stripe_secret_key;
+  return std::make_shared<gh::stripe::client>(std::move(o));
+}
+
+/// `gatehouse stripe reconcile [--days N]`.
+int stripe_command(const gh::config::settings& s, int argc, char** argv) {
+  const std::string_view action = argc > 2 ? argv[2] : "";
+  int days = 3;
+  bool usage_ok = action == "reconcile" && (argc == 3 || argc == 5);
+  if (usage_ok && argc == 5) {
+    const std::string_view flag = argv[3];
+    const std::string_view value = argv[4];
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), days);
+    usage_ok = flag == "--days" && ec == std::errc{} && end == value.data() + value.size() &&
+               days >= 1 && days <= 30;
+  }
+  if (!usage_ok) {
+    std::cerr << "gatehouse: usage: gatehouse stripe reconcile [--days N] (1 <= N <= 30)\n";
+    return 2;
+  }
+  auto client = stripe_client_of(s);
+  if (!client || !client->usable()) {
+    std::cerr << "gatehouse: payments are not configured (STRIPE_SECRET_KEY, STRIPE_API_BASE)\n";
+    return 1;
+  }
+  auto conn = connect_with_patience(s.database_url, std::chrono::seconds{10});
+  if (!conn) {
+    std::cerr << "gatehouse: cannot connect to PostgreSQL (DATABASE_URL)\n";
+    return 1;
+  }
+  const auto report = gh::payments::reconcile(
+      *client, *conn, "00000000-0000-0000-0000-000000000001", std::chrono::hours{24 * days});
+  boost::json::object o{{"listed", report.listed},
+                        {"queued", report.queued},
+                        {"refused", report.refused},
+                        {"complete", report.complete}};
+  if (!report.complete)
+    o["error"] = report.error;
+  std::cout << boost::json::serialize(o) << "\n";
+  return report.complete ? 0 : 1;
+}
+
 int serve(const gh::config::settings& s) {
   if (!migrate(s))
     return 1;
@@ -241,8 +297,17 @@ int serve(const gh::config::settings& s) {
       s.smtp_url.empty()
           ? gh::smtp::make_directory_mailer(std::filesystem::path{s.data_dir} / "outbox-mail")
           : gh::smtp::make_smtp_mailer(s.smtp_url, std::chrono::seconds{20});
+  // Stripe: a shared client behind caller actors for the services; the workers and the
+  // reconcile job use it directly from their own threads.
+  auto stripe_client = stripe_client_of(s);
+  if (stripe_client && !stripe_client->usable()) {
+    gh::log::error("STRIPE_API_BASE is not usable (https, or http towards loopback only)");
+    return 1;
+  }
+  gh::stripe::callers stripe_callers{sys, stripe_client, 4};
   std::vector<gh::events::consumer_spec> consumers{
-      gh::events::email_consumer({mailer.get(), s.email_from}), gh::events::welcome_consumer()};
+      gh::events::email_consumer({mailer.get(), s.email_from}), gh::events::welcome_consumer(),
+      gh::payments::stripe_consumer(stripe_client.get())};
   for (const auto& c : consumers)
     (void)events.consumer(c.name);
   gh::nats::micro_service micro{
@@ -267,16 +332,29 @@ int serve(const gh::config::settings& s) {
     event_actors.push_back(gh::events::spawn_worker(
         sys, {s.database_url, bus.connection(), &events, std::chrono::milliseconds{500}},
         std::move(c)));
-  gh::events::user_push push{bus.connection(), sinks, &events};
+  if (stripe_client)
+    event_actors.push_back(
+        gh::payments::spawn_reconciler(sys, {s.database_url, stripe_client.get()}));
+
+  gh::pg::pg_database database{pool};
+  gh::registry_options registry_opts{{}, std::chrono::seconds{1}, &stats};
+  registry_opts.kinds.emplace(
+      std::string{gh::payments::checkout_kind},
+      gh::payments::checkout_flow_kind({&database, &stripe_callers, &sinks}));
+  auto registry = gh::spawn_registry(sys, std::move(registry_opts));
+  gh::events::user_push push{
+      bus.connection(), sinks, &events,
+      [registry](const std::string& user, const std::string& checkout, const std::string& frame) {
+        caf::anon_send(registry, gh::forward_atom_v,
+                       gh::user_key{std::string{gh::payments::checkout_kind}, user, checkout},
+                       caf::make_message(gh::refresh_atom_v, frame));
+      }};
   if (!push.start())
     gh::log::warn("cannot subscribe to user events; WebSockets get no pushed events");
 
-  auto registry =
-      gh::spawn_registry(sys, gh::registry_options{{}, std::chrono::seconds{1}, &stats});
   auto ops = gh::spawn_ops(sys, {&health, &stats, std::string{version}, s.instance_id});
   auto console = gh::spawn_console(sys, s.gateway.ws_message_limit, &stats);
 
-  gh::pg::pg_database database{pool};
   gh::identity_options identity_opts;
   identity_opts.db = &database;
   identity_opts.redis = redis;
@@ -286,8 +364,9 @@ int serve(const gh::config::settings& s) {
   identity_opts.revoked = &revoked;
   identity_opts.cookies = cookies;
   identity_opts.secure_cookies = s.public_url.starts_with("https://");
-  identity_opts.public_url =
+  const auto public_base =
       s.public_url.ends_with('/') ? s.public_url.substr(0, s.public_url.size() - 1) : s.public_url;
+  identity_opts.public_url = public_base;
   identity_opts.sealing_key = sealing_key;
   identity_opts.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(s.access_token_ttl);
   identity_opts.limits.login_attempts_per_ip = s.login_rate;
@@ -305,7 +384,15 @@ int serve(const gh::config::settings& s) {
   admin_opts.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(s.access_token_ttl);
   admin_opts.window = std::max(std::chrono::seconds{1},
                                std::chrono::duration_cast<std::chrono::seconds>(s.rate_window));
+  admin_opts.stripe = &stripe_callers;
   auto admin = gh::spawn_admin(sys, std::move(admin_opts));
+
+  gh::payments_options payments_opts;
+  payments_opts.db = &database;
+  payments_opts.stripe = &stripe_callers;
+  payments_opts.registry = registry;
+  payments_opts.public_url = public_base;
+  auto payments = gh::spawn_payments(sys, std::move(payments_opts));
 
   gh::stripe_webhook_options webhook_opts;
   webhook_opts.db = &database;
@@ -331,6 +418,10 @@ int serve(const gh::config::settings& s) {
                     : auth == "optional" ? gh::auth_policy::optional
                                          : gh::auth_policy::none});
   }
+  for (const auto& r : gh::payments_routes())
+    ctx.routes.add({r.method, r.pattern, payments,
+                    r.json_body ? gh::body_kind::json : gh::body_kind::none,
+                    stats.add_route(r.method, r.pattern), gh::auth_policy::user});
   // Stripe signs its webhooks; the receiver checks the signature over the raw body itself.
   ctx.routes.add({"POST", "/webhooks/stripe", stripe_webhooks, gh::body_kind::json,
                   stats.add_route("POST", "/webhooks/stripe"), gh::auth_policy::none});
@@ -373,6 +464,7 @@ int serve(const gh::config::settings& s) {
   }
   event_actors.clear();
   push.stop();
+  stripe_callers.stop();
   micro.stop();
   bus.close();
   pool.stop();
@@ -380,7 +472,7 @@ int serve(const gh::config::settings& s) {
        {caf::actor_cast<caf::actor>(registry), caf::actor_cast<caf::actor>(ops),
         caf::actor_cast<caf::actor>(console), caf::actor_cast<caf::actor>(identity),
         caf::actor_cast<caf::actor>(admin), caf::actor_cast<caf::actor>(redis),
-        caf::actor_cast<caf::actor>(stripe_webhooks)})
+        caf::actor_cast<caf::actor>(stripe_webhooks), caf::actor_cast<caf::actor>(payments)})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   for (const auto& h : hashers)
     caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
@@ -388,6 +480,7 @@ int serve(const gh::config::settings& s) {
   identity = nullptr;
   admin = nullptr;
   stripe_webhooks = nullptr;
+  payments = nullptr;
   redis = nullptr;
   ctx.console = nullptr;
   ctx.routes = {};
@@ -408,7 +501,8 @@ int main(int argc, char** argv) {
     std::cout << usage;
     return 0;
   }
-  if (command != "serve" && command != "migrate" && command != "check-config" && command != "dlq") {
+  if (command != "serve" && command != "migrate" && command != "check-config" && command != "dlq" &&
+      command != "stripe") {
     std::cerr << "gatehouse: unknown command '" << command << "'\n" << usage;
     return 2;
   }
@@ -436,6 +530,8 @@ int main(int argc, char** argv) {
     nats_Close();
     return rc;
   }
+  if (command == "stripe")
+    return stripe_command(s, argc, argv);
   const int rc = serve(s);
   nats_Close();
   return rc;

@@ -25,5 +25,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(gatehouse, caf::first_custom_type_id)
   CAF_ADD_ATOM(gatehouse, gh, verify_atom, "verify")
   CAF_ADD_ATOM(gatehouse, gh, sync_atom, "sync")
   CAF_ADD_ATOM(gatehouse, gh, tick_atom, "tick")
+  CAF_ADD_ATOM(gatehouse, gh, status_atom, "status")
+  CAF_ADD_ATOM(gatehouse, gh, refresh_atom, "refresh")
 
 CAF_END_TYPE_ID_BLOCK(gatehouse)

@@ -9,12 +9,14 @@ namespace gh::events {
 namespace {
 
 /// The subjects whose events reach the user's WebSockets.
-constexpr const char* pushed_subjects[] = {"user.updated"};
+constexpr const char* pushed_subjects[] = {"user.updated", "subscription.updated",
+                                           "payment.completed"};
 
 } // namespace
 
-user_push::user_push(natsConnection* conn, user_sinks& sinks, event_stats* stats)
-    : conn_(conn), sinks_(sinks), stats_(stats) {}
+user_push::user_push(natsConnection* conn, user_sinks& sinks, event_stats* stats,
+                     checkout_route to_checkout)
+    : conn_(conn), sinks_(sinks), stats_(stats), to_checkout_(std::move(to_checkout)) {}
 
 user_push::~user_push() {
   stop();
@@ -57,11 +59,26 @@ std::pair<std::string, std::string> user_push::frame_for(std::string_view text) 
 void user_push::on_message(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg,
                            void* closure) {
   auto* self = static_cast<user_push*>(closure);
-  auto [user, frame] =
-      frame_for({natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))});
+  const std::string_view text{natsMsg_GetData(msg),
+                              static_cast<std::size_t>(natsMsg_GetDataLength(msg))};
+  auto [user, frame] = frame_for(text);
+  std::string checkout;
+  if (!user.empty() && self->to_checkout_ &&
+      std::string_view{natsMsg_GetSubject(msg)} == "payment.completed") {
+    auto decoded = decode_event(text);
+    if (auto* event = std::get_if<event_envelope>(&decoded))
+      if (const auto* id = event->data.if_contains("checkout_id");
+          id != nullptr && id->is_string() && is_uuid(id->get_string()))
+        checkout = std::string{id->get_string()};
+  }
   natsMsg_Destroy(msg);
   if (user.empty())
     return;
+  if (!checkout.empty()) {
+    // The checkout's actor takes the change in first, then pushes.
+    self->to_checkout_(user, checkout, frame);
+    return;
+  }
   const auto n = self->sinks_.push(user, frame);
   if (self->stats_ != nullptr)
     self->stats_->pushed_frames.fetch_add(n, std::memory_order_relaxed);

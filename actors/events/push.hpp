@@ -5,6 +5,7 @@
 
 #include <nats/nats.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,13 +18,20 @@ namespace gh::events {
 /// not pushed later.
 class user_push {
 public:
-  user_push(natsConnection* conn, user_sinks& sinks, event_stats* stats);
+  /// Hands a `payment.completed` frame to the checkout-flow actor of (user, checkout id), which
+  /// pushes it once it has taken the change in.
+  using checkout_route = std::function<void(const std::string& user, const std::string& checkout,
+                                            const std::string& frame)>;
+
+  user_push(natsConnection* conn, user_sinks& sinks, event_stats* stats,
+            checkout_route to_checkout = {});
   ~user_push();
 
   user_push(const user_push&) = delete;
   user_push& operator=(const user_push&) = delete;
 
-  /// Subscribes to the pushed subjects (`user.updated` for now); false on failure.
+  /// Subscribes to the pushed subjects (`user.updated`, `subscription.updated`,
+  /// `payment.completed`); false on failure.
   bool start();
   /// Unsubscribes; idempotent.
   void stop();
@@ -38,6 +46,7 @@ private:
   natsConnection* conn_;
   user_sinks& sinks_;
   event_stats* stats_;
+  checkout_route to_checkout_;
   std::vector<natsSubscription*> subs_;
 };
 

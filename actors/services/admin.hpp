@@ -4,6 +4,7 @@
 #include "messages/http.hpp"
 #include "persistence/cache.hpp"
 #include "persistence/sql.hpp"
+#include "providers/stripe/callers.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -30,11 +31,17 @@ struct admin_options {
   /// Wrong keys per client address and window before the address gets 429 for the window.
   int64_t failed_keys_per_ip = 20;
   std::chrono::seconds window{60};
+  /// Stripe, for plans and refunds (not configured: those routes answer 503).
+  stripe::callers* stripe = nullptr;
+  std::chrono::milliseconds stripe_timeout{60000};
+  /// The tenant plans are created in.
+  std::string tenant_id = "00000000-0000-0000-0000-000000000001";
   /// Unix seconds; injectable for tests.
   std::function<int64_t()> now;
 };
 
-/// The admin API (`Authorization: ApiKey <key>`): API keys, users, the audit log. Every
+/// The admin API (`Authorization: ApiKey <key>`): API keys, users, the audit log, plans
+/// (created and archived in Stripe first, then stored) and refunds. Every
 /// request's key is looked up by its SHA-256 in PostgreSQL (off the io threads) and must carry
 /// the route's scope; wrong keys are counted per address in Redis; every change writes its
 /// `audit_log` row in the same transaction.

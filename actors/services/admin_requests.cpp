@@ -80,8 +80,8 @@ bool is_control(char32_t cp) noexcept {
   return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 }
 
-/// Checks untrusted text: well-formed UTF-8, no control characters, at most `max_chars`
-/// characters. An error message, or empty when it is fine.
+} // namespace
+
 std::optional<std::string> text_problem(std::string_view text, std::size_t max_chars) {
   std::size_t count = 0;
   bool control = false;
@@ -97,6 +97,8 @@ std::optional<std::string> text_problem(std::string_view text, std::size_t max_c
   return std::nullopt;
 }
 
+namespace {
+
 std::string scope_list() {
   std::string out;
   for (const auto scope : known_scopes())
@@ -104,7 +106,8 @@ std::string scope_list() {
   return out;
 }
 
-/// Parses `body` into an object, refusing fields outside `allowed`.
+} // namespace
+
 std::variant<json::object, field_errors>
 object_of(std::string_view body, std::initializer_list<std::string_view> allowed) {
   auto parsed = parse_untrusted_json(body, json_limits{max_body, 8});
@@ -123,6 +126,8 @@ object_of(std::string_view body, std::initializer_list<std::string_view> allowed
     return errors;
   return std::move(value.as_object());
 }
+
+namespace {
 
 /// Splits a query string into decoded name/value pairs, refusing names outside `allowed`,
 /// repeated names and malformed percent-encoding.

@@ -2,7 +2,10 @@
 
 #include "messages/http.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +20,14 @@ using field_errors = std::vector<field_error>;
 
 template <class T>
 using decoded = std::variant<T, field_errors>;
+
+/// What is wrong with `text` as a stored name: not UTF-8, control characters, more than
+/// `max_chars` code points; nullopt when nothing is.
+std::optional<std::string> text_problem(std::string_view text, std::size_t max_chars);
+
+/// Parses `body` (at most 16 KiB, nesting 8) into an object, refusing fields outside `allowed`.
+std::variant<boost::json::object, field_errors>
+object_of(std::string_view body, std::initializer_list<std::string_view> allowed);
 
 /// The scopes an API key may carry: `keys`, `users:read`, `users:write`, `audit:read`,
 /// `plans:write`, `payments:refund`, and `*` (every scope, present and future).

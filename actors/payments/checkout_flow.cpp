@@ -1,0 +1,208 @@
+#include "actors/payments/checkout_flow.hpp"
+
+#include "actors/payments/stripe_events.hpp"
+#include "config/log.hpp"
+#include "messages/event_envelope.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+
+namespace gh::payments {
+
+namespace {
+
+struct row {
+  std::string status;
+  std::string plan_id;
+  std::string session_id;
+  std::string url;
+  int64_t expires_at = 0;
+};
+
+struct flow_state {
+  checkout_options opt;
+  user_key key;
+  bool loaded = false;
+  bool asking_stripe = false;
+  std::optional<row> current; ///< empty: the user has no such checkout
+  std::vector<caf::response_promise> waiting;
+};
+
+using self_ptr = caf::stateful_actor<flow_state>*;
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string body_of(const flow_state& st) {
+  const auto& r = *st.current;
+  boost::json::object o;
+  o["checkout_id"] = st.key.key;
+  o["status"] = r.status;
+  o["plan_id"] = r.plan_id;
+  o["url"] = r.url;
+  o["expires_at"] =
+      to_rfc3339(std::chrono::system_clock::time_point{std::chrono::seconds{r.expires_at}});
+  return boost::json::serialize(o);
+}
+
+void answer(self_ptr self, caf::response_promise& rp) {
+  if (self->state.current)
+    rp.deliver(body_of(self->state));
+  else
+    rp.deliver(make_error(gh_errc::not_found));
+}
+
+void answer_waiting(self_ptr self) {
+  auto waiting = std::move(self->state.waiting);
+  self->state.waiting.clear();
+  for (auto& rp : waiting)
+    answer(self, rp);
+}
+
+bool past_expiry(const flow_state& st) {
+  return st.current && st.current->status == "open" &&
+         unix_now() >= st.current->expires_at + st.opt.expiry_grace.count();
+}
+
+void ask_stripe(self_ptr self);
+
+/// Reads the checkout's row (the user's own only), then `next()`.
+template <class Next>
+void load(self_ptr self, Next next) {
+  const auto& key = self->state.key;
+  self->state.opt.db->query<std::optional<row>>(
+      self, self->state.opt.db_timeout,
+      [id = key.key, user = key.user_id](db::transaction& tx) {
+        auto rows = tx.exec("SELECT status, plan_id::text, stripe_session_id, url, "
+                            "extract(epoch FROM expires_at)::bigint::text FROM checkouts "
+                            "WHERE id = $1::uuid AND user_id = $2::uuid",
+                            {id, user});
+        if (rows.empty())
+          return std::optional<row>{};
+        const auto& r = rows.front();
+        return std::optional<row>{row{db::text(r, 0), db::text(r, 1), db::text(r, 2),
+                                      db::text(r, 3), std::stoll(db::text(r, 4, "0"))}};
+      },
+      [self, next](caf::expected<std::optional<row>> loaded) mutable {
+        if (!loaded) {
+          // The database is unreachable: answer what is known, or that it is unavailable.
+          auto waiting = std::move(self->state.waiting);
+          self->state.waiting.clear();
+          for (auto& rp : waiting) {
+            if (self->state.loaded)
+              answer(self, rp);
+            else
+              rp.deliver(loaded.error());
+          }
+          return;
+        }
+        const bool first = !self->state.loaded;
+        self->state.loaded = true;
+        self->state.current = std::move(*loaded);
+        if (first && self->state.current && self->state.current->status == "open") {
+          // Wake up once the session can no longer be paid, to learn how it ended.
+          const auto left =
+              self->state.current->expires_at - unix_now() + self->state.opt.expiry_grace.count();
+          self->delayed_send(self, std::chrono::seconds{std::max<int64_t>(left, 1)},
+                             refresh_atom_v);
+        }
+        next();
+      });
+}
+
+/// Asks Stripe how an open checkout past its expiry ended and records it.
+void ask_stripe(self_ptr self) {
+  if (self->state.asking_stripe || !self->state.current)
+    return;
+  self->state.asking_stripe = true;
+  const auto session = self->state.current->session_id;
+  self->state.opt.stripe->call(
+      self, self->state.opt.stripe_timeout,
+      [session](stripe::client& c) { return c.get("/v1/checkout/sessions/" + session); },
+      [self](stripe::result fetched) {
+        auto& st = self->state;
+        std::string status;
+        if (fetched.ok())
+          if (auto decoded = decode_checkout_session(fetched.body);
+              std::holds_alternative<checkout_session>(decoded))
+            status = std::get<checkout_session>(decoded).status;
+        if (status != "complete" && status != "expired") {
+          st.asking_stripe = false;
+          answer_waiting(self);
+          return;
+        }
+        // The webhook carries the rest (subscription, payment.completed); only the state here.
+        st.opt.db->transact(
+            self, st.opt.db_timeout,
+            [id = st.key.key, status](db::transaction& tx) {
+              tx.exec("UPDATE checkouts SET status = $2, updated_at = now() "
+                      "WHERE id = $1::uuid AND status = 'open'",
+                      {id, status});
+            },
+            [self](const caf::error&) {
+              self->state.asking_stripe = false;
+              load(self, [self] { answer_waiting(self); });
+            });
+      });
+}
+
+caf::behavior checkout_flow(self_ptr self, user_key key, checkout_options options) {
+  self->state.key = std::move(key);
+  self->state.opt = options;
+  load(self, [self] { answer_waiting(self); });
+  return {
+      [self](status_atom) -> caf::response_promise {
+        auto rp = self->make_response_promise();
+        auto& st = self->state;
+        if (!st.loaded) {
+          st.waiting.push_back(rp);
+          return rp;
+        }
+        if (past_expiry(st)) {
+          st.waiting.push_back(rp);
+          ask_stripe(self);
+          return rp;
+        }
+        answer(self, rp);
+        return rp;
+      },
+      [self](refresh_atom, const std::string& frame) {
+        load(self, [self, frame] {
+          if (self->state.current && !frame.empty())
+            self->state.opt.sinks->push(self->state.key.user_id, frame);
+          answer_waiting(self);
+        });
+      },
+      [self](refresh_atom) {
+        load(self, [self] {
+          if (past_expiry(self->state))
+            ask_stripe(self);
+        });
+      },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_checkout_flow(caf::local_actor* parent, const user_key& key,
+                               const checkout_options& options) {
+  if (!is_uuid(key.key) || !is_uuid(key.user_id))
+    return nullptr;
+  return parent->spawn(checkout_flow, key, options);
+}
+
+user_actor_kind checkout_flow_kind(const checkout_options& options,
+                                   std::chrono::milliseconds idle) {
+  return {[options](caf::local_actor* parent, const user_key& key) {
+            return spawn_checkout_flow(parent, key, options);
+          },
+          idle};
+}
+
+} // namespace gh::payments

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "messages/http.hpp"
+#include "persistence/sql.hpp"
+#include "providers/stripe/callers.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gh {
+
+/// What the payments actor works with; every pointer outlives the actor.
+struct payments_options {
+  db::database* db = nullptr;
+  stripe::callers* stripe = nullptr;
+  /// The registry of per-user actors, where checkout-flow actors live.
+  caf::actor registry;
+  /// `GATEHOUSE_PUBLIC_URL` without a trailing '/': the default return pages.
+  std::string public_url;
+  std::chrono::milliseconds db_timeout{5000};
+  /// A Stripe call including its retries.
+  std::chrono::milliseconds stripe_timeout{60000};
+  /// Checkouts a user may start per hour.
+  int64_t checkouts_per_hour = 20;
+};
+
+/// The user side of payments (API.md "Payments"): plans, checkouts (each followed by its
+/// checkout-flow actor), the Billing Portal, subscriptions and invoices, always the caller's
+/// own; another user's object is 404. Without a Stripe client every route answers 503
+/// `not-configured`.
+http_handler_actor spawn_payments(caf::actor_system& sys, payments_options options);
+
+/// The routes the payments actor serves, as (method, pattern, needs a JSON body). All need a
+/// signed-in user.
+struct payments_route {
+  const char* method;
+  const char* pattern;
+  bool json_body;
+};
+const std::vector<payments_route>& payments_routes();
+
+} // namespace gh

@@ -1,0 +1,544 @@
+// Payments against real parts: the run's PostgreSQL (a scratch database per test), a nats-server
+// of the test's own and a local fake Stripe that speaks Stripe's wire format. Gatehouse runs as
+// a real process; webhooks are signed the way Stripe signs them.
+#include "tests/support/fake_stripe.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/services.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+#include <pqxx/connection>
+#include <pqxx/nontransaction>
+#include <pqxx/result>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <thread>
+
+namespace gh::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+constexpr const char* webhook_secret = "whsec_gatehouse_payments_test";
+constexpr const char* admin_key = "bootstrap-admin-key-for-payments";
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// A signed-in user as the tests drive one.
+struct user {
+  std::string id;
+  std::string token;
+
+  std::map<std::string, std::string> auth() const {
+    return {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+  }
+};
+
+class PaymentsTest : public ::testing::Test {
+protected:
+  PaymentsTest() {
+    char dir[] = "/tmp/gh-payments-XXXXXX";
+    data_dir_ = ::mkdtemp(dir);
+  }
+  ~PaymentsTest() override {
+    std::error_code ec;
+    std::filesystem::remove_all(data_dir_, ec);
+  }
+
+  std::map<std::string, std::string> env() const {
+    return {{"DATABASE_URL", db_.url()},
+            {"NATS_URL", nats_.url()},
+            {"GATEHOUSE_DATA_DIR", data_dir_},
+            {"GATEHOUSE_REGISTER_RATE", "1000"},
+            {"GATEHOUSE_BOOTSTRAP_ADMIN_KEY", admin_key},
+            {"STRIPE_SECRET_KEY", stripe_.secret_key()},
+            {"STRIPE_API_BASE", stripe_.base_url()},
+            {"STRIPE_WEBHOOK_SECRET", webhook_secret}};
+  }
+
+  std::unique_ptr<gatehouse_process> start(std::map<std::string, std::string> extra = {}) {
+    for (auto& [k, v] : env())
+      extra.try_emplace(k, v);
+    return std::make_unique<gatehouse_process>(std::move(extra));
+  }
+
+  static user sign_up(uint16_t port) {
+    user u;
+    u.token = signed_up_token(port);
+    auto me =
+        http_call(port, "GET", "/api/v1/users/me", {}, {{"Authorization", "Bearer " + u.token}});
+    EXPECT_EQ(me.status, 200) << me.body;
+    u.id = std::string{json::parse(me.body).at("id").as_string()};
+    return u;
+  }
+
+  static http_reply admin(uint16_t port, const std::string& method, const std::string& target,
+                          const std::string& body = {},
+                          std::map<std::string, std::string> headers = {}) {
+    headers.emplace("Authorization", std::string{"ApiKey "} + admin_key);
+    if (!body.empty())
+      headers.emplace("Content-Type", "application/json");
+    return http_call(port, method, target, body, headers);
+  }
+
+  /// Creates a monthly plan of 1500 EUR cents; its JSON.
+  static json::object create_plan(uint16_t port, const std::string& name = "Pro") {
+    auto r =
+        admin(port, "POST", "/api/v1/admin/plans",
+              R"({"name":")" + name + R"(","amount":1500,"currency":"EUR","interval":"month"})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? json::parse(r.body).as_object() : json::object{};
+  }
+
+  /// Starts a checkout of `plan` for `u`; its JSON.
+  static json::object checkout(uint16_t port, const user& u, const std::string& plan) {
+    auto r = http_call(port, "POST", "/api/v1/plans/checkout", R"({"plan_id":")" + plan + R"("})",
+                       u.auth());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? json::parse(r.body).as_object() : json::object{};
+  }
+
+  /// Posts `event` to the webhook endpoint, signed now.
+  static http_reply deliver(uint16_t port, const json::object& event) {
+    const auto body = json::serialize(event);
+    return http_call(
+        port, "POST", "/webhooks/stripe", body,
+        {{"Content-Type", "application/json"},
+         {"Stripe-Signature", stripe_signature_header(webhook_secret, unix_now(), body)}});
+  }
+
+  pqxx::result query(const std::string& sql) {
+    pqxx::connection conn{db_.url()};
+    return pqxx::nontransaction{conn}.exec(sql);
+  }
+
+  std::string scalar(const std::string& sql) {
+    auto r = query(sql);
+    return r.empty() || r[0][0].is_null() ? std::string{} : r[0][0].as<std::string>();
+  }
+
+  /// The Checkout Session id Stripe made for the checkout `checkout_id`.
+  std::string session_of(const std::string& checkout_id) {
+    return scalar("SELECT stripe_session_id FROM checkouts WHERE id = '" + checkout_id + "'");
+  }
+
+  /// A completed checkout for `u`: the session is paid in the fake and its events delivered.
+  /// The subscription's id at Stripe.
+  std::string subscribe(uint16_t port, const user& u, const std::string& plan) {
+    const auto c = checkout(port, u, plan);
+    const auto session =
+        stripe_.complete_checkout(session_of(std::string{c.at("checkout_id").as_string()}));
+    const auto sub_id = std::string{session.at("subscription").as_string()};
+    EXPECT_EQ(deliver(port, stripe_.add_event("checkout.session.completed", session)).status, 200);
+    EXPECT_EQ(
+        deliver(port, stripe_.add_event("customer.subscription.created", stripe_.object(sub_id)))
+            .status,
+        200);
+    EXPECT_TRUE(eventually(30s, [&] {
+      return scalar("SELECT status FROM subscriptions WHERE stripe_subscription_id = '" + sub_id +
+                    "'") == "active";
+    }));
+    return sub_id;
+  }
+
+  scratch_database db_;
+  nats_server nats_;
+  fake_stripe stripe_;
+  std::string data_dir_;
+};
+
+TEST_F(PaymentsTest, AnOperatorCreatesAPlanInStripeAndUsersListIt) {
+  auto gh = start();
+  const auto plan = create_plan(gh->port());
+  ASSERT_FALSE(plan.empty());
+  EXPECT_EQ(plan.at("currency").as_string(), "eur");
+
+  // Exactly what Stripe's API reference specifies, form-encoded with bracketed keys.
+  const auto products = stripe_.requests_to("POST", "/v1/products");
+  ASSERT_EQ(products.size(), 1U);
+  EXPECT_EQ(products[0].params.at("name").as_string(), "Pro");
+  EXPECT_EQ(products[0].params.at("metadata").at("plan_id").as_string(), plan.at("id").as_string());
+  EXPECT_EQ(products[0].header("authorization"), "Bearer " + stripe_.secret_key());
+  EXPECT_EQ(products[0].header("content-type"), "application/x-www-form-urlencoded");
+  EXPECT_FALSE(products[0].header("stripe-version").empty());
+  EXPECT_FALSE(products[0].header("idempotency-key").empty());
+  const auto prices = stripe_.requests_to("POST", "/v1/prices");
+  ASSERT_EQ(prices.size(), 1U);
+  EXPECT_EQ(prices[0].params.at("product").as_string(), plan.at("stripe_product_id").as_string());
+  EXPECT_EQ(prices[0].params.at("unit_amount").as_string(), "1500");
+  EXPECT_EQ(prices[0].params.at("currency").as_string(), "eur");
+  EXPECT_EQ(prices[0].params.at("recurring").at("interval").as_string(), "month");
+  EXPECT_NE(prices[0].header("idempotency-key"), products[0].header("idempotency-key"));
+
+  const auto u = sign_up(gh->port());
+  auto listed = http_call(gh->port(), "GET", "/api/v1/plans", {}, u.auth());
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const auto list = json::parse(listed.body).as_array();
+  ASSERT_EQ(list.size(), 1U);
+  EXPECT_EQ(list[0].at("id"), plan.at("id"));
+  EXPECT_EQ(list[0].at("amount").as_int64(), 1500);
+  EXPECT_EQ(list[0].at("interval").as_string(), "month");
+
+  // Archived: Stripe stops selling it and users no longer see it.
+  const auto archived =
+      admin(gh->port(), "POST",
+            "/api/v1/admin/plans/" + std::string{plan.at("id").as_string()} + "/archive");
+  ASSERT_EQ(archived.status, 200) << archived.body;
+  EXPECT_FALSE(
+      stripe_.object(std::string{plan.at("stripe_price_id").as_string()}).at("active").as_bool());
+  listed = http_call(gh->port(), "GET", "/api/v1/plans", {}, u.auth());
+  EXPECT_EQ(json::parse(listed.body).as_array().size(), 0U);
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM audit_log WHERE action IN ('plan.created', 'plan.archived')"),
+      "2");
+
+  // Bad input names every problem and reaches neither Stripe nor the table.
+  const auto bad = admin(gh->port(), "POST", "/api/v1/admin/plans",
+                         R"({"name":"","amount":-1,"currency":"euro","interval":"fortnight"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body).at("errors").as_array().size(), 4U) << bad.body;
+  // (The archive added one update of the product itself.)
+  EXPECT_EQ(stripe_.requests_to("POST", "/v1/products").size(), 2U);
+  // Without the scope's key: 401.
+  EXPECT_EQ(http_call(gh->port(), "POST", "/api/v1/admin/plans", "{}",
+                      {{"Content-Type", "application/json"}})
+                .status,
+            401);
+}
+
+TEST_F(PaymentsTest, ACheckoutIsFollowedToCompleteAndPushedToTheUsersWebSocket) {
+  auto gh = start();
+  const auto plan_id = std::string{create_plan(gh->port()).at("id").as_string()};
+  const auto u = sign_up(gh->port());
+  ws_client ws{gh->port(), ws_bearer(u.token)};
+
+  const auto c = checkout(gh->port(), u, plan_id);
+  ASSERT_FALSE(c.empty());
+  const auto checkout_id = std::string{c.at("checkout_id").as_string()};
+  EXPECT_TRUE(c.at("url").as_string().starts_with("https://checkout.stripe.com/"));
+
+  const auto sessions = stripe_.requests_to("POST", "/v1/checkout/sessions");
+  ASSERT_EQ(sessions.size(), 1U);
+  const auto& p = sessions[0].params;
+  EXPECT_EQ(p.at("mode").as_string(), "subscription");
+  EXPECT_EQ(p.at("line_items").at(0).at("price").as_string(),
+            scalar("SELECT stripe_price_id FROM plans WHERE id = '" + plan_id + "'"));
+  EXPECT_EQ(p.at("line_items").at(0).at("quantity").as_string(), "1");
+  EXPECT_EQ(p.at("client_reference_id").as_string(), u.id);
+  EXPECT_EQ(p.at("metadata").at("user_id").as_string(), u.id);
+  EXPECT_EQ(p.at("metadata").at("checkout_id").as_string(), checkout_id);
+  EXPECT_EQ(p.at("subscription_data").at("metadata").at("user_id").as_string(), u.id);
+  const auto customer = std::string{p.at("customer").as_string()};
+  EXPECT_EQ(scalar("SELECT customer_id FROM stripe_customers WHERE user_id = '" + u.id + "'"),
+            customer);
+  EXPECT_EQ(sessions[0].header("idempotency-key"), "gh-checkout-" + checkout_id);
+
+  auto status = http_call(gh->port(), "GET", "/api/v1/checkout/" + checkout_id, {}, u.auth());
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_EQ(json::parse(status.body).at("status").as_string(), "open");
+  EXPECT_EQ(json::parse(status.body).at("plan_id").as_string(), plan_id);
+
+  // A second checkout reuses the customer: Stripe made one for this user.
+  checkout(gh->port(), u, plan_id);
+  EXPECT_EQ(stripe_.requests_to("POST", "/v1/customers").size(), 1U);
+
+  const auto session = stripe_.complete_checkout(session_of(checkout_id));
+  ASSERT_EQ(deliver(gh->port(), stripe_.add_event("checkout.session.completed", session)).status,
+            200);
+  ASSERT_TRUE(eventually(30s, [&] {
+    auto r = http_call(gh->port(), "GET", "/api/v1/checkout/" + checkout_id, {}, u.auth());
+    return r.status == 200 && json::parse(r.body).at("status").as_string() == "complete";
+  })) << gh->process().stderr_text();
+  std::optional<std::string> frame;
+  for (int i = 0; i < 10 && !(frame && frame->find("payment.completed") != std::string::npos); ++i)
+    frame = ws.read(5s);
+  ASSERT_TRUE(frame);
+  const auto pushed = json::parse(*frame);
+  EXPECT_EQ(pushed.at("event").as_string(), "payment.completed");
+  EXPECT_EQ(pushed.at("data").at("checkout_id").as_string(), checkout_id);
+  EXPECT_EQ(pushed.at("data").at("plan_id").as_string(), plan_id);
+
+  // The subscription and its invoice arrive as their own events.
+  const auto sub_id = std::string{session.at("subscription").as_string()};
+  ASSERT_EQ(deliver(gh->port(),
+                    stripe_.add_event("customer.subscription.created", stripe_.object(sub_id)))
+                .status,
+            200);
+  ASSERT_TRUE(eventually(30s, [&] {
+    auto r = http_call(gh->port(), "GET", "/api/v1/subscriptions", {}, u.auth());
+    const auto list = json::parse(r.body).as_array();
+    return list.size() == 1 && list[0].at("status").as_string() == "active";
+  }));
+  auto subs = json::parse(http_call(gh->port(), "GET", "/api/v1/subscriptions", {}, u.auth()).body);
+  EXPECT_EQ(subs.at(0).at("plan_id").as_string(), plan_id);
+  EXPECT_FALSE(subs.at(0).at("cancel_at_period_end").as_bool());
+  EXPECT_FALSE(subs.at(0).at("current_period_end").is_null());
+}
+
+TEST_F(PaymentsTest, DuplicatesApplyOnceAndAnOlderSubscriptionStateNeverWins) {
+  auto gh = start();
+  const auto plan_id = std::string{create_plan(gh->port()).at("id").as_string()};
+  const auto u = sign_up(gh->port());
+  const auto sub_id = subscribe(gh->port(), u, plan_id);
+  const auto now = unix_now();
+
+  auto past_due = stripe_.object(sub_id);
+  past_due["status"] = "past_due";
+  auto newer = stripe_.add_event("customer.subscription.updated", past_due, true, now + 20);
+  auto active = stripe_.object(sub_id);
+  auto older = stripe_.add_event("customer.subscription.updated", active, true, now + 10);
+  // The newer state first, then the older one, then the newer one again (a redelivery).
+  ASSERT_EQ(deliver(gh->port(), newer).status, 200);
+  ASSERT_TRUE(eventually(30s, [&] {
+    return scalar("SELECT status FROM subscriptions WHERE stripe_subscription_id = '" + sub_id +
+                  "'") == "past_due";
+  }));
+  ASSERT_EQ(deliver(gh->port(), older).status, 200);
+  const auto again = deliver(gh->port(), newer);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_TRUE(json::parse(again.body).at("duplicate").as_bool());
+  // Wait until the worker has taken the older event in, then look.
+  ASSERT_TRUE(eventually(30s, [&] {
+    return scalar("SELECT count(*) FROM processed_events WHERE consumer = 'stripe'") == "4";
+  }));
+  EXPECT_EQ(
+      scalar("SELECT status FROM subscriptions WHERE stripe_subscription_id = '" + sub_id + "'"),
+      "past_due");
+  // One row per subscription, one applied change per applied event.
+  EXPECT_EQ(scalar("SELECT count(*) FROM subscriptions"), "1");
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE subject = 'subscription.updated'"), "2");
+
+  // Two states in the same second: Stripe's current one decides.
+  auto canceled = stripe_.object(sub_id);
+  canceled["status"] = "canceled";
+  stripe_.put_object(canceled);
+  auto tie_a = stripe_.object(sub_id);
+  tie_a["status"] = "active";
+  ASSERT_EQ(
+      deliver(gh->port(), stripe_.add_event("customer.subscription.updated", tie_a, true, now + 20))
+          .status,
+      200);
+  ASSERT_TRUE(eventually(30s, [&] {
+    return scalar("SELECT status FROM subscriptions WHERE stripe_subscription_id = '" + sub_id +
+                  "'") == "canceled";
+  })) << gh->process().stderr_text();
+  EXPECT_EQ(stripe_.requests_to("GET", "/v1/subscriptions/" + sub_id).size(), 1U);
+}
+
+TEST_F(PaymentsTest, AMalformedEventIsDeadLetteredAndTheNextOneStillApplies) {
+  auto gh = start();
+  const auto plan_id = std::string{create_plan(gh->port()).at("id").as_string()};
+  const auto u = sign_up(gh->port());
+  const auto sub_id = subscribe(gh->port(), u, plan_id);
+
+  auto broken = stripe_.object(sub_id);
+  broken.erase("customer");
+  ASSERT_EQ(deliver(gh->port(), stripe_.add_event("customer.subscription.updated", broken, true,
+                                                  unix_now() + 5))
+                .status,
+            200);
+  auto fine = stripe_.object(sub_id);
+  fine["cancel_at_period_end"] = true;
+  ASSERT_EQ(deliver(gh->port(),
+                    stripe_.add_event("customer.subscription.updated", fine, true, unix_now() + 6))
+                .status,
+            200);
+  ASSERT_TRUE(eventually(30s, [&] {
+    return scalar("SELECT cancel_at_period_end::text FROM subscriptions") == "true";
+  }));
+  child_process list{{required_env("GATEHOUSE_BIN"), "dlq", "list"},
+                     {{"NATS_URL", nats_.url()}, {"DATABASE_URL", db_.url()}}};
+  auto line = list.wait_for_line(R"("consumer":"stripe")", 20s);
+  ASSERT_TRUE(line);
+  EXPECT_NE(line->find("customer.subscription.updated"), std::string::npos);
+  EXPECT_NE(line->find("data.object.customer"), std::string::npos) << *line;
+}
+
+TEST_F(PaymentsTest, AnEventQueuedBeforeARestartIsAppliedAfterIt) {
+  auto gh = start();
+  const auto plan_id = std::string{create_plan(gh->port()).at("id").as_string()};
+  const auto u = sign_up(gh->port());
+  const auto c = checkout(gh->port(), u, plan_id);
+  const auto checkout_id = std::string{c.at("checkout_id").as_string()};
+  // NATS is down: the webhook is still acknowledged, from the outbox; then Gatehouse dies.
+  nats_.stop();
+  const auto session = stripe_.complete_checkout(session_of(checkout_id));
+  ASSERT_EQ(deliver(gh->port(), stripe_.add_event("checkout.session.completed", session)).status,
+            200);
+  gh.reset();
+  EXPECT_EQ(scalar("SELECT status FROM checkouts WHERE id = '" + checkout_id + "'"), "open");
+  nats_.start();
+  gh = start();
+  ASSERT_TRUE(eventually(30s, [&] {
+    return scalar("SELECT status FROM checkouts WHERE id = '" + checkout_id + "'") == "complete";
+  })) << gh->process().stderr_text();
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE subject = 'payment.completed'"), "1");
+}
+
+TEST_F(PaymentsTest, AUserNeverSeesAnotherUsersCheckoutSubscriptionOrInvoice) {
+  auto gh = start();
+  const auto plan_id = std::string{create_plan(gh->port()).at("id").as_string()};
+  const auto a = sign_up(gh->port());
+  const auto b = sign_up(gh->port());
+  const auto sub_id = subscribe(gh->port(), a, plan_id);
+  const auto invoice_id = std::string{stripe_.object(sub_id).at("latest_invoice").as_string()};
+  ASSERT_EQ(
+      deliver(gh->port(), stripe_.add_event("invoice.paid", stripe_.object(invoice_id))).status,
+      200);
+  ASSERT_TRUE(eventually(30s, [&] { return scalar("SELECT count(*) FROM invoices") == "1"; }));
+  const auto checkout_id = scalar("SELECT id::text FROM checkouts LIMIT 1");
+  const auto our_sub = scalar("SELECT id::text FROM subscriptions LIMIT 1");
+
+  EXPECT_EQ(http_call(gh->port(), "GET", "/api/v1/checkout/" + checkout_id, {}, b.auth()).status,
+            404);
+  EXPECT_EQ(
+      http_call(gh->port(), "POST", "/api/v1/subscriptions/" + our_sub + "/cancel", {}, b.auth())
+          .status,
+      404);
+  EXPECT_EQ(json::parse(http_call(gh->port(), "GET", "/api/v1/subscriptions", {}, b.auth()).body)
+                .as_array()
+                .size(),
+            0U);
+  EXPECT_EQ(json::parse(http_call(gh->port(), "GET", "/api/v1/invoices", {}, b.auth()).body)
+                .as_array()
+                .size(),
+            0U);
+  EXPECT_EQ(http_call(gh->port(), "POST", "/api/v1/billing/portal", {}, b.auth()).status, 404);
+  // Nothing went to Stripe for B's attempts.
+  EXPECT_TRUE(stripe_.requests_to("POST", "/v1/subscriptions/").empty());
+
+  // A's own view.
+  const auto invoices =
+      json::parse(http_call(gh->port(), "GET", "/api/v1/invoices", {}, a.auth()).body).as_array();
+  ASSERT_EQ(invoices.size(), 1U);
+  EXPECT_EQ(invoices[0].at("amount_paid").as_int64(), 1500);
+  EXPECT_EQ(invoices[0].at("status").as_string(), "paid");
+  EXPECT_EQ(invoices[0].at("currency").as_string(), "eur");
+  const auto portal = http_call(gh->port(), "POST", "/api/v1/billing/portal",
+                                R"({"return_url":"https://app.example.com/billing"})", a.auth());
+  ASSERT_EQ(portal.status, 200) << portal.body;
+  EXPECT_TRUE(
+      json::parse(portal.body).at("url").as_string().starts_with("https://billing.stripe.com/"));
+  const auto portals = stripe_.requests_to("POST", "/v1/billing_portal/sessions");
+  ASSERT_EQ(portals.size(), 1U);
+  EXPECT_EQ(portals[0].params.at("return_url").as_string(), "https://app.example.com/billing");
+}
+
+TEST_F(PaymentsTest, CancellingAtPeriodEndAndRefundingGoThroughStripe) {
+  auto gh = start();
+  const auto plan_id = std::string{create_plan(gh->port()).at("id").as_string()};
+  const auto u = sign_up(gh->port());
+  const auto sub_id = subscribe(gh->port(), u, plan_id);
+  const auto our_sub = scalar("SELECT id::text FROM subscriptions");
+
+  const auto cancelled =
+      http_call(gh->port(), "POST", "/api/v1/subscriptions/" + our_sub + "/cancel", {}, u.auth());
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_TRUE(json::parse(cancelled.body).at("cancel_at_period_end").as_bool());
+  EXPECT_EQ(json::parse(cancelled.body).at("status").as_string(), "active");
+  const auto updates = stripe_.requests_to("POST", "/v1/subscriptions/" + sub_id);
+  ASSERT_EQ(updates.size(), 1U);
+  EXPECT_EQ(updates[0].params.at("cancel_at_period_end").as_string(), "true");
+
+  const auto invoice =
+      stripe_.object(std::string{stripe_.object(sub_id).at("latest_invoice").as_string()});
+  const auto pi = std::string{invoice.at("payment_intent").as_string()};
+  ASSERT_EQ(deliver(gh->port(), stripe_.add_event("invoice.paid", invoice)).status, 200);
+  const auto refund =
+      admin(gh->port(), "POST", "/api/v1/admin/payments/" + pi + "/refund", R"({"amount":500})");
+  ASSERT_EQ(refund.status, 201) << refund.body;
+  EXPECT_EQ(json::parse(refund.body).at("amount").as_int64(), 500);
+  // A double click refunds once: the same idempotency key.
+  EXPECT_EQ(
+      admin(gh->port(), "POST", "/api/v1/admin/payments/" + pi + "/refund", R"({"amount":500})")
+          .status,
+      201);
+  const auto refunds = stripe_.requests_to("POST", "/v1/refunds");
+  ASSERT_EQ(refunds.size(), 2U);
+  EXPECT_EQ(refunds[0].params.at("payment_intent").as_string(), pi);
+  EXPECT_EQ(refunds[0].params.at("amount").as_string(), "500");
+  EXPECT_EQ(refunds[0].header("idempotency-key"), refunds[1].header("idempotency-key"));
+  EXPECT_EQ(scalar("SELECT count(*) FROM refunds"), "1");
+
+  json::object charge{{"id", "ch_gatehousetest01"},
+                      {"object", "charge"},
+                      {"payment_intent", pi},
+                      {"amount_refunded", 500},
+                      {"refunded", false}};
+  ASSERT_EQ(deliver(gh->port(), stripe_.add_event("charge.refunded", charge)).status, 200);
+  ASSERT_TRUE(eventually(30s, [&] {
+    auto list = json::parse(http_call(gh->port(), "GET", "/api/v1/invoices", {}, u.auth()).body);
+    return list.as_array().size() == 1 && list.at(0).at("amount_refunded").as_int64() == 500;
+  }));
+  // An unknown payment is Stripe's 404, mapped.
+  EXPECT_EQ(admin(gh->port(), "POST", "/api/v1/admin/payments/pi_unknown000000/refund").status,
+            404);
+}
+
+TEST_F(PaymentsTest, StripeFailuresAreRetriedWithOneIdempotencyKeyAndOutagesAre503) {
+  auto gh = start();
+  stripe_.fail_next(2, 500);
+  const auto plan = create_plan(gh->port());
+  ASSERT_FALSE(plan.empty());
+  const auto products = stripe_.requests_to("POST", "/v1/products");
+  ASSERT_EQ(products.size(), 3U);
+  EXPECT_EQ(products[0].header("idempotency-key"), products[2].header("idempotency-key"));
+  EXPECT_EQ(scalar("SELECT count(*) FROM plans"), "1");
+
+  stripe_.fail_next(100, 503);
+  const auto down = admin(gh->port(), "POST", "/api/v1/admin/plans",
+                          R"({"name":"Team","amount":900,"currency":"usd","interval":"year"})");
+  EXPECT_EQ(down.status, 503) << down.body;
+  EXPECT_NE(down.body.find("provider-unavailable"), std::string::npos);
+  EXPECT_EQ(scalar("SELECT count(*) FROM plans"), "1");
+  stripe_.fail_next(0);
+}
+
+TEST_F(PaymentsTest, ReconcileFeedsEventsStripeFailedToDeliver) {
+  auto gh = start();
+  const auto plan_id = std::string{create_plan(gh->port()).at("id").as_string()};
+  const auto u = sign_up(gh->port());
+  const auto c = checkout(gh->port(), u, plan_id);
+  const auto checkout_id = std::string{c.at("checkout_id").as_string()};
+  const auto session = stripe_.complete_checkout(session_of(checkout_id));
+  // Stripe could not deliver these: only reconcile finds them.
+  stripe_.add_event("checkout.session.completed", session, false);
+  const auto sub_id = std::string{session.at("subscription").as_string()};
+  stripe_.add_event("customer.subscription.created", stripe_.object(sub_id), false);
+
+  auto run = [&] {
+    child_process cli{{required_env("GATEHOUSE_BIN"), "stripe", "reconcile"}, env()};
+    auto line = cli.wait_for_line("\"listed\"", 30s);
+    EXPECT_EQ(cli.wait_exit(30s), 0) << cli.stderr_text();
+    return line ? json::parse(*line).as_object() : json::object{};
+  };
+  const auto first = run();
+  EXPECT_EQ(first.at("queued").as_int64(), 2) << json::serialize(first);
+  ASSERT_TRUE(eventually(30s, [&] {
+    return scalar("SELECT status FROM checkouts WHERE id = '" + checkout_id + "'") == "complete" &&
+           scalar("SELECT status FROM subscriptions") == "active";
+  })) << gh->process().stderr_text();
+  // A second pass finds nothing new.
+  EXPECT_EQ(run().at("queued").as_int64(), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE subject = 'payment.completed'"), "1");
+}
+
+TEST_F(PaymentsTest, WithoutAStripeKeyPaymentsAnswerNotConfigured) {
+  auto gh = start({{"STRIPE_SECRET_KEY", ""}});
+  const auto u = sign_up(gh->port());
+  const auto r = http_call(gh->port(), "GET", "/api/v1/plans", {}, u.auth());
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("not-configured"), std::string::npos);
+  EXPECT_EQ(http_call(gh->port(), "GET", "/api/v1/plans").status, 401);
+}
+
+} // namespace
+} // namespace gh::test
