@@ -117,17 +117,21 @@ handled apply_subscription(const event_envelope& event, const json::object& obje
   auto plan = tx.exec("SELECT id::text FROM plans WHERE stripe_price_id = $1", {sub.price_id});
   const db::param plan_id = plan.empty() ? db::param{} : db::param{db::text(plan.front(), 0)};
   const auto id = subscription_uuid(sub.id);
-  tx.exec("INSERT INTO subscriptions (id, user_id, stripe_subscription_id, stripe_customer_id, "
-          "plan_id, status, current_period_end, cancel_at_period_end, stripe_version) "
-          "VALUES ($1::uuid, $2::uuid, $3, $4, $5::uuid, $6, "
-          "CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint) END, $8::boolean, $9::bigint) "
-          "ON CONFLICT (stripe_subscription_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, "
-          "status = EXCLUDED.status, current_period_end = EXCLUDED.current_period_end, "
-          "cancel_at_period_end = EXCLUDED.cancel_at_period_end, "
-          "stripe_version = EXCLUDED.stripe_version, updated_at = now()",
-          {id, user, sub.id, sub.customer, plan_id, sub.status,
-           std::to_string(sub.current_period_end), sub.cancel_at_period_end ? "true" : "false",
-           std::to_string(created)});
+  // A concurrent insert of the same subscription by another worker is ordered here too.
+  auto applied = tx.exec(
+      "INSERT INTO subscriptions (id, user_id, stripe_subscription_id, stripe_customer_id, "
+      "plan_id, status, current_period_end, cancel_at_period_end, stripe_version) "
+      "VALUES ($1::uuid, $2::uuid, $3, $4, $5::uuid, $6, "
+      "CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint) END, $8::boolean, $9::bigint) "
+      "ON CONFLICT (stripe_subscription_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, "
+      "status = EXCLUDED.status, current_period_end = EXCLUDED.current_period_end, "
+      "cancel_at_period_end = EXCLUDED.cancel_at_period_end, "
+      "stripe_version = EXCLUDED.stripe_version, updated_at = now() "
+      "WHERE subscriptions.stripe_version <= EXCLUDED.stripe_version RETURNING id",
+      {id, user, sub.id, sub.customer, plan_id, sub.status, std::to_string(sub.current_period_end),
+       sub.cancel_at_period_end ? "true" : "false", std::to_string(created)});
+  if (applied.empty())
+    return {outcome::done, {}};
   json::object data;
   data["user_id"] = user;
   data["plan_id"] = plan_id ? json::value(*plan_id) : json::value(nullptr);
@@ -164,7 +168,8 @@ handled apply_invoice(const event_envelope& event, const json::object& object, i
           "status = CASE WHEN invoices.status = 'paid' AND EXCLUDED.status = 'open' "
           "THEN invoices.status ELSE EXCLUDED.status END, "
           "hosted_invoice_url = EXCLUDED.hosted_invoice_url, "
-          "stripe_version = EXCLUDED.stripe_version, updated_at = now()",
+          "stripe_version = EXCLUDED.stripe_version, updated_at = now() "
+          "WHERE invoices.stripe_version <= EXCLUDED.stripe_version",
           {invoice_uuid(inv.id), user, inv.id,
            inv.subscription.empty() ? db::param{} : db::param{inv.subscription},
            inv.payment_intent.empty() ? db::param{} : db::param{inv.payment_intent},
