@@ -125,7 +125,7 @@ void ask_stripe(self_ptr self) {
   self->state.opt.stripe->call(
       self, self->state.opt.stripe_timeout,
       [session](stripe::client& c) { return c.get("/v1/checkout/sessions/" + session); },
-      [self](stripe::result fetched) {
+      [self](const stripe::result& fetched) {
         auto& st = self->state;
         std::string status;
         if (fetched.ok())

@@ -209,7 +209,7 @@ public:
       unauthorized(r, "an admin API key is required (Authorization: ApiKey <key>)");
       return;
     }
-    authenticate(r, route->scope, [this, r](caller who) { serve(r, who); });
+    authenticate(r, route->scope, [this, r](const caller& who) { serve(r, who); });
   }
 
 private:
@@ -401,7 +401,7 @@ private:
           return tx.exec("SELECT " + std::string{key_columns} +
                          " FROM api_keys k ORDER BY k.created_at, k.id");
         },
-        [r](db::rows rows) {
+        [r](const db::rows& rows) {
           json::array list;
           for (const auto& row : rows)
             list.push_back(key_row::from(row).to_json());
@@ -690,7 +690,7 @@ private:
                 audit(tx, *r, tenant, who, "plan.created", id, details);
                 return rows;
               },
-              [r](db::rows rows) { replies::json(r, 201, plan_json(rows.at(0))); });
+              [r](const db::rows& rows) { replies::json(r, 201, plan_json(rows.at(0))); });
         });
   }
 
@@ -701,7 +701,7 @@ private:
           return tx.exec("SELECT " + std::string{plan_columns} +
                          " FROM plans p ORDER BY p.created_at, p.id");
         },
-        [r](db::rows rows) {
+        [r](const db::rows& rows) {
           json::array list;
           for (const auto& row : rows)
             list.push_back(plan_json(row));
@@ -738,7 +738,7 @@ private:
                                "gh-archive-" + product);
                 return out;
               },
-              [this, r, who, id](stripe::result) {
+              [this, r, who, id](const stripe::result& /*archived*/) {
                 query<db::rows>(
                     r,
                     [r, who, id, tenant = opt_.tenant_id](db::transaction& tx) {
@@ -750,7 +750,7 @@ private:
                       audit(tx, *r, tenant, who, "plan.archived", id);
                       return rows;
                     },
-                    [r](db::rows rows) {
+                    [r](const db::rows& rows) {
                       if (rows.empty())
                         r->reply->fail(gh_errc::not_found, "no such plan");
                       else

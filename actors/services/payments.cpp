@@ -21,7 +21,7 @@ namespace {
 
 using replies::req_ptr;
 
-constexpr std::string_view time_format = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
+constexpr std::string_view time_format = R"('YYYY-MM-DD"T"HH24:MI:SS"Z"')";
 
 std::string utc(std::string_view column) {
   return "to_char(" + std::string{column} + " AT TIME ZONE 'UTC', " + std::string{time_format} +
@@ -131,7 +131,7 @@ private:
                          "ORDER BY p.created_at, p.id",
                          {tenant});
         },
-        [r](db::rows rows) {
+        [r](const db::rows& rows) {
           json::array list;
           for (const auto& row : rows) {
             json::object o;
@@ -193,7 +193,7 @@ private:
           }
           return c;
         },
-        [this, r, req](checkout_context c) {
+        [this, r, req](const checkout_context& c) {
           if (!c.plan_found) {
             r->reply->fail(gh_errc::not_found, "no such plan");
             return;
@@ -203,8 +203,8 @@ private:
                              {{"Retry-After", "600"}});
             return;
           }
-          with_customer(r, c, [this, r, req, price = c.price_id](std::string customer) {
-            create_session(r, req, price, std::move(customer));
+          with_customer(r, c, [this, r, req, price = c.price_id](const std::string& customer) {
+            create_session(r, req, price, customer);
           });
         });
   }
@@ -271,7 +271,7 @@ private:
         [params, key = "gh-checkout-" + checkout_id](stripe::client& s) {
           return s.post("/v1/checkout/sessions", params, key);
         },
-        [this, r, checkout_id, plan = req.plan_id](stripe::result created) {
+        [this, r, checkout_id, plan = req.plan_id](const stripe::result& created) {
           auto decoded = payments::decode_checkout_session(created.body);
           auto* session = std::get_if<payments::checkout_session>(&decoded);
           if (session == nullptr || session->url.empty() || session->expires_at <= 0) {
@@ -380,7 +380,7 @@ private:
                              "ORDER BY s.created_at, s.id",
                          {user});
         },
-        [r](db::rows rows) {
+        [r](const db::rows& rows) {
           json::array list;
           for (const auto& row : rows)
             list.push_back(subscription_json(row));
@@ -408,7 +408,7 @@ private:
                               {id, user});
           return rows.empty() ? std::string{} : db::text(rows.front(), 0);
         },
-        [this, r, id, req](std::string stripe_id) {
+        [this, r, id, req](const std::string& stripe_id) {
           if (stripe_id.empty()) {
             r->reply->fail(gh_errc::not_found, "no such subscription");
             return;
@@ -421,7 +421,7 @@ private:
                                 {{"cancel_at_period_end", "true"}}, "gh-cancel-end-" + stripe_id);
                 return s.del("/v1/subscriptions/" + stripe_id);
               },
-              [this, r, id](stripe::result updated) { record_cancel(r, id, updated.body); });
+              [this, r, id](const stripe::result& updated) { record_cancel(r, id, updated.body); });
         });
   }
 
@@ -447,7 +447,7 @@ private:
                              " FROM subscriptions s WHERE s.id = $1::uuid AND s.user_id = $2::uuid",
                          {id, user});
         },
-        [r](db::rows rows) {
+        [r](const db::rows& rows) {
           if (rows.empty()) {
             r->reply->fail(gh_errc::not_found, "no such subscription");
             return;
@@ -469,7 +469,7 @@ private:
                   "WHERE i.user_id = $1::uuid ORDER BY i.created DESC, i.id LIMIT 100",
               {user});
         },
-        [r](db::rows rows) {
+        [r](const db::rows& rows) {
           json::array list;
           for (const auto& row : rows) {
             json::object o;

@@ -7,7 +7,8 @@ namespace gh::stripe {
 
 namespace {
 
-caller_actor::behavior_type caller_impl(caller_actor::pointer, std::shared_ptr<client> c) {
+caller_actor::behavior_type caller_impl(caller_actor::pointer /*self*/,
+                                        const std::shared_ptr<client>& c) {
   return {
       [c](exec_atom, job& j) {
         j.run(*c);

@@ -189,7 +189,7 @@ result client::del(std::string_view path) {
   return call("DELETE", std::string{path}, {}, {});
 }
 
-result client::call(std::string_view method, std::string target, std::string body,
+result client::call(std::string_view method, std::string target, const std::string& body,
                     const std::string& idempotency_key) {
   result out;
   if (!usable_) {

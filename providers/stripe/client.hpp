@@ -93,7 +93,7 @@ public:
 private:
   struct connection;
 
-  result call(std::string_view method, std::string target, std::string body,
+  result call(std::string_view method, std::string target, const std::string& body,
               const std::string& idempotency_key);
   result attempt(std::string_view method, const std::string& target, const std::string& body,
                  const std::string& idempotency_key, bool& retryable);
