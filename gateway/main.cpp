@@ -273,6 +273,9 @@ int serve(const gh::config::settings& s) {
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(s.actor_threads));
   cfg.set("logger.console", caf::atom("none"));
+  // Actors hold pointers to the Stripe callers until the system has stopped them all, so the
+  // callers object outlives the system (its caller actors are stopped explicitly below).
+  std::unique_ptr<gh::stripe::callers> stripe_callers_holder;
   caf::actor_system sys{cfg};
 
   gh::dependency_health health;
@@ -304,7 +307,8 @@ int serve(const gh::config::settings& s) {
     gh::log::error("STRIPE_API_BASE is not usable (https, or http towards loopback only)");
     return 1;
   }
-  gh::stripe::callers stripe_callers{sys, stripe_client, 4};
+  stripe_callers_holder = std::make_unique<gh::stripe::callers>(sys, stripe_client, 4);
+  auto& stripe_callers = *stripe_callers_holder;
   std::vector<gh::events::consumer_spec> consumers{
       gh::events::email_consumer({mailer.get(), s.email_from}), gh::events::welcome_consumer(),
       gh::payments::stripe_consumer(stripe_client.get())};

@@ -26,6 +26,7 @@ struct flow_state {
   checkout_options opt;
   user_key key;
   bool loaded = false;
+  bool loading = false;
   bool asking_stripe = false;
   std::optional<row> current; ///< empty: the user has no such checkout
   std::vector<caf::response_promise> waiting;
@@ -76,6 +77,7 @@ void ask_stripe(self_ptr self);
 template <class Next>
 void load(self_ptr self, Next next) {
   const auto& key = self->state.key;
+  self->state.loading = true;
   self->state.opt.db->query<std::optional<row>>(
       self, self->state.opt.db_timeout,
       [id = key.key, user = key.user_id](db::transaction& tx) {
@@ -90,6 +92,7 @@ void load(self_ptr self, Next next) {
                                       db::text(r, 3), std::stoll(db::text(r, 4, "0"))}};
       },
       [self, next](caf::expected<std::optional<row>> loaded) mutable {
+        self->state.loading = false;
         if (!loaded) {
           // The database is unreachable: answer what is known, or that it is unavailable.
           auto waiting = std::move(self->state.waiting);
@@ -113,6 +116,9 @@ void load(self_ptr self, Next next) {
                              refresh_atom_v);
         }
         next();
+        // Nothing to follow: end now rather than hold memory for a made-up id until the reap.
+        if (!self->state.current)
+          self->quit();
       });
 }
 
@@ -132,18 +138,25 @@ void ask_stripe(self_ptr self) {
           if (auto decoded = decode_checkout_session(fetched.body);
               std::holds_alternative<checkout_session>(decoded))
             status = std::get<checkout_session>(decoded).status;
-        if (status != "complete" && status != "expired") {
+        if (status == "complete" && st.current) {
+          // Paid: the webhook (or the reconcile job) records it with its subscription and
+          // announces it; until then the answer says what Stripe said.
+          st.current->status = status;
           st.asking_stripe = false;
           answer_waiting(self);
           return;
         }
-        // The webhook carries the rest (subscription, payment.completed); only the state here.
+        if (status != "expired") {
+          st.asking_stripe = false;
+          answer_waiting(self);
+          return;
+        }
         st.opt.db->transact(
             self, st.opt.db_timeout,
-            [id = st.key.key, status](db::transaction& tx) {
-              tx.exec("UPDATE checkouts SET status = $2, updated_at = now() "
+            [id = st.key.key](db::transaction& tx) {
+              tx.exec("UPDATE checkouts SET status = 'expired', updated_at = now() "
                       "WHERE id = $1::uuid AND status = 'open'",
-                      {id, status});
+                      {id});
             },
             [self](const caf::error&) {
               self->state.asking_stripe = false;
@@ -152,16 +165,27 @@ void ask_stripe(self_ptr self) {
       });
 }
 
+/// Answers the waiting requests, after asking Stripe when the checkout is open past its expiry.
+void settle(self_ptr self) {
+  if (past_expiry(self->state))
+    ask_stripe(self);
+  else
+    answer_waiting(self);
+}
+
 caf::behavior checkout_flow(self_ptr self, user_key key, checkout_options options) {
   self->state.key = std::move(key);
   self->state.opt = options;
-  load(self, [self] { answer_waiting(self); });
+  load(self, [self] { settle(self); });
   return {
       [self](status_atom) -> caf::response_promise {
         auto rp = self->make_response_promise();
         auto& st = self->state;
         if (!st.loaded) {
           st.waiting.push_back(rp);
+          // The first load failed (the database was down): try again for this request.
+          if (!st.loading)
+            load(self, [self] { settle(self); });
           return rp;
         }
         if (past_expiry(st)) {

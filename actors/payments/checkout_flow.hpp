@@ -22,14 +22,15 @@ struct checkout_options {
   stripe::callers* stripe = nullptr;
   user_sinks* sinks = nullptr;
   std::chrono::milliseconds db_timeout{5000};
-  std::chrono::milliseconds stripe_timeout{60000};
+  std::chrono::milliseconds stripe_timeout{29000};
   /// After `expires_at` (plus this), an open checkout asks Stripe how it ended.
   std::chrono::seconds expiry_grace{5};
 };
 
 /// The actor that owns one checkout (`user_key{checkout_kind, user id, checkout id}`). It loads
 /// its row, and only a row of its own user, from PostgreSQL when spawned, so it is found again
-/// after a restart or an idle reap.
+/// after a restart or an idle reap. An actor whose user has no such checkout answers what is
+/// waiting and ends at once, so made-up ids cost no memory.
 ///
 /// - `status_atom` -> `std::string`: `{checkout_id, status, plan_id, url, expires_at}` as JSON;
 ///   `not_found` when the user has no such checkout. An open checkout past its expiry asks

@@ -33,7 +33,7 @@ struct admin_options {
   std::chrono::seconds window{60};
   /// Stripe, for plans and refunds (not configured: those routes answer 503).
   stripe::callers* stripe = nullptr;
-  std::chrono::milliseconds stripe_timeout{60000};
+  std::chrono::milliseconds stripe_timeout{29000};
   /// The tenant plans are created in.
   std::string tenant_id = "00000000-0000-0000-0000-000000000001";
   /// Unix seconds; injectable for tests.

@@ -13,6 +13,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <unordered_map>
+
 namespace gh {
 
 namespace json = boost::json;
@@ -61,8 +63,15 @@ void stripe_failed(const req_ptr& r, const stripe::result& failed) {
   r->reply->fail(failed.error, failed.detail);
 }
 
+/// Requests that reach Stripe, per user and minute, counted in this process.
+struct stripe_budget {
+  std::chrono::steady_clock::time_point window_start;
+  int64_t spent = 0;
+};
+
 struct payments_state {
   payments_options opt;
+  std::unordered_map<std::string, stripe_budget> budgets;
 };
 
 using self_ptr = caf::stateful_actor<payments_state>*;
@@ -82,6 +91,8 @@ public:
       return;
     }
     const auto& route = r->route;
+    if (r->method == "POST" && !spend_budget(r))
+      return;
     if (route == "/api/v1/plans")
       list_plans(r);
     else if (route == "/api/v1/plans/checkout")
@@ -101,6 +112,32 @@ public:
   }
 
 private:
+  /// Counts a request that may call Stripe against the user's budget for the minute; answers
+  /// 429 and returns false when it is spent. One user cannot take the Stripe callers (or the
+  /// account's Stripe rate limit) from everyone else.
+  bool spend_budget(const req_ptr& r) {
+    auto& budgets = self_->state.budgets;
+    const auto now = std::chrono::steady_clock::now();
+    if (budgets.size() > 100000)
+      std::erase_if(budgets, [now](const auto& entry) {
+        return now - entry.second.window_start >= std::chrono::minutes{1};
+      });
+    auto& b = budgets[r->auth.user_id];
+    if (now - b.window_start >= std::chrono::minutes{1}) {
+      b.window_start = now;
+      b.spent = 0;
+    }
+    if (b.spent >= opt_.stripe_calls_per_minute) {
+      const auto left = std::chrono::duration_cast<std::chrono::seconds>(
+          b.window_start + std::chrono::minutes{1} - now);
+      replies::problem(r, gh_errc::rate_limited, "too many payment requests; try again later",
+                       {{"Retry-After", std::to_string(std::max<int64_t>(left.count(), 1))}});
+      return false;
+    }
+    ++b.spent;
+    return true;
+  }
+
   template <class T, class Work, class Next>
   void query(const req_ptr& r, Work work, Next next) {
     replies::query<T>(self_, *opt_.db, opt_.db_timeout, r, std::move(work), std::move(next));
@@ -224,9 +261,11 @@ private:
       params.emplace_back("name", *c.name);
     stripe(
         r,
-        [params, key = "gh-customer-" + r->auth.user_id](stripe::client& s) {
-          return s.post("/v1/customers", params, key);
-        },
+        // One customer per user even when two checkouts race; the details are part of the key,
+        // so a changed email within Stripe's 24 h key window is not refused as a reused key.
+        [params, key = "gh-customer-" + r->auth.user_id + "-" +
+                       crypto::sha256_hex(stripe::encode_form(params)).substr(0, 16)](
+            stripe::client& s) { return s.post("/v1/customers", params, key); },
         [this, r, next](stripe::result created) mutable {
           const auto* id = created.body.if_contains("id");
           if (id == nullptr || !id->is_string() ||
@@ -415,10 +454,12 @@ private:
           }
           stripe(
               r,
+              // A fresh key per request (its retries share it): a cancel after a reactivation
+              // acts again instead of replaying the first answer.
               [stripe_id, at_end = req.at_period_end](stripe::client& s) {
                 if (at_end)
                   return s.post("/v1/subscriptions/" + stripe_id,
-                                {{"cancel_at_period_end", "true"}}, "gh-cancel-end-" + stripe_id);
+                                {{"cancel_at_period_end", "true"}}, {});
                 return s.del("/v1/subscriptions/" + stripe_id);
               },
               [this, r, id](const stripe::result& updated) { record_cancel(r, id, updated.body); });

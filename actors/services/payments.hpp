@@ -23,10 +23,12 @@ struct payments_options {
   /// `GATEHOUSE_PUBLIC_URL` without a trailing '/': the default return pages.
   std::string public_url;
   std::chrono::milliseconds db_timeout{5000};
-  /// A Stripe call including its retries.
-  std::chrono::milliseconds stripe_timeout{60000};
+  /// A Stripe call including its retries: answered before the gateway's 30 s handler timeout.
+  std::chrono::milliseconds stripe_timeout{29000};
   /// Checkouts a user may start per hour.
   int64_t checkouts_per_hour = 20;
+  /// Requests that may call Stripe (checkout, portal, cancel) per user and minute.
+  int64_t stripe_calls_per_minute = 30;
 };
 
 /// The user side of payments (API.md "Payments"): plans, checkouts (each followed by its

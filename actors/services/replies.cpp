@@ -42,6 +42,12 @@ void failure(const req_ptr& r, const caf::error& err) {
     r->reply->fail(code, code == gh_errc::internal ? "the request could not be completed" : "");
     return;
   }
+  if (err == caf::sec::request_receiver_down) {
+    // The actor ended between finding and asking it (a per-user actor that just stopped).
+    problem(r, gh_errc::provider_unavailable, "the request could not be routed; try again",
+            {{"Retry-After", "1"}});
+    return;
+  }
   if (err == caf::sec::request_timeout) {
     problem(r, gh_errc::provider_unavailable, "a backing service did not answer in time",
             {{"Retry-After", "1"}});

@@ -11,8 +11,14 @@ caller_actor::behavior_type caller_impl(caller_actor::pointer /*self*/,
                                         const std::shared_ptr<client>& c) {
   return {
       [c](exec_atom, job& j) {
-        j.run(*c);
-        return true;
+        if (std::chrono::steady_clock::now() > j.deadline)
+          return false; // its caller gave up waiting: Stripe is not asked any more
+        try {
+          j.run(*c);
+          return true;
+        } catch (const std::exception&) {
+          return false;
+        }
       },
   };
 }
@@ -32,9 +38,11 @@ callers::~callers() {
 }
 
 void callers::stop() {
+  // The handles stay: a call racing the shutdown reaches a stopped actor and fails cleanly.
+  if (stopped_.exchange(true))
+    return;
   for (const auto& a : actors_)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  actors_.clear();
 }
 
 } // namespace gh::stripe

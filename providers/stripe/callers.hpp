@@ -19,6 +19,8 @@ namespace gh::stripe {
 /// Calls to Stripe that run on a caller's own thread.
 struct job {
   std::function<void(client&)> run;
+  /// When the caller stops waiting; a job still queued then is dropped, not run late.
+  std::chrono::steady_clock::time_point deadline;
 };
 
 /// A detached actor that runs jobs against the shared client, one at a time.
@@ -49,18 +51,32 @@ public:
       done(std::move(out));
       return;
     }
+    if (in_flight_->fetch_add(1, std::memory_order_relaxed) >= max_in_flight) {
+      in_flight_->fetch_sub(1, std::memory_order_relaxed);
+      done(unavailable("Gatehouse is waiting on Stripe for many calls; try again shortly"));
+      return;
+    }
     auto out = std::make_shared<result>();
-    job j{[out, fn = std::move(fn)](client& c) { *out = fn(c); }};
+    job j{[out, fn = std::move(fn)](client& c) { *out = fn(c); },
+          std::chrono::steady_clock::now() + timeout};
     const auto& target = actors_[next_.fetch_add(1, std::memory_order_relaxed) % actors_.size()];
     self->request(target, timeout, exec_atom_v, std::move(j))
-        .then([out, done](bool) mutable { done(std::move(*out)); },
-              [done](caf::error&) mutable {
-                result failed;
-                failed.error = gh_errc::provider_unavailable;
-                failed.detail = "Stripe did not answer in time; try again later";
-                done(std::move(failed));
-              });
+        .then(
+            [count = in_flight_, out, done](bool ran) mutable {
+              count->fetch_sub(1, std::memory_order_relaxed);
+              if (ran)
+                done(std::move(*out));
+              else
+                done(unavailable("the call to Stripe failed; try again later"));
+            },
+            [count = in_flight_, done](caf::error&) mutable {
+              count->fetch_sub(1, std::memory_order_relaxed);
+              done(unavailable("Stripe did not answer in time; try again later"));
+            });
   }
+
+  /// Calls queued or running at once; more are refused with `provider_unavailable`.
+  static constexpr int max_in_flight = 64;
 
   /// The client itself, for code on a thread of its own (workers, the CLI); may be null.
   client* direct() const noexcept { return client_.get(); }
@@ -69,7 +85,17 @@ public:
   void stop();
 
 private:
+  static result unavailable(std::string detail) {
+    result r;
+    r.error = gh_errc::provider_unavailable;
+    r.detail = std::move(detail);
+    return r;
+  }
+
   std::shared_ptr<client> client_;
+  /// Shared with the callbacks, which may run after this object is gone.
+  std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
+  std::atomic<bool> stopped_{false};
   std::vector<caller_actor> actors_;
   std::atomic<std::size_t> next_{0};
 };

@@ -3,6 +3,7 @@
 #include "config/log.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,6 +12,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -321,10 +323,15 @@ result client::attempt(std::string_view method, const std::string& target, const
     conn->ioc.run();
     conn->ioc.restart();
     if (write_ec || read_ec) {
+      const auto ec = write_ec ? write_ec : read_ec;
+      const bool closed_by_peer = ec == http::error::end_of_stream || ec == net::error::eof ||
+                                  ec == net::error::connection_reset ||
+                                  ec == net::error::broken_pipe;
       const bool nothing_arrived = !parser.got_some();
       conn.reset();
-      // A stale kept-alive connection: try once more on a fresh one before counting an attempt.
-      if (reused && round == 0 && nothing_arrived)
+      // A kept-alive connection the server had closed meanwhile: send once more on a fresh one
+      // before counting an attempt (a timeout is an attempt).
+      if (reused && round == 0 && nothing_arrived && closed_by_peer)
         continue;
       return fail_network(write_ec ? "write" : "read");
     }

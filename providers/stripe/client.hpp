@@ -46,12 +46,14 @@ struct result {
 struct client_options {
   std::string api_base = "https://api.stripe.com"; ///< `STRIPE_API_BASE`
   config::secret secret_key;                       ///< `STRIPE_SECRET_KEY`
-  std::chrono::milliseconds connect_timeout{5000};
-  std::chrono::milliseconds request_timeout{20000};
+  /// Every attempt together stays under the gateway's 30 s handler timeout:
+  /// 3 × (3 s + 6 s) + 0.3 s + 0.6 s.
+  std::chrono::milliseconds connect_timeout{3000};
+  std::chrono::milliseconds request_timeout{6000};
   /// Attempts per call (the first included) on network errors, 429 and 5xx.
   int max_attempts = 3;
   /// Delay before the second attempt; doubled for each one after it.
-  std::chrono::milliseconds first_backoff{500};
+  std::chrono::milliseconds first_backoff{300};
   std::size_t max_response_bytes = std::size_t{4} * 1024 * 1024;
   /// Kept-alive connections reused by later calls.
   std::size_t max_idle_connections = 8;

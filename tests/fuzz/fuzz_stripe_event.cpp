@@ -43,7 +43,8 @@ void decode_all(const boost::json::object& o) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input{reinterpret_cast<const char*>(data), size};
   auto parsed = gh::parse_untrusted_json(input, gh::json_limits{512 * 1024, 64});
-  if (auto* value = std::get_if<boost::json::value>(&parsed); value != nullptr && value->is_object()) {
+  if (auto* value = std::get_if<boost::json::value>(&parsed);
+      value != nullptr && value->is_object()) {
     const auto& event = value->get_object();
     (void)gh::payments::check_event(event);
     decode_all(event);

@@ -136,7 +136,7 @@ protected:
     const auto c = checkout(port, u, plan);
     const auto session =
         stripe_.complete_checkout(session_of(std::string{c.at("checkout_id").as_string()}));
-    const auto sub_id = std::string{session.at("subscription").as_string()};
+    auto sub_id = std::string{session.at("subscription").as_string()};
     EXPECT_EQ(deliver(port, stripe_.add_event("checkout.session.completed", session)).status, 200);
     EXPECT_EQ(
         deliver(port, stripe_.add_event("customer.subscription.created", stripe_.object(sub_id)))
@@ -360,6 +360,46 @@ TEST_F(PaymentsTest, AMalformedEventIsDeadLetteredAndTheNextOneStillApplies) {
   ASSERT_TRUE(line);
   EXPECT_NE(line->find("customer.subscription.updated"), std::string::npos);
   EXPECT_NE(line->find("data.object.customer"), std::string::npos) << *line;
+}
+
+TEST_F(PaymentsTest, ACheckoutPastItsExpiryAsksStripeHowItEndedAfterARestart) {
+  auto gh = start();
+  const auto plan_id = std::string{create_plan(gh->port()).at("id").as_string()};
+  const auto u = sign_up(gh->port());
+  const auto lapsed = std::string{checkout(gh->port(), u, plan_id).at("checkout_id").as_string()};
+  const auto paid = std::string{checkout(gh->port(), u, plan_id).at("checkout_id").as_string()};
+  // Stripe ended both sessions, and neither webhook arrived.
+  auto session = stripe_.object(session_of(lapsed));
+  session["status"] = "expired";
+  stripe_.put_object(session);
+  stripe_.complete_checkout(session_of(paid));
+  query("UPDATE checkouts SET expires_at = now() - interval '1 minute'");
+  // After a restart each checkout's actor is found again from its row.
+  gh.reset();
+  gh = start();
+  auto status_of = [&](const std::string& id) {
+    auto r = http_call(gh->port(), "GET", "/api/v1/checkout/" + id, {}, u.auth());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? std::string{json::parse(r.body).at("status").as_string()}
+                           : std::string{};
+  };
+  EXPECT_EQ(status_of(lapsed), "expired");
+  EXPECT_EQ(scalar("SELECT status FROM checkouts WHERE id = '" + lapsed + "'"), "expired");
+  EXPECT_EQ(stripe_.requests_to("GET", "/v1/checkout/sessions/" + session_of(lapsed)).size(), 1U);
+  // Paid: answered as Stripe says, recorded (with its subscription and payment.completed) only
+  // by the webhook or the reconcile job.
+  EXPECT_EQ(status_of(paid), "complete");
+  EXPECT_EQ(scalar("SELECT status FROM checkouts WHERE id = '" + paid + "'"), "open");
+  ASSERT_EQ(deliver(gh->port(), stripe_.add_event("checkout.session.completed",
+                                                  stripe_.object(session_of(paid))))
+                .status,
+            200);
+  ASSERT_TRUE(eventually(30s, [&] {
+    return scalar("SELECT status FROM checkouts WHERE id = '" + paid + "'") == "complete";
+  }));
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE subject = 'payment.completed'"), "1");
+  EXPECT_FALSE(
+      scalar("SELECT stripe_subscription_id FROM checkouts WHERE id = '" + paid + "'").empty());
 }
 
 TEST_F(PaymentsTest, AnEventQueuedBeforeARestartIsAppliedAfterIt) {
