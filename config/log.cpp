@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -46,6 +47,40 @@ std::string timestamp() {
   std::array<char, 8> frac{};
   std::snprintf(frac.data(), frac.size(), ".%03dZ", static_cast<int>(millis));
   return std::string{buf.data(), n} + frac.data();
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of the current second, formatted once per second per thread.
+std::string_view second_stamp(std::chrono::system_clock::time_point now) {
+  thread_local std::time_t cached = -1;
+  thread_local std::array<char, 32> text{};
+  thread_local std::size_t size = 0;
+  const auto secs = std::chrono::system_clock::to_time_t(now);
+  if (secs != cached) {
+    std::tm utc{};
+    gmtime_r(&secs, &utc);
+    size = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &utc);
+    cached = secs;
+  }
+  return {text.data(), size};
+}
+
+/// Appends `text` as the body of a JSON string: quotes, backslashes and control characters
+/// escaped (other bytes as they are, as Boost.JSON's serializer leaves them).
+void append_json_text(std::string& out, std::string_view text) {
+  static constexpr std::string_view hex = "0123456789abcdef";
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (c < 0x20) {
+      out.append("\\u00");
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0x0f]);
+    } else {
+      out.push_back(ch);
+    }
+  }
 }
 
 /// A buffered stderr writer: lines are batched and flushed every 200 ms by a background thread,
@@ -135,6 +170,52 @@ void write(config::log_level level, std::string_view message, std::initializer_l
   }
   line.push_back('\n');
   the_sink().put(line, level >= config::log_level::warn);
+}
+
+void access(std::string_view request_id, std::string_view method, std::string_view path, int status,
+            double duration_ms, std::string_view remote) {
+  if (!enabled(config::log_level::info))
+    return;
+  if (format.load(std::memory_order_relaxed) != config::log_format::json) {
+    write(config::log_level::info, "http",
+          {{"request_id", request_id},
+           {"method", method},
+           {"path", path},
+           {"status", status},
+           {"duration_ms", duration_ms},
+           {"remote", remote}});
+    return;
+  }
+  const auto now = std::chrono::system_clock::now();
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  thread_local std::string line;
+  line.clear();
+  line.append(R"({"ts":")");
+  line.append(second_stamp(now));
+  std::array<char, 8> frac{'.', static_cast<char>('0' + millis / 100),
+                           static_cast<char>('0' + millis / 10 % 10),
+                           static_cast<char>('0' + millis % 10), 'Z'};
+  line.append(frac.data(), 5);
+  line.append(R"(","level":"info","msg":"http","request_id":")");
+  append_json_text(line, request_id);
+  line.append(R"(","method":")");
+  append_json_text(line, method);
+  line.append(R"(","path":")");
+  append_json_text(line, path);
+  line.append(R"(","status":)");
+  std::array<char, 32> number{};
+  auto* end = std::to_chars(number.data(), number.data() + number.size(), status).ptr;
+  line.append(number.data(), end);
+  line.append(R"(,"duration_ms":)");
+  end = std::to_chars(number.data(), number.data() + number.size(), duration_ms,
+                      std::chars_format::fixed, 3)
+            .ptr;
+  line.append(number.data(), end);
+  line.append(R"(,"remote":")");
+  append_json_text(line, remote);
+  line.append("\"}\n");
+  the_sink().put(line, false);
 }
 
 void flush() {

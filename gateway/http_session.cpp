@@ -438,14 +438,7 @@ void http_session::log_access(int status) {
   const auto elapsed = std::chrono::steady_clock::now() - started_;
   const double seconds = std::chrono::duration<double>(elapsed).count();
   ctx_.stats->observe_http(metrics_slot_, status, seconds);
-  if (!log::enabled(config::log_level::info))
-    return;
-  log::info("http", {{"request_id", request_id_},
-                     {"method", method_},
-                     {"path", path_},
-                     {"status", status},
-                     {"duration_ms", seconds * 1000.0},
-                     {"remote", remote_ip_}});
+  log::access(request_id_, method_, path_, status, seconds * 1000.0, remote_ip_);
 }
 
 } // namespace gh
