@@ -1,6 +1,7 @@
 #include "actors/services/admin.hpp"
 
 #include "actors/identity/crypto.hpp"
+#include "actors/payments/plans.hpp"
 #include "actors/payments/requests.hpp"
 #include "actors/services/admin_requests.hpp"
 #include "actors/services/replies.hpp"
@@ -590,49 +591,15 @@ private:
 
   // --- plans and refunds (Stripe first, then the database) ------------------------------
 
-  /// Runs `fn(client&)` on a Stripe caller; `next(result)` on success, the mapped problem
-  /// otherwise.
   template <class Fn, class Next>
   void stripe(const req_ptr& r, Fn fn, Next next) {
-    if (opt_.stripe == nullptr || !opt_.stripe->configured()) {
-      r->reply->fail(gh_errc::not_configured, "payments are not configured (STRIPE_SECRET_KEY)");
-      return;
-    }
-    opt_.stripe->call(self_, opt_.stripe_timeout, std::move(fn),
-                      [r, next](stripe::result res) mutable {
-                        if (res.ok()) {
-                          next(std::move(res));
-                        } else if (res.error == gh_errc::provider_unavailable) {
-                          replies::problem(r, res.error, res.detail, {{"Retry-After", "5"}});
-                        } else if (res.error == gh_errc::validation && !res.param.empty()) {
-                          r->reply->fail(res.error, res.detail, {{res.param, res.detail}});
-                        } else {
-                          r->reply->fail(res.error, res.detail);
-                        }
-                      });
+    replies::call_stripe(self_, opt_.stripe, opt_.stripe_timeout, r, std::move(fn),
+                         std::move(next));
   }
 
   static std::string id_of(const stripe::result& res) {
     const auto* id = res.body.if_contains("id");
     return id != nullptr && id->is_string() ? std::string{id->get_string()} : std::string{};
-  }
-
-  static constexpr std::string_view plan_columns =
-      "id::text, name, amount::text, currency, interval, active::text, stripe_product_id, "
-      "stripe_price_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
-
-  static json::object plan_json(const db::row& row) {
-    json::object o;
-    o["id"] = db::text(row, 0);
-    o["name"] = db::text(row, 1);
-    o["amount"] = std::stoll(db::text(row, 2, "0"));
-    o["currency"] = db::text(row, 3);
-    o["interval"] = db::text(row, 4);
-    o["active"] = db::text(row, 5) == "true";
-    o["stripe_product_id"] = db::text(row, 6);
-    o["stripe_price_id"] = db::text(row, 7);
-    o["created_at"] = db::text(row, 8);
-    return o;
   }
 
   void create_plan(const req_ptr& r, const caller& who) {
@@ -679,7 +646,7 @@ private:
                     tx.exec("INSERT INTO plans (id, tenant_id, name, amount, currency, interval, "
                             "stripe_product_id, stripe_price_id) VALUES ($1::uuid, $2::uuid, $3, "
                             "$4::bigint, $5, $6, $7, $8) RETURNING " +
-                                std::string{plan_columns},
+                                std::string{payments::plan_columns},
                             {id, tenant, plan.name, std::to_string(plan.amount), plan.currency,
                              plan.interval, product_id, price_id});
                 json::object details;
@@ -690,7 +657,9 @@ private:
                 audit(tx, *r, tenant, who, "plan.created", id, details);
                 return rows;
               },
-              [r](const db::rows& rows) { replies::json(r, 201, plan_json(rows.at(0))); });
+              [r](const db::rows& rows) {
+                replies::json(r, 201, payments::plan_json(rows.at(0), true));
+              });
         });
   }
 
@@ -698,13 +667,13 @@ private:
     query<db::rows>(
         r,
         [](db::transaction& tx) {
-          return tx.exec("SELECT " + std::string{plan_columns} +
+          return tx.exec("SELECT " + std::string{payments::plan_columns} +
                          " FROM plans p ORDER BY p.created_at, p.id");
         },
         [r](const db::rows& rows) {
           json::array list;
           for (const auto& row : rows)
-            list.push_back(plan_json(row));
+            list.push_back(payments::plan_json(row, true));
           replies::json(r, 200, list);
         });
   }
@@ -745,7 +714,7 @@ private:
                       auto rows = tx.exec("UPDATE plans SET active = false, archived_at = "
                                           "COALESCE(archived_at, now()) WHERE id = $1::uuid "
                                           "RETURNING " +
-                                              std::string{plan_columns},
+                                              std::string{payments::plan_columns},
                                           {id});
                       audit(tx, *r, tenant, who, "plan.archived", id);
                       return rows;
@@ -754,7 +723,7 @@ private:
                       if (rows.empty())
                         r->reply->fail(gh_errc::not_found, "no such plan");
                       else
-                        replies::json(r, 200, plan_json(rows.front()));
+                        replies::json(r, 200, payments::plan_json(rows.front(), true));
                     });
               });
         });

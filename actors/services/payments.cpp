@@ -2,6 +2,7 @@
 
 #include "actors/identity/crypto.hpp"
 #include "actors/payments/checkout_flow.hpp"
+#include "actors/payments/plans.hpp"
 #include "actors/payments/requests.hpp"
 #include "actors/payments/stripe_events.hpp"
 #include "actors/services/replies.hpp"
@@ -48,19 +49,6 @@ json::object subscription_json(const db::row& r) {
   o["current_period_end"] = nullable(r.at(3));
   o["cancel_at_period_end"] = db::text(r, 4) == "true";
   return o;
-}
-
-/// Forwards a Stripe failure to the caller as the problem it maps to.
-void stripe_failed(const req_ptr& r, const stripe::result& failed) {
-  if (failed.error == gh_errc::provider_unavailable) {
-    replies::problem(r, gh_errc::provider_unavailable, failed.detail, {{"Retry-After", "5"}});
-    return;
-  }
-  if (failed.error == gh_errc::validation && !failed.param.empty()) {
-    r->reply->fail(gh_errc::validation, failed.detail, {{failed.param, failed.detail}});
-    return;
-  }
-  r->reply->fail(failed.error, failed.detail);
 }
 
 /// Requests that reach Stripe, per user and minute, counted in this process.
@@ -143,18 +131,10 @@ private:
     replies::query<T>(self_, *opt_.db, opt_.db_timeout, r, std::move(work), std::move(next));
   }
 
-  /// Runs `fn(client&)` on a Stripe caller; `next(result)` on success, the mapped problem
-  /// otherwise.
   template <class Fn, class Next>
   void stripe(const req_ptr& r, Fn fn, Next next) {
-    opt_.stripe->call(self_, opt_.stripe_timeout, std::move(fn),
-                      [r, next](stripe::result res) mutable {
-                        if (!res.ok()) {
-                          stripe_failed(r, res);
-                          return;
-                        }
-                        next(std::move(res));
-                      });
+    replies::call_stripe(self_, opt_.stripe, opt_.stripe_timeout, r, std::move(fn),
+                         std::move(next));
   }
 
   // --- plans --------------------------------------------------------------------------------
@@ -163,22 +143,15 @@ private:
     query<db::rows>(
         r,
         [tenant = r->auth.tenant_id](db::transaction& tx) {
-          return tx.exec("SELECT p.id::text, p.name, p.amount::text, p.currency, p.interval "
-                         "FROM plans p WHERE p.active AND p.tenant_id = $1::uuid "
-                         "ORDER BY p.created_at, p.id",
+          return tx.exec("SELECT " + std::string{payments::plan_columns} +
+                             " FROM plans p WHERE p.active AND p.tenant_id = $1::uuid "
+                             "ORDER BY p.created_at, p.id",
                          {tenant});
         },
         [r](const db::rows& rows) {
           json::array list;
-          for (const auto& row : rows) {
-            json::object o;
-            o["id"] = db::text(row, 0);
-            o["name"] = db::text(row, 1);
-            o["amount"] = std::stoll(db::text(row, 2, "0"));
-            o["currency"] = db::text(row, 3);
-            o["interval"] = db::text(row, 4);
-            list.push_back(std::move(o));
-          }
+          for (const auto& row : rows)
+            list.push_back(payments::plan_json(row, false));
           replies::json(r, 200, list);
         });
   }

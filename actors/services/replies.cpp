@@ -56,4 +56,16 @@ void failure(const req_ptr& r, const caf::error& err) {
   r->reply->fail(gh_errc::internal, "the request could not be completed");
 }
 
+void stripe_failure(const req_ptr& r, const stripe::result& failed) {
+  if (failed.error == gh_errc::provider_unavailable) {
+    problem(r, gh_errc::provider_unavailable, failed.detail, {{"Retry-After", "5"}});
+    return;
+  }
+  if (failed.error == gh_errc::validation && !failed.param.empty()) {
+    r->reply->fail(gh_errc::validation, failed.detail, {{failed.param, failed.detail}});
+    return;
+  }
+  r->reply->fail(failed.error, failed.detail);
+}
+
 } // namespace gh::replies

@@ -3,6 +3,7 @@
 #include "messages/gh_errc.hpp"
 #include "messages/http.hpp"
 #include "persistence/sql.hpp"
+#include "providers/stripe/callers.hpp"
 
 #include <boost/json/value.hpp>
 #include <caf/error.hpp>
@@ -50,6 +51,29 @@ void query(caf::event_based_actor* self, db::database& db, std::chrono::millisec
       return;
     }
     next(std::move(*result));
+  });
+}
+
+/// Answers `r` with the problem a failed Stripe call maps to (503 with `Retry-After` while
+/// Stripe cannot be used; the blamed parameter as a field error).
+void stripe_failure(const req_ptr& r, const stripe::result& failed);
+
+/// Runs `fn(stripe::client&) -> stripe::result` on one of `callers` and calls `next(result)` in
+/// `self`'s context when it succeeded; otherwise answers `r` through `stripe_failure` (503
+/// `not-configured` without a Stripe key).
+template <class Fn, class Next>
+void call_stripe(caf::event_based_actor* self, stripe::callers* callers,
+                 std::chrono::milliseconds timeout, const req_ptr& r, Fn fn, Next next) {
+  if (callers == nullptr || !callers->configured()) {
+    r->reply->fail(gh_errc::not_configured, "payments are not configured (STRIPE_SECRET_KEY)");
+    return;
+  }
+  callers->call(self, timeout, std::move(fn), [r, next](stripe::result res) mutable {
+    if (!res.ok()) {
+      stripe_failure(r, res);
+      return;
+    }
+    next(std::move(res));
   });
 }
 
