@@ -4,6 +4,7 @@
 #include "gateway/dispatch.hpp"
 #include "gateway/request_id.hpp"
 #include "gateway/websocket_session.hpp"
+#include "messages/event_envelope.hpp"
 #include "messages/json.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -78,12 +79,6 @@ private:
 problem plain_problem(int status, std::string_view slug, std::string_view title, std::string detail,
                       std::string request_id) {
   return problem{status, slug, title, std::move(detail), std::move(request_id), {}};
-}
-
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 bool is_json_content_type(std::string_view value) {

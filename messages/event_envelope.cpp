@@ -12,7 +12,7 @@ namespace gh {
 
 namespace {
 
-constexpr std::size_t max_event_bytes = 1024 * 1024;
+constexpr std::size_t max_event_bytes = std::size_t{1024} * 1024;
 constexpr std::size_t max_subject_bytes = 255;
 
 bool is_hex(char c) noexcept {
@@ -47,6 +47,12 @@ bool is_uuid(std::string_view text) noexcept {
       return false;
   }
   return true;
+}
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string to_rfc3339(std::chrono::system_clock::time_point when, bool millis) {

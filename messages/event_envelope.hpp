@@ -35,6 +35,9 @@ std::string encode_event(const event_envelope& event);
 /// True for a canonical 8-4-4-4-12 hexadecimal UUID.
 bool is_uuid(std::string_view text) noexcept;
 
+/// Seconds since the Unix epoch, now (the unit of JWT claims and Stripe's timestamps).
+int64_t unix_now();
+
 /// `when` as an RFC 3339 date-time in UTC (`2026-11-22T10:00:00Z`, with `.mmm` milliseconds
 /// when `millis`).
 std::string to_rfc3339(std::chrono::system_clock::time_point when, bool millis = false);

@@ -34,12 +34,6 @@ struct flow_state {
 
 using self_ptr = caf::stateful_actor<flow_state>*;
 
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string body_of(const flow_state& st) {
   const auto& r = *st.current;
   boost::json::object o;

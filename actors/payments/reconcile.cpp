@@ -3,6 +3,7 @@
 #include "actors/events/tick_loop.hpp"
 #include "actors/payments/stripe_events.hpp"
 #include "config/log.hpp"
+#include "messages/event_envelope.hpp"
 #include "persistence/postgres/pg_database.hpp"
 
 #include <boost/json/array.hpp>
@@ -15,12 +16,6 @@
 namespace gh::payments {
 
 namespace {
-
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 /// Pages through `GET /v1/events` with `filter`, queueing each event (once per pass).
 void list_and_queue(stripe::client& stripe, pqxx::connection& db, const std::string& tenant,

@@ -146,9 +146,7 @@ using self_ptr = caf::stateful_actor<admin_state>*;
 int64_t now_of(self_ptr self) {
   if (self->state.opt.now)
     return self->state.opt.now();
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return unix_now();
 }
 
 void unauthorized(const req_ptr& r, std::string detail) {

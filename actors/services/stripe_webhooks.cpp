@@ -2,6 +2,7 @@
 
 #include "actors/payments/stripe_events.hpp"
 #include "actors/payments/stripe_signature.hpp"
+#include "messages/event_envelope.hpp"
 #include "messages/json.hpp"
 
 #include <boost/json/object.hpp>
@@ -23,9 +24,7 @@ void receive(const stripe_webhook_options& opt, caf::event_based_actor* self,
     r.reply->fail(gh_errc::not_configured, "STRIPE_WEBHOOK_SECRET is not set");
     return;
   }
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = unix_now();
   const auto* signature = r.header("stripe-signature");
   const auto check = stripe::check_signature(signature == nullptr ? std::string_view{} : *signature,
                                              r.body, opt.secrets, now);
