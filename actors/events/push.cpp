@@ -42,7 +42,7 @@ void user_push::stop() {
   subs_.clear();
 }
 
-std::pair<std::string, std::string> user_push::frame_for(std::string_view text) {
+user_push::pushed_frame user_push::frame_for(std::string_view text) {
   auto decoded = decode_event(text);
   auto* event = std::get_if<event_envelope>(&decoded);
   if (event == nullptr)
@@ -50,10 +50,15 @@ std::pair<std::string, std::string> user_push::frame_for(std::string_view text) 
   const auto* user = event->data.if_contains("user_id");
   if (user == nullptr || !user->is_string() || !is_uuid(user->get_string()))
     return {};
+  std::string checkout;
+  if (event->type == "payment.completed")
+    if (const auto* id = event->data.if_contains("checkout_id");
+        id != nullptr && id->is_string() && is_uuid(id->get_string()))
+      checkout = std::string{id->get_string()};
   boost::json::object frame;
   frame["event"] = event->type;
   frame["data"] = event->data;
-  return {std::string{user->get_string()}, boost::json::serialize(frame)};
+  return {std::string{user->get_string()}, boost::json::serialize(frame), std::move(checkout)};
 }
 
 void user_push::on_message(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg,
@@ -61,20 +66,11 @@ void user_push::on_message(natsConnection* /*nc*/, natsSubscription* /*sub*/, na
   auto* self = static_cast<user_push*>(closure);
   const std::string_view text{natsMsg_GetData(msg),
                               static_cast<std::size_t>(natsMsg_GetDataLength(msg))};
-  auto [user, frame] = frame_for(text);
-  std::string checkout;
-  if (!user.empty() && self->to_checkout_ &&
-      std::string_view{natsMsg_GetSubject(msg)} == "payment.completed") {
-    auto decoded = decode_event(text);
-    if (auto* event = std::get_if<event_envelope>(&decoded))
-      if (const auto* id = event->data.if_contains("checkout_id");
-          id != nullptr && id->is_string() && is_uuid(id->get_string()))
-        checkout = std::string{id->get_string()};
-  }
+  auto [user, frame, checkout] = frame_for(text);
   natsMsg_Destroy(msg);
   if (user.empty())
     return;
-  if (!checkout.empty()) {
+  if (!checkout.empty() && self->to_checkout_) {
     // The checkout's actor takes the change in first, then pushes.
     self->to_checkout_(user, checkout, frame);
     return;

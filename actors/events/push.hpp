@@ -36,9 +36,16 @@ public:
   /// Unsubscribes; idempotent.
   void stop();
 
-  /// The frame pushed for the envelope `text`, and the user it goes to; empty when the event is
-  /// malformed or names no user.
-  static std::pair<std::string, std::string> frame_for(std::string_view text);
+  /// What one event becomes: the frame, the user it goes to (empty when the event is malformed
+  /// or names no user) and, for `payment.completed`, the checkout whose actor pushes it.
+  struct pushed_frame {
+    std::string user;
+    std::string frame;
+    std::string checkout;
+  };
+
+  /// The frame pushed for the envelope `text`, decoded once.
+  static pushed_frame frame_for(std::string_view text);
 
 private:
   static void on_message(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* closure);

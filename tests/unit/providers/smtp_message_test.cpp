@@ -102,15 +102,16 @@ TEST(UserPush, FramesAUsersEventAndIgnoresAnythingElse) {
       R"({"id":"6f1c2a8e-1111-4222-8333-944455556666","type":"user.updated",)"
       R"("occurred_at":"2026-11-23T10:00:00Z","tenant_id":"00000000-0000-0000-0000-000000000001",)"
       R"("data":{"user_id":"6f1c2a8e-1111-4222-8333-944455556667","name":"Ada"}})";
-  auto [user, frame] = events::user_push::frame_for(event);
+  auto [user, frame, checkout] = events::user_push::frame_for(event);
   EXPECT_EQ(user, "6f1c2a8e-1111-4222-8333-944455556667");
   auto v = boost::json::parse(frame);
   EXPECT_EQ(v.at("event").as_string(), "user.updated");
   EXPECT_EQ(v.at("data").at("name").as_string(), "Ada");
-  EXPECT_TRUE(events::user_push::frame_for("{not json").first.empty());
+  EXPECT_TRUE(checkout.empty());
+  EXPECT_TRUE(events::user_push::frame_for("{not json").user.empty());
   auto no_user = event;
   no_user.replace(no_user.find("\"user_id\""), 9, "\"someone\"");
-  EXPECT_TRUE(events::user_push::frame_for(no_user).first.empty());
+  EXPECT_TRUE(events::user_push::frame_for(no_user).user.empty());
 }
 
 } // namespace
