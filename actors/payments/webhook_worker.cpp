@@ -15,25 +15,27 @@ using events::outcome;
 
 constexpr std::string_view prefix = "stripe.webhook.";
 
+/// A user Gatehouse knows, with the tenant its events belong to.
+struct owner {
+  std::string id; ///< empty: nobody Gatehouse knows
+  std::string tenant;
+};
+
 /// The user an object of Stripe customer `customer` belongs to: `metadata_user` when it names a
-/// user, else the owner of the customer; empty when Gatehouse knows neither.
-std::string owner_of(db::transaction& tx, const std::string& metadata_user,
-                     const std::string& customer) {
+/// user, else the owner of the customer.
+owner owner_of(db::transaction& tx, const std::string& metadata_user, const std::string& customer) {
   if (is_uuid(metadata_user)) {
-    auto rows = tx.exec("SELECT id::text FROM users WHERE id = $1::uuid", {metadata_user});
+    auto rows =
+        tx.exec("SELECT id::text, tenant_id::text FROM users WHERE id = $1::uuid", {metadata_user});
     if (!rows.empty())
-      return db::text(rows.front(), 0);
+      return {db::text(rows.front(), 0), db::text(rows.front(), 1)};
   }
   if (customer.empty())
     return {};
-  auto rows =
-      tx.exec("SELECT user_id::text FROM stripe_customers WHERE customer_id = $1", {customer});
-  return rows.empty() ? std::string{} : db::text(rows.front(), 0);
-}
-
-std::string tenant_of(db::transaction& tx, const std::string& user_id) {
-  auto rows = tx.exec("SELECT tenant_id::text FROM users WHERE id = $1::uuid", {user_id});
-  return rows.empty() ? std::string{} : db::text(rows.front(), 0);
+  auto rows = tx.exec("SELECT u.id::text, u.tenant_id::text FROM stripe_customers c JOIN users u "
+                      "ON u.id = c.user_id WHERE c.customer_id = $1",
+                      {customer});
+  return rows.empty() ? owner{} : owner{db::text(rows.front(), 0), db::text(rows.front(), 1)};
 }
 
 /// How the stored version of an object compares with an event's.
@@ -66,22 +68,22 @@ handled apply_session(const event_envelope& event, const json::object& object,
     return {outcome::done, {}};
   }
   // Completion: the payment went through, so it also wins over an expiry noted by Gatehouse.
-  auto rows = tx.exec("UPDATE checkouts SET status = 'complete', stripe_subscription_id = $2, "
-                      "updated_at = now() WHERE stripe_session_id = $1 AND status <> 'complete' "
-                      "RETURNING id::text, user_id::text, plan_id::text",
+  auto rows = tx.exec("UPDATE checkouts k SET status = 'complete', stripe_subscription_id = $2, "
+                      "updated_at = now() FROM users u WHERE u.id = k.user_id AND "
+                      "k.stripe_session_id = $1 AND k.status <> 'complete' "
+                      "RETURNING k.id::text, k.user_id::text, k.plan_id::text, u.tenant_id::text",
                       {s.id, s.subscription.empty() ? db::param{} : db::param{s.subscription}});
   if (rows.empty())
     return {outcome::done, {}}; // completed before, or a session Gatehouse did not open
   const auto& row = rows.front();
-  const auto user = db::text(row, 1);
   json::object data;
-  data["user_id"] = user;
+  data["user_id"] = db::text(row, 1);
   data["checkout_id"] = db::text(row, 0);
   data["plan_id"] = db::text(row, 2);
   data["subscription_id"] = s.subscription.empty() ? json::value(nullptr)
                                                    : json::value(subscription_uuid(s.subscription));
   data["status"] = "complete";
-  events::write(tx, "payment.completed", tenant_of(tx, user), std::move(data));
+  events::write(tx, "payment.completed", db::text(row, 3), std::move(data));
   log::info("checkout completed", {{"event", event.id}});
   return {outcome::done, {}};
 }
@@ -94,7 +96,7 @@ handled apply_subscription(const event_envelope& event, const json::object& obje
     return {outcome::dead, "data.object." + e->field + " " + e->message};
   auto sub = std::get<subscription>(std::move(decoded));
   const auto user = owner_of(tx, sub.user_id, sub.customer);
-  if (user.empty()) {
+  if (user.id.empty()) {
     log::info("stripe subscription of no known user skipped", {{"event", event.id}});
     return {outcome::done, {}};
   }
@@ -131,16 +133,17 @@ handled apply_subscription(const event_envelope& event, const json::object& obje
       "cancel_at_period_end = EXCLUDED.cancel_at_period_end, "
       "stripe_version = EXCLUDED.stripe_version, updated_at = now() "
       "WHERE subscriptions.stripe_version <= EXCLUDED.stripe_version RETURNING id",
-      {id, user, sub.id, sub.customer, plan_id, sub.status, std::to_string(sub.current_period_end),
-       sub.cancel_at_period_end ? "true" : "false", std::to_string(created)});
+      {id, user.id, sub.id, sub.customer, plan_id, sub.status,
+       std::to_string(sub.current_period_end), sub.cancel_at_period_end ? "true" : "false",
+       std::to_string(created)});
   if (applied.empty())
     return {outcome::done, {}};
   json::object data;
-  data["user_id"] = user;
+  data["user_id"] = user.id;
   data["plan_id"] = plan_id ? json::value(*plan_id) : json::value(nullptr);
   data["subscription_id"] = id;
   data["status"] = sub.status;
-  events::write(tx, "subscription.updated", tenant_of(tx, user), std::move(data));
+  events::write(tx, "subscription.updated", user.tenant, std::move(data));
   return {outcome::done, {}};
 }
 
@@ -151,7 +154,7 @@ handled apply_invoice(const event_envelope& event, const json::object& object, i
     return {outcome::dead, "data.object." + e->field + " " + e->message};
   const auto& inv = std::get<invoice>(decoded);
   const auto user = owner_of(tx, {}, inv.customer);
-  if (user.empty()) {
+  if (user.id.empty()) {
     log::info("stripe invoice of no known user skipped", {{"event", event.id}});
     return {outcome::done, {}};
   }
@@ -173,7 +176,7 @@ handled apply_invoice(const event_envelope& event, const json::object& object, i
           "stripe_version = EXCLUDED.stripe_version, updated_at = now() "
           "WHERE invoices.stripe_version <= EXCLUDED.stripe_version AND NOT "
           "(invoices.status = 'paid' AND EXCLUDED.status IN ('draft', 'open'))",
-          {invoice_uuid(inv.id), user, inv.id,
+          {invoice_uuid(inv.id), user.id, inv.id,
            inv.subscription.empty() ? db::param{} : db::param{inv.subscription},
            inv.payment_intent.empty() ? db::param{} : db::param{inv.payment_intent},
            std::to_string(inv.amount_due), std::to_string(inv.amount_paid), inv.currency,
