@@ -1,5 +1,7 @@
 #include "providers/smtp/mailer.hpp"
 
+#include "providers/loopback.hpp"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -37,10 +39,9 @@ bool is_loopback(const std::string& url) {
   auto rest = std::string_view{url}.substr(url.find("://") + 3);
   if (const auto at = rest.rfind('@'); at != std::string_view::npos)
     rest.remove_prefix(at + 1);
-  if (rest.starts_with("[::1]"))
-    return true;
-  const auto host = rest.substr(0, rest.find_first_of(":/"));
-  return host == "localhost" || host.starts_with("127.");
+  if (rest.starts_with("["))
+    return is_loopback_host(rest.substr(0, rest.find(']') + 1));
+  return is_loopback_host(rest.substr(0, rest.find_first_of(":/")));
 }
 
 class smtp_mailer final : public mailer {

@@ -1,6 +1,7 @@
 #include "providers/stripe/client.hpp"
 
 #include "config/log.hpp"
+#include "providers/loopback.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/error.hpp>
@@ -52,16 +53,6 @@ void append_encoded(std::string& out, std::string_view text) {
       out.push_back(hex[c & 0x0f]);
     }
   }
-}
-
-bool is_loopback(std::string_view host) {
-  if (host == "localhost")
-    return true;
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  boost::system::error_code ec;
-  const auto address = net::ip::make_address(std::string{host}, ec);
-  return !ec && address.is_loopback();
 }
 
 std::string random_key() {
@@ -153,7 +144,7 @@ client::client(client_options options) : options_(std::move(options)) {
   host_ = url->host();
   if (scheme == "https") {
     tls_ = true;
-  } else if (scheme == "http" && is_loopback(host_)) {
+  } else if (scheme == "http" && is_loopback_host(host_)) {
     tls_ = false; // a test double on this machine; the key never leaves it in clear text
   } else {
     return;

@@ -1,3 +1,4 @@
+#include "providers/loopback.hpp"
 #include "providers/stripe/client.hpp"
 
 #include <boost/json/parse.hpp>
@@ -63,6 +64,13 @@ TEST(StripeClient, SpeaksPlainHttpOnlyToLoopback) {
   EXPECT_FALSE(with("http://10.0.0.1"));
   EXPECT_FALSE(with("ftp://127.0.0.1"));
   EXPECT_FALSE(with("not a url"));
+}
+
+TEST(Loopback, IsOnlyAnAddressOfThisMachineOrLocalhost) {
+  for (const auto* host : {"localhost", "127.0.0.1", "127.1.2.3", "[::1]", "::1"})
+    EXPECT_TRUE(is_loopback_host(host)) << host;
+  for (const auto* host : {"127.example.com", "10.0.0.1", "[::2]", "", "[]", "localhost.evil"})
+    EXPECT_FALSE(is_loopback_host(host)) << host;
 }
 
 TEST(StripeClient, AnUnreachableStripeIsProviderUnavailableAfterItsAttempts) {
