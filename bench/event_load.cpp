@@ -21,6 +21,8 @@
 //   events=N seconds=S rate=EVENTS_PER_SECOND bytes=PAYLOAD_BYTES
 // and for outbox also inserted_seconds=S published_seconds=S (from the first insert).
 // Progress and errors go to stderr; the exit status is 0 only when every event made it.
+#include "load_cli.hpp"
+
 #include <nats/nats.h>
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
@@ -44,6 +46,8 @@
 #include <vector>
 
 namespace {
+
+using bench::fail;
 
 using clock_type = std::chrono::steady_clock;
 
@@ -73,10 +77,6 @@ struct result {
   std::optional<double> published_seconds;
 };
 
-[[noreturn]] void fail(const std::string& message) {
-  throw std::runtime_error(message);
-}
-
 double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
 }
@@ -85,14 +85,6 @@ std::string env_or_fail(const char* name) {
   const char* value = std::getenv(name);
   if (value == nullptr || *value == '\0')
     fail(std::string{name} + " is not set");
-  return value;
-}
-
-long positive(std::string_view flag, const char* text, long min) {
-  char* end = nullptr;
-  const long value = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || value < min)
-    fail(std::string{flag} + " needs a number >= " + std::to_string(min));
   return value;
 }
 
@@ -109,13 +101,13 @@ options parse(int argc, char** argv) {
       fail(std::string{flag} + " needs a value");
     const char* value = argv[++i];
     if (flag == "--events")
-      o.events = positive(flag, value, 1);
+      o.events = bench::number_flag(flag, value, 1);
     else if (flag == "--warmup")
-      o.warmup = positive(flag, value, 0);
+      o.warmup = bench::number_flag(flag, value, 0);
     else if (flag == "--batch")
-      o.batch = positive(flag, value, 1);
+      o.batch = bench::number_flag(flag, value, 1);
     else if (flag == "--timeout")
-      o.timeout_seconds = positive(flag, value, 1);
+      o.timeout_seconds = bench::number_flag(flag, value, 1);
     else
       fail("unknown option " + std::string{flag});
   }

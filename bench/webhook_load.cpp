@@ -36,6 +36,8 @@
 //           queued_p50_ms=X queued_p99_ms=Y
 // Progress and errors go to stderr; the exit status is 0 only when every event was answered 200
 // (and, with a database, recorded within the timeout).
+#include "load_cli.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -72,6 +74,8 @@
 
 namespace {
 
+using bench::fail;
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -97,20 +101,8 @@ struct options {
   long timeout_seconds = 120;
 };
 
-[[noreturn]] void fail(const std::string& message) {
-  throw std::runtime_error(message);
-}
-
 double seconds_between(clock_type::time_point from, clock_type::time_point to) {
   return std::chrono::duration<double>(to - from).count();
-}
-
-long number(std::string_view flag, const char* text, long min) {
-  char* end = nullptr;
-  const long value = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || value < min)
-    fail(std::string{flag} + " needs a number >= " + std::to_string(min));
-  return value;
 }
 
 options parse(int argc, char** argv) {
@@ -123,23 +115,23 @@ options parse(int argc, char** argv) {
     if (flag == "--host")
       o.host = value;
     else if (flag == "--port")
-      o.port = std::to_string(number(flag, value, 1));
+      o.port = std::to_string(bench::number_flag(flag, value, 1));
     else if (flag == "--path")
       o.path = value;
     else if (flag == "--secret")
       o.secret = value;
     else if (flag == "--events")
-      o.events = number(flag, value, 1);
+      o.events = bench::number_flag(flag, value, 1);
     else if (flag == "--connections")
-      o.connections = number(flag, value, 1);
+      o.connections = bench::number_flag(flag, value, 1);
     else if (flag == "--warmup")
-      o.warmup = number(flag, value, 0);
+      o.warmup = bench::number_flag(flag, value, 0);
     else if (flag == "--database-url")
       o.database_url = value;
     else if (flag == "--consumer")
       o.consumer = value;
     else if (flag == "--timeout")
-      o.timeout_seconds = number(flag, value, 1);
+      o.timeout_seconds = bench::number_flag(flag, value, 1);
     else
       fail("unknown option " + std::string{flag});
   }

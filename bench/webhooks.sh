@@ -44,7 +44,7 @@ fi
 
 # The load client: rebuilt when its source changed.
 client=build/bench/webhook_load
-if [ ! -x "$client" ] || [ bench/webhook_load.cpp -nt "$client" ]; then
+if [ ! -x "$client" ] || [ bench/webhook_load.cpp -nt "$client" ] || [ bench/load_cli.hpp -nt "$client" ]; then
   gh_log "building $client"
   mkdir -p build/bench
   # shellcheck disable=SC2046 # pkg-config prints several flags
