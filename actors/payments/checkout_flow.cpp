@@ -1,7 +1,6 @@
 #include "actors/payments/checkout_flow.hpp"
 
 #include "actors/payments/stripe_events.hpp"
-#include "config/log.hpp"
 #include "messages/event_envelope.hpp"
 
 #include <boost/json/object.hpp>

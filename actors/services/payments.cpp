@@ -38,7 +38,7 @@ json::value nullable(const std::optional<std::string>& text) {
 /// The columns of a subscription as the API shows it.
 std::string subscription_columns() {
   return "s.id::text, s.plan_id::text, s.status, " + utc("s.current_period_end") +
-         ", s.cancel_at_period_end::text, s.stripe_subscription_id";
+         ", s.cancel_at_period_end::text";
 }
 
 json::object subscription_json(const db::row& r) {
