@@ -46,4 +46,29 @@ void build_problem(beast_response& out, const problem& p, bool hsts, bool keep_a
   out.prepare_payload();
 }
 
+void serialize(const beast_response& res, std::string& out) {
+  const auto reason = res.reason();
+  std::size_t size = 12 + reason.size() + 2 + 2 + res.body().size();
+  for (const auto& field : res)
+    size += field.name_string().size() + 2 + field.value().size() + 2;
+  out.clear();
+  out.reserve(size);
+  out += "HTTP/1.1 ";
+  const auto status = res.result_int();
+  out += static_cast<char>('0' + status / 100 % 10);
+  out += static_cast<char>('0' + status / 10 % 10);
+  out += static_cast<char>('0' + status % 10);
+  out += ' ';
+  out += reason;
+  out += "\r\n";
+  for (const auto& field : res) {
+    out += field.name_string();
+    out += ": ";
+    out += field.value();
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += res.body();
+}
+
 } // namespace gh
