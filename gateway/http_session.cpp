@@ -9,10 +9,10 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <atomic>
@@ -98,10 +98,10 @@ bool is_json_content_type(std::string_view value) {
 
 } // namespace
 
-http_session::http_session(net::ip::tcp::socket&& socket, gateway_context& ctx)
-    : stream_(std::move(socket)), ctx_(ctx), timer_(stream_.get_executor()) {
+http_session::http_session(socket_type&& socket, gateway_context& ctx)
+    : socket_(std::move(socket)), ctx_(ctx), watchdog_(socket_.get_executor()) {
   beast::error_code ec;
-  auto endpoint = stream_.socket().remote_endpoint(ec);
+  auto endpoint = socket_.remote_endpoint(ec);
   if (!ec)
     remote_ip_ = endpoint.address().to_string();
   ctx_.stats->connections_open.fetch_add(1, std::memory_order_relaxed);
@@ -115,16 +115,67 @@ http_session::~http_session() {
 
 void http_session::run() {
   tracker_id_ = ctx_.tracker.add(weak_from_this());
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
 }
 
 void http_session::begin_shutdown() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] {
+  net::post(socket_.get_executor(), [self = shared_from_this()] {
     // A connection between requests is closed now; one mid-request finishes it first and
     // then closes, because keep-alive is refused once shutting_down is set.
-    if (self->idle_)
+    if (self->phase_ == phase::idle)
       self->close();
   });
+}
+
+void http_session::watch(phase p, std::chrono::milliseconds timeout) {
+  phase_ = p;
+  deadline_ = std::chrono::steady_clock::now() + timeout;
+  if (!watchdog_pending_ || watchdog_.expiry() > deadline_)
+    arm_watchdog();
+}
+
+void http_session::arm_watchdog() {
+  watchdog_.expires_at(deadline_); // cancels a wait in progress, which then finds itself stale
+  watchdog_pending_ = true;
+  watchdog_.async_wait(beast::bind_front_handler(&http_session::on_watchdog, shared_from_this(),
+                                                 ++watchdog_generation_));
+}
+
+void http_session::on_watchdog(uint64_t generation, beast::error_code ec) {
+  if (generation != watchdog_generation_)
+    return; // superseded by a re-arm
+  watchdog_pending_ = false;
+  if (ec || phase_ == phase::none)
+    return;
+  if (std::chrono::steady_clock::now() < deadline_) {
+    arm_watchdog(); // the deadline moved on since this wait was armed
+    return;
+  }
+  on_deadline();
+}
+
+void http_session::on_deadline() {
+  beast::error_code ignored;
+  switch (phase_) {
+  case phase::none:
+    return;
+  case phase::idle:
+  case phase::writing:
+    // Nothing was asked, or the peer stopped taking the answer: nothing more is owed.
+    close();
+    return;
+  case phase::reading:
+    // The read in progress ends with operation_aborted and on_read answers 408.
+    read_timed_out_ = true;
+    socket_.cancel(ignored);
+    return;
+  case phase::awaiting:
+    awaiting_ = false;
+    send_problem(
+        make_problem(gh_errc::provider_unavailable, "the request took too long", request_id_),
+        false);
+    return;
+  }
 }
 
 void http_session::wait_for_request() {
@@ -137,15 +188,13 @@ void http_session::wait_for_request() {
     read_request();
     return;
   }
-  idle_ = true;
-  stream_.expires_after(ctx_.limits.idle_timeout);
-  stream_.async_read_some(
+  watch(phase::idle, ctx_.limits.idle_timeout);
+  socket_.async_read_some(
       buffer_.prepare(4096),
       beast::bind_front_handler(&http_session::on_first_bytes, shared_from_this()));
 }
 
 void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
-  idle_ = false;
   if (ec) {
     // Idle timeout, peer closed, or shutdown: nothing was asked, so nothing is answered.
     close();
@@ -159,27 +208,30 @@ void http_session::read_request() {
   parser_.emplace();
   parser_->body_limit(ctx_.limits.body_limit);
   parser_->header_limit(static_cast<std::uint32_t>(ctx_.limits.header_limit));
-  // Our own timer, not the stream's: a stream timeout closes the socket, and a client that
-  // started a request and stalled is owed a 408.
-  stream_.expires_never();
+  parser_->eager(true);
   read_timed_out_ = false;
-  reading_ = true;
-  timer_.expires_after(ctx_.limits.read_timeout);
-  timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    // A wait that completed just as the read did finds reading_ false.
-    if (ec || !self->reading_)
-      return;
-    self->read_timed_out_ = true;
-    beast::error_code ignored;
-    self->stream_.socket().cancel(ignored);
-  });
-  http::async_read(stream_, buffer_, *parser_,
+  // A request that arrived whole (the usual case) is parsed here, with no further read.
+  beast::error_code ec;
+  while (buffer_.size() > 0 && !parser_->is_done()) {
+    const auto used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec || used == 0)
+      break;
+  }
+  if (ec == http::error::need_more)
+    ec = {};
+  if (ec || parser_->is_done()) {
+    on_read(ec, 0);
+    return;
+  }
+  // The rest is still on its way: a client that started a request and stalls is owed a 408.
+  watch(phase::reading, ctx_.limits.read_timeout);
+  http::async_read(socket_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
 
 void http_session::on_read(beast::error_code ec, std::size_t) {
-  reading_ = false;
-  timer_.cancel();
+  phase_ = phase::none;
   started_ = std::chrono::steady_clock::now();
   if (ec == net::error::operation_aborted && read_timed_out_)
     ec = beast::error::timeout;
@@ -260,8 +312,10 @@ void http_session::handle_request() {
       }
       who = std::move(outcome.who);
     }
-    stream_.expires_never();
-    auto ws = std::make_shared<websocket_session>(stream_.release_socket(), ctx_, remote_ip_);
+    phase_ = phase::none;
+    watchdog_.cancel();
+    auto ws = std::make_shared<websocket_session>(net::ip::tcp::socket{std::move(socket_)}, ctx_,
+                                                  remote_ip_);
     ws->run(parser_->release(), request_id_, std::move(who), bearer_protocol);
     return;
   }
@@ -355,25 +409,14 @@ void http_session::handle_request() {
   ++seq_;
   msg.reply = std::make_shared<session_responder>(weak_from_this(), seq_, ctx_.gate);
   awaiting_ = true;
-  timer_.expires_after(ctx_.limits.handler_timeout);
-  timer_.async_wait(
-      beast::bind_front_handler(&http_session::on_handler_timeout, shared_from_this(), seq_));
+  watch(phase::awaiting, ctx_.limits.handler_timeout);
   dispatch(target_route.handler, std::move(msg));
-}
-
-void http_session::on_handler_timeout(uint64_t seq, beast::error_code ec) {
-  if (ec || seq != seq_ || !awaiting_)
-    return;
-  awaiting_ = false;
-  send_problem(
-      make_problem(gh_errc::provider_unavailable, "the request took too long", request_id_), false);
 }
 
 void http_session::on_answer(uint64_t seq, http_response res) {
   if (seq != seq_ || !awaiting_)
     return; // answered already (timeout) or the connection moved on
   awaiting_ = false;
-  timer_.cancel();
   const bool keep_alive = request_keep_alive_ && !ctx_.shutting_down.load();
   response_ = {};
   build_response(response_, std::move(res), request_id_, ctx_.hsts, keep_alive);
@@ -385,7 +428,6 @@ void http_session::on_failure(uint64_t seq, gh_errc code, std::string detail,
   if (seq != seq_ || !awaiting_)
     return;
   awaiting_ = false;
-  timer_.cancel();
   send_problem(make_problem(code, std::move(detail), request_id_, std::move(errors)),
                request_keep_alive_);
 }
@@ -407,13 +449,15 @@ void http_session::send_problem(const problem& p, bool keep_alive) {
 
 void http_session::send(bool keep_alive) {
   log_access(static_cast<int>(response_.result_int()));
-  stream_.expires_after(ctx_.limits.read_timeout);
-  http::async_write(
-      stream_, response_,
+  serialize(response_, wire_);
+  watch(phase::writing, ctx_.limits.read_timeout);
+  net::async_write(
+      socket_, net::buffer(wire_),
       beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  phase_ = phase::none;
   if (ec || !keep_alive) {
     close();
     return;
@@ -423,10 +467,11 @@ void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) 
 }
 
 void http_session::close() {
-  timer_.cancel();
+  phase_ = phase::none;
+  watchdog_.cancel();
   beast::error_code ec;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
-  stream_.close();
+  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  socket_.close(ec);
 }
 
 void http_session::log_access(int status) {

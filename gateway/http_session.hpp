@@ -3,10 +3,12 @@
 #include "gateway/context.hpp"
 #include "gateway/responses.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 
 #include <chrono>
@@ -20,7 +22,12 @@ namespace gh {
 /// connection's strand; actors answer through a responder that posts back onto it.
 class http_session : public tracked_session, public std::enable_shared_from_this<http_session> {
 public:
-  http_session(boost::asio::ip::tcp::socket&& socket, gateway_context& ctx);
+  /// The connection's strand, named by type so that no operation pays for a type-erased
+  /// executor.
+  using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
+  using socket_type = boost::asio::basic_stream_socket<boost::asio::ip::tcp, strand_type>;
+
+  http_session(socket_type&& socket, gateway_context& ctx);
   ~http_session() override;
 
   http_session(const http_session&) = delete;
@@ -35,12 +42,21 @@ public:
   void on_answer(uint64_t seq, http_response res);
 
   /// The connection's strand.
-  boost::asio::any_io_executor executor() { return stream_.get_executor(); }
+  strand_type executor() { return socket_.get_executor(); }
   /// Called on the strand with a failure for request `seq` (from the responder).
   void on_failure(uint64_t seq, gh_errc code, std::string detail, std::vector<field_error> errors);
 
 private:
   using request_parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+  /// What the connection is waiting for; each has its own deadline.
+  enum class phase : std::uint8_t {
+    none,     ///< Nothing (closed).
+    idle,     ///< The first byte of the next request (GATEHOUSE_IDLE_TIMEOUT: close quietly).
+    reading,  ///< The rest of a started request (GATEHOUSE_READ_TIMEOUT: 408).
+    awaiting, ///< The handler actor's answer (GATEHOUSE_HANDLER_TIMEOUT: 503).
+    writing,  ///< The peer taking the response (GATEHOUSE_READ_TIMEOUT: close).
+  };
 
   void wait_for_request();
   void on_first_bytes(boost::beast::error_code ec, std::size_t n);
@@ -50,16 +66,28 @@ private:
   void send_problem(const problem& p, bool keep_alive);
   void send(bool keep_alive);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t n);
-  void on_handler_timeout(uint64_t seq, boost::beast::error_code ec);
   void close();
   void log_access(int status);
 
-  boost::beast::tcp_stream stream_;
+  /// Enters `p` with a deadline `timeout` from now. The one timer is moved only when the new
+  /// deadline is earlier than the one it waits for; a later one is picked up when it fires,
+  /// so a busy keep-alive connection does not arm and cancel timers on every request.
+  void watch(phase p, std::chrono::milliseconds timeout);
+  void arm_watchdog();
+  void on_watchdog(uint64_t generation, boost::beast::error_code ec);
+  void on_deadline();
+
+  socket_type socket_;
   boost::beast::flat_buffer buffer_;
   gateway_context& ctx_;
   std::optional<request_parser> parser_;
   beast_response response_;
-  boost::asio::steady_timer timer_; ///< Read deadline, then handler deadline.
+  std::string wire_; ///< The serialized response being written.
+  boost::asio::steady_timer::rebind_executor<strand_type>::other watchdog_;
+  std::chrono::steady_clock::time_point deadline_{};
+  phase phase_ = phase::none;
+  bool watchdog_pending_ = false;
+  uint64_t watchdog_generation_ = 0; ///< Tells a superseded wait from the current one.
   std::string remote_ip_;
   std::string request_id_;
   std::string method_;
@@ -69,8 +97,6 @@ private:
   std::chrono::steady_clock::time_point started_{};
   uint64_t seq_ = 0;      ///< The request being answered (a responder for an older one is late).
   bool awaiting_ = false; ///< A handler actor owns the current request.
-  bool idle_ = false;     ///< Waiting for the first byte of the next request.
-  bool reading_ = false;
   bool read_timed_out_ = false;
   uint64_t tracker_id_ = 0;
 };

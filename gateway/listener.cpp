@@ -1,7 +1,6 @@
 #include "gateway/listener.hpp"
 
 #include "config/log.hpp"
-#include "gateway/http_session.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -42,7 +41,7 @@ void listener::do_accept() {
                                                      &listener::on_accept, shared_from_this()));
 }
 
-void listener::on_accept(boost::beast::error_code ec, tcp::socket socket) {
+void listener::on_accept(boost::beast::error_code ec, http_session::socket_type socket) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open())
     return;
   if (ec) {

@@ -6,6 +6,13 @@
 #include "messages/type_ids.hpp"
 #include "tests/support/http_client.hpp"
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/json/parse.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -58,6 +65,8 @@ protected:
   HttpSessionTest() : sys(quiet(cfg)) {
     handler = sys.spawn(test_handler, std::chrono::milliseconds{400});
     ctx.limits.handler_timeout = 500ms;
+    ctx.limits.read_timeout = 700ms;
+    ctx.limits.idle_timeout = 1500ms;
     ctx.limits.shutdown_grace = 5s;
     ctx.limits.io_threads = 2;
     ctx.stats = &stats;
@@ -94,6 +103,36 @@ protected:
   std::unique_ptr<server> front;
   std::thread runner;
   uint16_t port = 0;
+};
+
+/// A blocking client connection that keeps its socket between requests, to see what the
+/// server does on one keep-alive connection over time.
+class raw_connection {
+public:
+  explicit raw_connection(uint16_t port) : socket_(io_) {
+    socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  }
+
+  void send(const std::string& bytes) { boost::asio::write(socket_, boost::asio::buffer(bytes)); }
+
+  boost::beast::http::response<boost::beast::http::string_body> response() {
+    boost::beast::http::response<boost::beast::http::string_body> res;
+    boost::beast::http::read(socket_, buffer_, res);
+    return res;
+  }
+
+  /// Blocks until the server closes the connection; true if it sent nothing more before that.
+  bool closed_quietly() {
+    std::array<char, 256> scratch{};
+    boost::system::error_code ec;
+    const auto n = socket_.read_some(boost::asio::buffer(scratch), ec);
+    return n == 0 && buffer_.size() == 0 && ec == boost::asio::error::eof;
+  }
+
+private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::beast::flat_buffer buffer_;
 };
 
 } // namespace
@@ -160,4 +199,63 @@ TEST_F(HttpSessionTest, ShutdownLetsTheRequestInFlightFinish) {
   EXPECT_EQ(r.status, 201);
   EXPECT_EQ(r.headers["connection"], "close");
   EXPECT_EQ(r.body, "{\"late\":true}");
+}
+
+TEST_F(HttpSessionTest, RequestArrivingInPiecesIsAnswered) {
+  raw_connection c{port};
+  c.send("POST /echo/bob HTTP/1.1\r\nHost: x\r\nContent-Ty");
+  std::this_thread::sleep_for(100ms);
+  c.send("pe: application/json\r\nContent-Length: 12\r\n\r\n{\"pie");
+  std::this_thread::sleep_for(100ms);
+  c.send("ces\":2}");
+  auto res = c.response();
+  EXPECT_EQ(res.result_int(), 201U);
+  EXPECT_EQ(res.body(), R"({"pieces":2})");
+  EXPECT_EQ(res["X-Name"], "bob");
+}
+
+TEST_F(HttpSessionTest, KeepAliveConnectionStillTimesOutItsHandler) {
+  // Answered requests first, so the connection's deadline has moved several times, then one
+  // the handler never answers: 503 after GATEHOUSE_HANDLER_TIMEOUT (500 ms here), not later.
+  raw_connection c{port};
+  for (int i = 0; i < 3; ++i) {
+    c.send("GET /conflict HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(c.response().result_int(), 409U);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  c.send("GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto res = c.response();
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(res.result_int(), 503U);
+  EXPECT_GE(waited, 450ms);
+  EXPECT_LT(waited, 1200ms); // the idle deadline (1.5 s) must not stand in for it
+  EXPECT_TRUE(c.closed_quietly());
+}
+
+TEST_F(HttpSessionTest, KeepAliveConnectionStallingMidRequestGets408) {
+  raw_connection c{port};
+  c.send("GET /conflict HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(c.response().result_int(), 409U);
+  const auto start = std::chrono::steady_clock::now();
+  c.send("GET /conflict HTTP/1.1\r\nHo");
+  auto res = c.response();
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(res.result_int(), 408U);
+  EXPECT_GE(waited, 650ms);
+  EXPECT_LT(waited, 1200ms); // GATEHOUSE_READ_TIMEOUT (700 ms here), not the idle one
+}
+
+TEST_F(HttpSessionTest, KeepAliveConnectionIsClosedWhenIdle) {
+  // The idle deadline (1.5 s here) counts from the last answer, not from the first request.
+  raw_connection c{port};
+  for (int i = 0; i < 3; ++i) {
+    c.send("GET /conflict HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(c.response().result_int(), 409U);
+    std::this_thread::sleep_for(400ms);
+  }
+  const auto start = std::chrono::steady_clock::now() - 400ms;
+  EXPECT_TRUE(c.closed_quietly());
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, 1450ms);
+  EXPECT_LT(waited, 2500ms);
 }
