@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Gatehouse beside nginx's `return 200` on the same box in the same run, with wrk:
 #   - GET /healthz (router + one actor hop);
-#   - GET /api/v1/users/me with a bearer token (JWT check in the gateway + identity actor +
-#     one PostgreSQL query);
+#   - GET /api/v1/users/me with a bearer token (JWT check in the gateway + identity actor, which
+#     reads the profile from PostgreSQL and keeps it for 2 s);
 #   - a login storm (argon2id on every request) and /healthz latency while it runs.
 # Gatehouse runs with its defaults (JSON access log on, written to a file).
 # Prints a Markdown table with req/s, p50, p99 and the ratio to nginx.
@@ -118,7 +118,7 @@ echo "| target | route | req/s | p50 | p99 | vs nginx |"
 echo "|---|---|---:|---:|---:|---:|"
 echo "| nginx-light | return 200 | $n_rps | $n_p50 | $n_p99 | 1.00 |"
 echo "| gatehouse | GET /healthz (router + ops actor) | $g_rps | $g_p50 | $g_p99 | $(ratio "$g_rps" "$n_rps") |"
-echo "| gatehouse | GET /api/v1/users/me, bearer JWT (+ identity actor + PostgreSQL) | $m_rps | $m_p50 | $m_p99 | $(ratio "$m_rps" "$n_rps") |"
+echo "| gatehouse | GET /api/v1/users/me, bearer JWT (+ identity actor, profile cached 2 s) | $m_rps | $m_p50 | $m_p99 | $(ratio "$m_rps" "$n_rps") |"
 echo
 echo "Login storm (argon2id m=19 MiB t=2 on every login; 16 connections) beside 8 connections on /healthz:"
 echo
