@@ -395,9 +395,13 @@ TEST_F(EventsTest, WithoutSmtpUrlMailIsWrittenAsEmlFilesUnderTheDataDir) {
   auto gh = start({{"SMTP_URL", ""}});
   register_user(gh->port(), "email", "file@example.com");
   const auto dir = std::filesystem::path{data_dir_} / "outbox-mail";
+  // The mailer writes `<key>.eml.partial` and renames it: wait for the renamed file.
   ASSERT_TRUE(eventually(30s, [&] {
     std::error_code ec;
-    return std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec);
+    for (std::filesystem::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec))
+      if (it->path().extension() == ".eml")
+        return true;
+    return false;
   }));
   std::size_t files = 0;
   for (const auto& entry : std::filesystem::directory_iterator{dir}) {
