@@ -15,6 +15,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <array>
 #include <atomic>
 
 namespace gh {
@@ -449,10 +450,12 @@ void http_session::send_problem(const problem& p, bool keep_alive) {
 
 void http_session::send(bool keep_alive) {
   log_access(static_cast<int>(response_.result_int()));
-  serialize(response_, wire_);
+  serialize_head(response_, head_);
   watch(phase::writing, ctx_.limits.read_timeout);
+  // The head and the body go out in one gathered write; both stay put until on_write.
+  const std::array<net::const_buffer, 2> wire{net::buffer(head_), net::buffer(response_.body())};
   net::async_write(
-      socket_, net::buffer(wire_),
+      socket_, wire,
       beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
 }
 

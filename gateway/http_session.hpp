@@ -82,7 +82,7 @@ private:
   gateway_context& ctx_;
   std::optional<request_parser> parser_;
   beast_response response_;
-  std::string wire_; ///< The serialized response being written.
+  std::string head_; ///< The status line and fields of the response being written.
   boost::asio::steady_timer::rebind_executor<strand_type>::other watchdog_;
   std::chrono::steady_clock::time_point deadline_{};
   phase phase_ = phase::none;

@@ -46,9 +46,9 @@ void build_problem(beast_response& out, const problem& p, bool hsts, bool keep_a
   out.prepare_payload();
 }
 
-void serialize(const beast_response& res, std::string& out) {
+void serialize_head(const beast_response& res, std::string& out) {
   const auto reason = res.reason();
-  std::size_t size = 12 + reason.size() + 2 + 2 + res.body().size();
+  std::size_t size = 12 + reason.size() + 2 + 2;
   for (const auto& field : res)
     size += field.name_string().size() + 2 + field.value().size() + 2;
   out.clear();
@@ -68,7 +68,6 @@ void serialize(const beast_response& res, std::string& out) {
     out += "\r\n";
   }
   out += "\r\n";
-  out += res.body();
 }
 
 } // namespace gh

@@ -18,9 +18,10 @@ void build_response(beast_response& out, http_response&& in, const std::string& 
 /// The problem+json response for `p`.
 void build_problem(beast_response& out, const problem& p, bool hsts, bool keep_alive);
 
-/// Writes `res` as HTTP/1.1 wire bytes into `out` (replacing what it held): the status line, the
-/// fields in order and the body, so that the socket gets one buffer. `res` is a response made by
+/// Writes the head of `res` as HTTP/1.1 wire bytes into `out` (replacing what it held): the
+/// status line, the fields in order and the blank line. The body follows it on the wire as it
+/// is, so one gathered write sends the whole response. `res` is a response made by
 /// build_response or build_problem, whose Content-Length is set.
-void serialize(const beast_response& res, std::string& out);
+void serialize_head(const beast_response& res, std::string& out);
 
 } // namespace gh
