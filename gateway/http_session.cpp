@@ -207,21 +207,11 @@ void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
 
 void http_session::read_request() {
   parser_.emplace();
-  parser_->body_limit(ctx_.limits.body_limit);
-  parser_->header_limit(static_cast<std::uint32_t>(ctx_.limits.header_limit));
-  parser_->eager(true);
+  reset_parser(*parser_, ctx_.limits.body_limit, ctx_.limits.header_limit);
   read_timed_out_ = false;
   // A request that arrived whole (the usual case) is parsed here, with no further read.
   beast::error_code ec;
-  while (buffer_.size() > 0 && !parser_->is_done()) {
-    const auto used = parser_->put(buffer_.data(), ec);
-    buffer_.consume(used);
-    if (ec || used == 0)
-      break;
-  }
-  if (ec == http::error::need_more)
-    ec = {};
-  if (ec || parser_->is_done()) {
+  if (parse_buffered(*parser_, buffer_, ec)) {
     on_read(ec, 0);
     return;
   }
@@ -231,7 +221,7 @@ void http_session::read_request() {
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
 
-void http_session::on_read(beast::error_code ec, std::size_t) {
+void http_session::on_read(beast::error_code ec, std::size_t /*bytes*/) {
   phase_ = phase::none;
   started_ = std::chrono::steady_clock::now();
   if (ec == net::error::operation_aborted && read_timed_out_)
@@ -459,7 +449,7 @@ void http_session::send(bool keep_alive) {
       beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
 }
 
-void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
   phase_ = phase::none;
   if (ec || !keep_alive) {
     close();

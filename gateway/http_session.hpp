@@ -1,6 +1,7 @@
 #pragma once
 
 #include "gateway/context.hpp"
+#include "gateway/request_parse.hpp"
 #include "gateway/responses.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -9,7 +10,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
 
 #include <chrono>
 #include <memory>
@@ -47,8 +47,6 @@ public:
   void on_failure(uint64_t seq, gh_errc code, std::string detail, std::vector<field_error> errors);
 
 private:
-  using request_parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
-
   /// What the connection is waiting for; each has its own deadline.
   enum class phase : std::uint8_t {
     none,     ///< Nothing (closed).
