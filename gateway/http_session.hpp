@@ -49,7 +49,7 @@ public:
 private:
   /// What the connection is waiting for; each has its own deadline.
   enum class phase : std::uint8_t {
-    none,     ///< Nothing (closed).
+    none,     ///< Nothing to time: between two steps, or closed.
     idle,     ///< The first byte of the next request (GATEHOUSE_IDLE_TIMEOUT: close quietly).
     reading,  ///< The rest of a started request (GATEHOUSE_READ_TIMEOUT: 408).
     awaiting, ///< The handler actor's answer (GATEHOUSE_HANDLER_TIMEOUT: 503).
