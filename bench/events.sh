@@ -16,6 +16,7 @@
 #                                                     build/test gateway/gatehouse)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/local/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GH_ROOT"
 
 events="${1:-20000}"
@@ -35,26 +36,12 @@ fi
 
 # The load client: rebuilt when its source changed.
 client=build/bench/event_load
-if [ ! -x "$client" ] || [ bench/event_load.cpp -nt "$client" ] || [ bench/load_cli.hpp -nt "$client" ]; then
-  gh_log "building $client"
-  mkdir -p build/bench
-  # shellcheck disable=SC2046 # pkg-config prints several flags
-  g++ -O2 -std=c++20 -Wall -Wextra bench/event_load.cpp \
-    $(pkg-config --cflags --libs libnats libpqxx libpq) -o "$client"
-fi
+bench_client event_load libnats libpqxx libpq
 
 work="$(mktemp -d /tmp/gatehouse-events.XXXXXX)"
 chmod 755 "$work"
 gh_pid=""
-cleanup() {
-  if [ -n "$gh_pid" ]; then
-    kill "$gh_pid" 2>/dev/null || true
-    gh_wait_dead "$gh_pid" 10 || kill -9 "$gh_pid" 2>/dev/null || true
-  fi
-  bash deploy/local/services.sh stop "$work/services" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 bash deploy/local/services.sh start "$work/services" auto 2>/dev/null
 source "$work/services/env"
@@ -66,34 +53,14 @@ GATEHOUSE_LISTEN="127.0.0.1:$gh_port" GATEHOUSE_DATA_DIR="$work/data" \
   "$work/gatehouse" serve >"$work/gatehouse.out" 2>"$work/gatehouse.err" &
 gh_pid=$!
 
-for _ in $(seq 1 150); do
-  curl -fs "http://127.0.0.1:$gh_port/readyz" >/dev/null 2>&1 && break
-  gh_alive "$gh_pid" || break
-  sleep 0.1
-done
-if ! curl -fs "http://127.0.0.1:$gh_port/readyz" >/dev/null 2>&1; then
-  tail -n 20 "$work/gatehouse.out" "$work/gatehouse.err" >&2 || true
-  gh_die "Gatehouse did not become ready"
-fi
-# The worker creates its durable consumer once the streams exist; a binary built before the
-# event pipeline never does.
-for _ in $(seq 1 100); do
-  curl -fs "$NATS_MONITOR_URL/jsz?accounts=true&consumers=true" 2>/dev/null |
-    grep -q '"name": *"welcome"' && break
-  sleep 0.1
-done
-curl -fs "$NATS_MONITOR_URL/jsz?accounts=true&consumers=true" | grep -q '"name": *"welcome"' ||
-  gh_die "$gatehouse made no 'welcome' consumer on USERS: is it older than the event pipeline?"
-
-# field NAME LINE: the value of NAME=... in the client's result line.
-field() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print $2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+bench_wait_ready "$gh_port"
+bench_wait_consumer welcome USERS "event pipeline"
 
 gh_log "raw JetStream publish: $events events"
 raw=$("$client" raw --events "$events" --timeout "$timeout")
 gh_log "Gatehouse outbox -> worker ack: $events events"
 if ! gh=$("$client" outbox --events "$events" --timeout "$timeout"); then
-  tail -n 20 "$work/gatehouse.out" "$work/gatehouse.err" >&2 || true
+  bench_logs
   gh_die "the Gatehouse run failed"
 fi
 

@@ -10,6 +10,7 @@
 #   bench/gateway.sh [SECONDS] [CONNECTIONS]     (defaults: 10 s, 64 connections, 2 threads)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/local/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GH_ROOT"
 
 duration="${1:-10}"
@@ -20,13 +21,7 @@ gh_build build/release Release -DGATEHOUSE_TESTS=OFF
 work="$(mktemp -d /tmp/gatehouse-bench.XXXXXX)"
 chmod 755 "$work"
 gh_pid=""; nginx_pid=""
-cleanup() {
-  [ -n "$gh_pid" ] && kill "$gh_pid" 2>/dev/null || true
-  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null || true
-  bash deploy/local/services.sh stop "$work/services" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 bash deploy/local/services.sh start "$work/services" auto 2>/dev/null
 source "$work/services/env"
@@ -37,33 +32,9 @@ GATEHOUSE_LISTEN="127.0.0.1:$gh_port" GATEHOUSE_DATA_DIR="$work/data" GATEHOUSE_
 gh_pid=$!
 
 nginx_port=$(gh_free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx;
-  proxy_temp_path $work/nginx;
-  fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx;
-  scgi_temp_path $work/nginx;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / { default_type application/json; return 200 '{"status":"ok"}'; }
-  }
-}
-CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-nginx_pid=$!
+bench_nginx "$nginx_port" "" "location / { default_type application/json; return 200 '{\"status\":\"ok\"}'; }"
 
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$gh_port/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+bench_wait_ready "$gh_port"
 curl -fs "http://127.0.0.1:$gh_port/healthz" >/dev/null || gh_die "Gatehouse did not come up"
 curl -fs "http://127.0.0.1:$nginx_port/" >/dev/null || gh_die "nginx did not come up"
 
@@ -83,7 +54,6 @@ summarize() {
   bad=$(awk '/Non-2xx/ {print $5}' "$work/$1.wrk")
   echo "${rps:--} ${p50:--} ${p99:--} ${bad:-0}"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # A user to sign in as, and their access token.
 password="bench password $(date +%s)"
@@ -117,8 +87,8 @@ echo
 echo "| target | route | req/s | p50 | p99 | vs nginx |"
 echo "|---|---|---:|---:|---:|---:|"
 echo "| nginx-light | return 200 | $n_rps | $n_p50 | $n_p99 | 1.00 |"
-echo "| gatehouse | GET /healthz (router + ops actor) | $g_rps | $g_p50 | $g_p99 | $(ratio "$g_rps" "$n_rps") |"
-echo "| gatehouse | GET /api/v1/users/me, bearer JWT (+ identity actor, profile cached 2 s) | $m_rps | $m_p50 | $m_p99 | $(ratio "$m_rps" "$n_rps") |"
+echo "| gatehouse | GET /healthz (router + ops actor) | $g_rps | $g_p50 | $g_p99 | $(ratio "$g_rps" "$n_rps" 2) |"
+echo "| gatehouse | GET /api/v1/users/me, bearer JWT (+ identity actor, profile cached 2 s) | $m_rps | $m_p50 | $m_p99 | $(ratio "$m_rps" "$n_rps" 2) |"
 echo
 echo "Login storm (argon2id m=19 MiB t=2 on every login; 16 connections) beside 8 connections on /healthz:"
 echo

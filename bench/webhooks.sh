@@ -22,6 +22,7 @@
 #                                                 build/release (as bench/gateway.sh does)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/local/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GH_ROOT"
 
 events="${1:-${GH_WEBHOOK_EVENTS:-5000}}"
@@ -44,28 +45,12 @@ fi
 
 # The load client: rebuilt when its source changed.
 client=build/bench/webhook_load
-if [ ! -x "$client" ] || [ bench/webhook_load.cpp -nt "$client" ] || [ bench/load_cli.hpp -nt "$client" ]; then
-  gh_log "building $client"
-  mkdir -p build/bench
-  # shellcheck disable=SC2046 # pkg-config prints several flags
-  g++ -O2 -std=c++20 -Wall -Wextra -pthread bench/webhook_load.cpp \
-    $(pkg-config --cflags --libs libpqxx libpq openssl) -o "$client"
-fi
+bench_client webhook_load libpqxx libpq openssl
 
 work="$(mktemp -d /tmp/gatehouse-webhooks.XXXXXX)"
 chmod 755 "$work"
 gh_pid=""; nginx_pid=""
-cleanup() {
-  local pid
-  for pid in "$gh_pid" "$nginx_pid"; do
-    [ -n "$pid" ] || continue
-    kill "$pid" 2>/dev/null || true
-    gh_wait_dead "$pid" 10 || kill -9 "$pid" 2>/dev/null || true
-  done
-  bash deploy/local/services.sh stop "$work/services" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 bash deploy/local/services.sh start "$work/services" auto 2>/dev/null
 source "$work/services/env"
@@ -87,62 +72,23 @@ gh_port=$(gh_free_port)
 gh_pid=$!
 
 nginx_port=$(gh_free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $work/nginx;
-  proxy_temp_path $work/nginx;
-  fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx;
-  scgi_temp_path $work/nginx;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location = /webhooks/stripe { default_type application/json; return 200 '{"received":true}'; }
-  }
-}
-CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-nginx_pid=$!
+bench_nginx "$nginx_port" "keepalive_requests 1000000;" \
+  "location = /webhooks/stripe { default_type application/json; return 200 '{\"received\":true}'; }"
 
-gh_up() { curl -fs "http://127.0.0.1:$gh_port/readyz" >/dev/null 2>&1; }
 nginx_up() {
   curl -fs -X POST -H 'Content-Type: application/json' -d '{}' \
     "http://127.0.0.1:$nginx_port/webhooks/stripe" >/dev/null 2>&1
 }
-gh_logs() { tail -n 20 "$work/gatehouse.out" "$work/gatehouse.err" >&2 || true; }
-
-for _ in $(seq 1 150); do
-  gh_up && break
-  gh_alive "$gh_pid" || break
-  sleep 0.1
-done
-gh_up || { gh_logs; gh_die "Gatehouse did not become ready"; }
+bench_wait_ready "$gh_port"
 for _ in $(seq 1 50); do
   nginx_up && break
   sleep 0.1
 done
 nginx_up || { cat "$work/nginx/error.log" >&2 || true; gh_die "nginx did not come up"; }
-# The worker creates its durable consumer once the streams exist; a binary built before the
-# payment pipeline never does.
-for _ in $(seq 1 100); do
-  curl -fs "$NATS_MONITOR_URL/jsz?accounts=true&consumers=true" 2>/dev/null |
-    grep -q '"name": *"stripe"' && break
-  sleep 0.1
-done
-curl -fs "$NATS_MONITOR_URL/jsz?accounts=true&consumers=true" | grep -q '"name": *"stripe"' ||
-  gh_die "$gatehouse made no 'stripe' consumer on PAYMENTS: is it older than the payment pipeline?"
+bench_wait_consumer stripe PAYMENTS "payment pipeline"
 
-# line KIND OUTPUT: the client's result line of that kind; field NAME LINE: NAME=... in it.
+# line KIND OUTPUT: the client's result line of that kind.
 line() { grep "^$1 " <<<"$2"; }
-field() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print $2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 ms() { awk -v v="$1" 'BEGIN { printf "%.2f ms", v }'; }
 
 load=(--events "$events" --connections "$connections" --warmup "$warmup")
@@ -151,7 +97,7 @@ ref=$("$client" --port "$nginx_port" "${load[@]}") || gh_die "the nginx run fail
 gh_log "Gatehouse: $events events over $connections connections, then waiting for the worker"
 if ! out=$("$client" --port "$gh_port" "${load[@]}" --database-url "$DATABASE_URL" \
   --timeout "$timeout"); then
-  gh_logs
+  bench_logs
   gh_die "the Gatehouse run failed"
 fi
 

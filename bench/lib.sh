@@ -1,0 +1,95 @@
+# Shared by the bench scripts; sourced after deploy/local/lib.sh, from the checkout's root.
+# The scripts keep their processes and scratch folder in the globals `work`, `gh_pid` and
+# `nginx_pid`, which bench_cleanup ends.
+
+# bench_client NAME PKG-CONFIG-MODULES...: builds build/bench/NAME from bench/NAME.cpp with g++
+# when it is missing or older than its source or bench/load_cli.hpp; the main build is not touched.
+bench_client() {
+  local name="$1" client="build/bench/$1"
+  shift
+  if [ ! -x "$client" ] || [ "bench/$name.cpp" -nt "$client" ] || [ bench/load_cli.hpp -nt "$client" ]; then
+    gh_log "building $client"
+    mkdir -p build/bench
+    # shellcheck disable=SC2046 # pkg-config prints several flags
+    g++ -O2 -std=c++20 -Wall -Wextra -pthread "bench/$name.cpp" \
+      $(pkg-config --cflags --libs "$@") -o "$client"
+  fi
+}
+
+# bench_cleanup: stops Gatehouse and nginx (TERM, then KILL after 10 s), the run's services, and
+# removes the scratch folder. For `trap bench_cleanup EXIT`.
+bench_cleanup() {
+  local pid
+  for pid in "${gh_pid:-}" "${nginx_pid:-}"; do
+    [ -n "$pid" ] || continue
+    kill "$pid" 2>/dev/null || true
+    gh_wait_dead "$pid" 10 || kill -9 "$pid" 2>/dev/null || true
+  done
+  bash deploy/local/services.sh stop "$work/services" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+
+# bench_nginx PORT HTTP_DIRECTIVES SERVER_DIRECTIVES: starts nginx-light (one worker, no access
+# log) on 127.0.0.1:PORT in the background with its files under $work/nginx; sets nginx_pid.
+bench_nginx() {
+  local port="$1" http_directives="$2" server_directives="$3"
+  mkdir -p "$work/nginx"
+  cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  $http_directives
+  client_body_temp_path $work/nginx;
+  proxy_temp_path $work/nginx;
+  fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx;
+  scgi_temp_path $work/nginx;
+  server {
+    listen 127.0.0.1:$port;
+    $server_directives
+  }
+}
+CONF
+  nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+  nginx_pid=$!
+}
+
+# bench_logs: the end of Gatehouse's logs ($work/gatehouse.out and .err), on stderr.
+bench_logs() { tail -n 20 "$work/gatehouse.out" "$work/gatehouse.err" >&2 || true; }
+
+# bench_wait_ready PORT: waits up to 15 s for Gatehouse ($gh_pid) to answer /readyz with 200;
+# otherwise prints the end of its logs and dies.
+bench_wait_ready() {
+  local url="http://127.0.0.1:$1/readyz"
+  for _ in $(seq 1 150); do
+    curl -fs "$url" >/dev/null 2>&1 && return 0
+    gh_alive "$gh_pid" || break
+    sleep 0.1
+  done
+  curl -fs "$url" >/dev/null 2>&1 && return 0
+  bench_logs
+  gh_die "Gatehouse did not become ready"
+}
+
+# bench_wait_consumer NAME STREAM PIPELINE: waits up to 10 s for Gatehouse's durable consumer
+# NAME, which its worker creates once the streams exist; a binary ($gatehouse) built before
+# PIPELINE never does.
+bench_wait_consumer() {
+  local jsz="$NATS_MONITOR_URL/jsz?accounts=true&consumers=true"
+  for _ in $(seq 1 100); do
+    curl -fs "$jsz" 2>/dev/null | grep -q "\"name\": *\"$1\"" && return 0
+    sleep 0.1
+  done
+  curl -fs "$jsz" | grep -q "\"name\": *\"$1\"" ||
+    gh_die "${gatehouse:-Gatehouse} made no '$1' consumer on $2: is it older than the $3?"
+}
+
+# field NAME LINE: the value of NAME=... in a load client's result line.
+field() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print $2 }'; }
+
+# ratio A B [DECIMALS]: A / B, with 3 decimals unless told.
+ratio() { awk -v a="$1" -v b="$2" -v d="${3:-3}" 'BEGIN { printf "%.*f", d, a / b }'; }
