@@ -24,8 +24,8 @@ std::string label(std::string_view value) {
 
 std::string number(double x) {
   std::array<char, 32> buf{};
-  std::snprintf(buf.data(), buf.size(), "%g", x);
-  return buf.data();
+  const int n = std::snprintf(buf.data(), buf.size(), "%g", x);
+  return n > 0 ? std::string{buf.data()} : std::string{"0"};
 }
 
 } // namespace
@@ -165,7 +165,13 @@ std::string metrics::render(const dependency_health& health) const {
   for (auto d : all_dependencies)
     out += "gatehouse_dependency_up{dependency=\"" + std::string{dependency_name(d)} + "\"} " +
            (health.up(d) ? "1" : "0") + "\n";
+  for (const auto& collect : collectors_)
+    collect(out);
   return out;
+}
+
+void metrics::add_collector(std::function<void(std::string& out)> collect) {
+  collectors_.push_back(std::move(collect));
 }
 
 } // namespace gh

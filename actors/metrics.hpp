@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,6 +50,10 @@ public:
   std::atomic<uint64_t> ws_frames_out{0};
   std::atomic<uint64_t> rejected_input{0}; ///< Untrusted input refused (4xx, bad frames).
 
+  /// Appends a capability's own families to every rendering: `collect(out)` writes complete
+  /// `# HELP`/`# TYPE` blocks. Call before serving; collectors run on the ops actor.
+  void add_collector(std::function<void(std::string& out)> collect);
+
   /// The Prometheus text exposition (format 0.0.4).
   std::string render(const dependency_health& health) const;
 
@@ -67,6 +72,7 @@ private:
   };
 
   std::vector<std::unique_ptr<route_slot>> routes_;
+  std::vector<std::function<void(std::string&)>> collectors_;
   mutable std::mutex actors_mutex_;
   std::map<std::string, int64_t, std::less<>> actors_;
 };

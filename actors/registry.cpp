@@ -92,6 +92,11 @@ caf::behavior registry_impl(caf::stateful_actor<registry_state>* self, registry_
         it->second.last_used = self->clock().now();
         return self->delegate(it->second.handle, std::move(payload));
       },
+      [self](add_atom, const std::string& kind, user_actor_kind& spec) {
+        self->state.options.kinds.insert_or_assign(kind, std::move(spec));
+        publish_count(self, kind, 0);
+        return true;
+      },
       [self](count_atom) -> uint64_t { return self->state.by_key.size(); },
       [self](count_atom, const std::string& kind) -> uint64_t {
         auto it = self->state.live.find(kind);

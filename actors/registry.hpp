@@ -18,16 +18,6 @@
 
 namespace gh {
 
-/// Spawns the actor of one kind for `key.user_id`; it receives only messages forwarded for
-/// exactly `key`.
-using user_actor_factory = std::function<caf::actor(caf::local_actor* parent, const user_key& key)>;
-
-/// How the registry treats one kind of per-user actor.
-struct user_actor_kind {
-  user_actor_factory spawn;
-  std::chrono::milliseconds idle_timeout{900000};
-};
-
 /// Options of the registry.
 struct registry_options {
   std::map<std::string, user_actor_kind, std::less<>> kinds;
@@ -57,6 +47,8 @@ struct registry_state {
 /// - `(forward_atom, user_key, caf::message)`: finds or spawns the actor of that key and
 ///   delegates the message to it, so its reply goes straight back to the requester; a kind
 ///   that was never registered answers `gh_errc::not_found`.
+/// - `(add_atom, std::string kind, user_actor_kind)` -> `bool`: registers (or replaces) a kind;
+///   capability modules add theirs at start, before any message is forwarded.
 /// - `(count_atom)` -> `uint64_t`: live actors; `(count_atom, std::string kind)` -> of a kind.
 /// - `(stats_atom)` -> `(uint64_t spawned, uint64_t reaped, uint64_t crashed)`.
 ///

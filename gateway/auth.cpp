@@ -1,6 +1,6 @@
 #include "gateway/auth.hpp"
 
-#include "actors/identity/crypto.hpp"
+#include "crypto/crypto.hpp"
 
 #include <cctype>
 

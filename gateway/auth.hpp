@@ -1,8 +1,8 @@
 #pragma once
 
-#include "actors/identity/cookies.hpp"
-#include "actors/identity/jwt.hpp"
-#include "actors/identity/revocations.hpp"
+#include "actors/cookies.hpp"
+#include "actors/revocations.hpp"
+#include "crypto/jwt.hpp"
 #include "messages/gh_errc.hpp"
 #include "messages/http.hpp"
 

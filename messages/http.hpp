@@ -98,8 +98,32 @@ struct http_request {
   }
 };
 
+/// How a route treats the request body.
+enum class body_kind {
+  none, ///< The body is ignored.
+  json, ///< `Content-Type: application/json` required (415) and well-formed JSON (400).
+};
+
+/// What a route needs to know about the caller.
+enum class auth_policy {
+  none,     ///< Credentials are not looked at (a bad token is ignored).
+  optional, ///< A valid token identifies the caller; none or a bad one means anonymous.
+  user,     ///< A valid access token is required (401 otherwise).
+};
+
 /// Every actor that serves routes speaks this interface.
 using http_handler_actor = caf::typed_actor<caf::reacts_to<http_request>>;
+
+/// One entry of the route table: what a capability registers (`app::add_route`) and the
+/// router matches.
+struct route {
+  std::string method;
+  std::string pattern; ///< `/api/v1/files/{id}`: `{name}` matches one non-empty segment.
+  http_handler_actor handler;
+  body_kind body = body_kind::none;
+  std::size_t metrics_slot = 0;
+  auth_policy auth = auth_policy::none;
+};
 
 } // namespace gh
 

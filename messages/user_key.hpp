@@ -1,6 +1,12 @@
 #pragma once
 
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
 #include <compare>
+#include <functional>
 #include <string>
 
 namespace gh {
@@ -21,4 +27,16 @@ typename Inspector::result_type inspect(Inspector& f, user_key& x) {
   return f(x.kind, x.user_id, x.key);
 }
 
+/// Spawns the actor of one kind for `key.user_id`; it receives only messages forwarded for
+/// exactly `key`.
+using user_actor_factory = std::function<caf::actor(caf::local_actor* parent, const user_key& key)>;
+
+/// How the registry treats one kind of per-user actor.
+struct user_actor_kind {
+  user_actor_factory spawn;
+  std::chrono::milliseconds idle_timeout{900000};
+};
+
 } // namespace gh
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gh::user_actor_kind)

@@ -1,6 +1,6 @@
 #include "actors/events/outbox_relay.hpp"
 
-#include "actors/events/tick_loop.hpp"
+#include "actors/tick_loop.hpp"
 #include "config/log.hpp"
 #include "messages/type_ids.hpp"
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "actors/events/event_stats.hpp"
+#include "actors/event_stats.hpp"
 #include "config/secret.hpp"
 
 #include <caf/actor.hpp>

@@ -6,43 +6,40 @@
 
 namespace gh::events {
 
-namespace {
-
-/// The subjects whose events reach the user's WebSockets.
-constexpr const char* pushed_subjects[] = {"user.updated", "subscription.updated",
-                                           "payment.completed"};
-
-} // namespace
-
 user_push::user_push(natsConnection* conn, user_sinks& sinks, event_stats* stats,
-                     checkout_route to_checkout)
-    : conn_(conn), sinks_(sinks), stats_(stats), to_checkout_(std::move(to_checkout)) {}
+                     std::vector<push_spec> subjects, actor_route to_actor)
+    : conn_(conn), sinks_(sinks), stats_(stats), to_actor_(std::move(to_actor)) {
+  for (auto& spec : subjects)
+    subs_.push_back(std::make_unique<subscription>(subscription{this, std::move(spec), nullptr}));
+}
 
 user_push::~user_push() {
   stop();
 }
 
 bool user_push::start() {
-  for (const char* subject : pushed_subjects) {
-    natsSubscription* sub = nullptr;
-    if (natsConnection_Subscribe(&sub, conn_, subject, &user_push::on_message, this) != NATS_OK) {
+  for (auto& s : subs_) {
+    if (natsConnection_Subscribe(&s->sub, conn_, s->spec.subject.c_str(), &user_push::on_message,
+                                 s.get()) != NATS_OK) {
+      s->sub = nullptr;
       stop();
       return false;
     }
-    subs_.push_back(sub);
   }
   return true;
 }
 
 void user_push::stop() {
-  for (auto* sub : subs_) {
-    natsSubscription_Unsubscribe(sub);
-    natsSubscription_Destroy(sub);
+  for (auto& s : subs_) {
+    if (s->sub == nullptr)
+      continue;
+    natsSubscription_Unsubscribe(s->sub);
+    natsSubscription_Destroy(s->sub);
+    s->sub = nullptr;
   }
-  subs_.clear();
 }
 
-user_push::pushed_frame user_push::frame_for(std::string_view text) {
+user_push::pushed_frame user_push::frame_for(std::string_view text, std::string_view key_field) {
   auto decoded = decode_event(text);
   auto* event = std::get_if<event_envelope>(&decoded);
   if (event == nullptr)
@@ -50,29 +47,29 @@ user_push::pushed_frame user_push::frame_for(std::string_view text) {
   const auto* user = event->data.if_contains("user_id");
   if (user == nullptr || !user->is_string() || !is_uuid(user->get_string()))
     return {};
-  std::string checkout;
-  if (event->type == "payment.completed")
-    if (const auto* id = event->data.if_contains("checkout_id");
+  std::string key;
+  if (!key_field.empty())
+    if (const auto* id = event->data.if_contains(key_field);
         id != nullptr && id->is_string() && is_uuid(id->get_string()))
-      checkout = std::string{id->get_string()};
+      key = std::string{id->get_string()};
   boost::json::object frame;
   frame["event"] = event->type;
   frame["data"] = event->data;
-  return {std::string{user->get_string()}, boost::json::serialize(frame), std::move(checkout)};
+  return {std::string{user->get_string()}, boost::json::serialize(frame), std::move(key)};
 }
 
 void user_push::on_message(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg,
                            void* closure) {
-  auto* self = static_cast<user_push*>(closure);
+  const auto* s = static_cast<const subscription*>(closure);
+  auto* self = s->owner;
   const std::string_view text{natsMsg_GetData(msg),
                               static_cast<std::size_t>(natsMsg_GetDataLength(msg))};
-  auto [user, frame, checkout] = frame_for(text);
+  auto [user, frame, key] = frame_for(text, s->spec.key_field);
   natsMsg_Destroy(msg);
   if (user.empty())
     return;
-  if (!checkout.empty() && self->to_checkout_) {
-    // The checkout's actor takes the change in first, then pushes.
-    self->to_checkout_(user, checkout, frame);
+  if (!s->spec.via_kind.empty() && !key.empty() && self->to_actor_) {
+    self->to_actor_(user_key{s->spec.via_kind, user, key}, frame);
     return;
   }
   const auto n = self->sinks_.push(user, frame);

@@ -1,60 +1,68 @@
 #pragma once
 
-#include "actors/events/event_stats.hpp"
+#include "actors/app.hpp"
+#include "actors/event_stats.hpp"
 #include "actors/user_sinks.hpp"
+#include "messages/user_key.hpp"
 
 #include <nats/nats.h>
 
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gh::events {
 
 /// Pushes the events that concern a user to that user's open WebSockets in this process, as
-/// `{"event": <type>, "data": <data>}` frames. Every process subscribes (a plain NATS
-/// subscription, not a shared consumer), since each holds its own connections. Best effort: a
-/// user who is not connected, or an event sent while this process was cut off from NATS, is
-/// not pushed later.
+/// `{"event": <type>, "data": <data>}` frames: the subjects the capabilities registered
+/// (`app::add_push`). Every process subscribes (a plain NATS subscription, not a shared
+/// consumer), since each holds its own connections. Best effort: a user who is not connected,
+/// or an event sent while this process was cut off from NATS, is not pushed later.
 class user_push {
 public:
-  /// Hands a `payment.completed` frame to the checkout-flow actor of (user, checkout id), which
-  /// pushes it once it has taken the change in.
-  using checkout_route = std::function<void(const std::string& user, const std::string& checkout,
-                                            const std::string& frame)>;
+  /// Hands `frame` to the per-user actor `key`, which takes the change in, then pushes.
+  using actor_route = std::function<void(const user_key& key, const std::string& frame)>;
 
   user_push(natsConnection* conn, user_sinks& sinks, event_stats* stats,
-            checkout_route to_checkout = {});
+            std::vector<push_spec> subjects, actor_route to_actor = {});
   ~user_push();
 
   user_push(const user_push&) = delete;
   user_push& operator=(const user_push&) = delete;
 
-  /// Subscribes to the pushed subjects (`user.updated`, `subscription.updated`,
-  /// `payment.completed`); false on failure.
+  /// Subscribes to every pushed subject; false on failure.
   bool start();
   /// Unsubscribes; idempotent.
   void stop();
 
   /// What one event becomes: the frame, the user it goes to (empty when the event is malformed
-  /// or names no user) and, for `payment.completed`, the checkout whose actor pushes it.
+  /// or names no user) and, with a `key_field`, the UUID in `data[key_field]` (empty when
+  /// absent or not a UUID).
   struct pushed_frame {
     std::string user;
     std::string frame;
-    std::string checkout;
+    std::string key;
   };
 
   /// The frame pushed for the envelope `text`, decoded once.
-  static pushed_frame frame_for(std::string_view text);
+  static pushed_frame frame_for(std::string_view text, std::string_view key_field = {});
 
 private:
+  struct subscription {
+    user_push* owner = nullptr;
+    push_spec spec;
+    natsSubscription* sub = nullptr;
+  };
+
   static void on_message(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* closure);
 
   natsConnection* conn_;
   user_sinks& sinks_;
   event_stats* stats_;
-  checkout_route to_checkout_;
-  std::vector<natsSubscription*> subs_;
+  actor_route to_actor_;
+  std::vector<std::unique_ptr<subscription>> subs_;
 };
 
 } // namespace gh::events

@@ -1,7 +1,7 @@
 #include "actors/events/worker.hpp"
 
 #include "actors/events/dead_letters.hpp"
-#include "actors/events/tick_loop.hpp"
+#include "actors/tick_loop.hpp"
 #include "config/log.hpp"
 #include "messages/type_ids.hpp"
 #include "persistence/postgres/pg_database.hpp"
@@ -120,6 +120,9 @@ private:
     if (sub_ != nullptr)
       return true;
     if (natsConnection_Status(opt_.nats) != NATS_CONN_STATUS_CONNECTED)
+      return false;
+    // Before the bus has made the streams, a subscription could only fail: wait quietly.
+    if (opt_.streams_ready && !opt_.streams_ready())
       return false;
     if (js_ == nullptr) {
       jsOptions o;

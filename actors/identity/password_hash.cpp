@@ -1,6 +1,6 @@
 #include "actors/identity/password_hash.hpp"
 
-#include "actors/identity/crypto.hpp"
+#include "crypto/crypto.hpp"
 
 #include <argon2.h>
 

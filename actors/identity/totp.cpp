@@ -1,6 +1,6 @@
 #include "actors/identity/totp.hpp"
 
-#include "actors/identity/crypto.hpp"
+#include "crypto/crypto.hpp"
 
 #include <array>
 #include <cctype>

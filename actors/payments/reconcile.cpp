@@ -1,6 +1,5 @@
 #include "actors/payments/reconcile.hpp"
 
-#include "actors/events/tick_loop.hpp"
 #include "actors/payments/stripe_events.hpp"
 #include "config/log.hpp"
 #include "messages/event_envelope.hpp"
@@ -67,16 +66,11 @@ void list_and_queue(stripe::client& stripe, pqxx::connection& db, const std::str
   }
 }
 
-struct reconciler {
-  explicit reconciler(const reconcile_options& o)
-      : opt(o), next_run(std::chrono::steady_clock::now() + o.interval) {}
+/// One scheduled pass at a time, with a connection of its own kept between passes.
+struct reconcile_job {
+  explicit reconcile_job(reconcile_options o) : opt(std::move(o)) {}
 
-  void step() {
-    if (std::chrono::steady_clock::now() < next_run) {
-      std::this_thread::sleep_for(std::chrono::seconds{1});
-      return;
-    }
-    next_run = std::chrono::steady_clock::now() + opt.interval;
+  void run() {
     try {
       if (!db || !db->is_open())
         db = std::make_unique<pqxx::connection>(opt.database_url.reveal());
@@ -94,13 +88,8 @@ struct reconciler {
   }
 
   reconcile_options opt;
-  std::chrono::steady_clock::time_point next_run;
   std::unique_ptr<pqxx::connection> db;
 };
-
-caf::behavior reconciler_impl(caf::event_based_actor* self, const reconcile_options& options) {
-  return events::tick_loop<reconciler>(self, options);
-}
 
 } // namespace
 
@@ -125,8 +114,10 @@ reconcile_report reconcile(stripe::client& stripe, pqxx::connection& db, const s
   return report;
 }
 
-caf::actor spawn_reconciler(caf::actor_system& sys, reconcile_options options) {
-  return sys.spawn<caf::detached>(reconciler_impl, std::move(options));
+schedule_spec reconcile_schedule(reconcile_options options) {
+  const auto interval = options.interval;
+  auto job = std::make_shared<reconcile_job>(std::move(options));
+  return {"stripe-reconcile", interval, [job] { job->run(); }};
 }
 
 } // namespace gh::payments

@@ -1,10 +1,9 @@
 #pragma once
 
+#include "actors/app.hpp"
 #include "config/secret.hpp"
 #include "providers/stripe/client.hpp"
 
-#include <caf/actor.hpp>
-#include <caf/actor_system.hpp>
 #include <pqxx/connection>
 
 #include <chrono>
@@ -43,8 +42,8 @@ struct reconcile_options {
   std::chrono::seconds lookback{2 * 60 * 60};
 };
 
-/// A detached actor that runs `reconcile` every `interval` (the first pass one interval after
-/// start). Every process may run one: an event is queued once whoever finds it.
-caf::actor spawn_reconciler(caf::actor_system& sys, reconcile_options options);
+/// The schedule that runs `reconcile` every `interval` (the first pass one interval after
+/// start). Every process may run it: an event is queued once whoever finds it.
+schedule_spec reconcile_schedule(reconcile_options options);
 
 } // namespace gh::payments

@@ -1,7 +1,7 @@
 #include "actors/payments/requests.hpp"
 
 #include "actors/payments/stripe_events.hpp"
-#include "actors/services/admin_requests.hpp"
+#include "messages/decode.hpp"
 #include "messages/event_envelope.hpp"
 
 #include <boost/json/object.hpp>
@@ -22,7 +22,7 @@ std::variant<json::object, field_errors>
 optional_object(std::string_view body, std::initializer_list<std::string_view> allowed) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
     return json::object{};
-  return admin::object_of(body, allowed);
+  return decode::object_of(body, allowed);
 }
 
 /// Reads the optional URL field `name` into `out`.
@@ -55,7 +55,7 @@ bool is_payment_intent_id(std::string_view id) noexcept {
 }
 
 decoded<new_plan> decode_new_plan(std::string_view body) {
-  auto parsed = admin::object_of(body, {"name", "amount", "currency", "interval"});
+  auto parsed = decode::object_of(body, {"name", "amount", "currency", "interval"});
   if (auto* errs = std::get_if<field_errors>(&parsed))
     return std::move(*errs);
   const auto& o = std::get<json::object>(parsed);
@@ -64,7 +64,7 @@ decoded<new_plan> decode_new_plan(std::string_view body) {
   const auto* name = o.if_contains("name");
   if (name == nullptr || !name->is_string()) {
     errors.push_back({"name", "is required and must be a string"});
-  } else if (auto problem = admin::text_problem(name->get_string(), 200)) {
+  } else if (auto problem = decode::text_problem(name->get_string(), 200)) {
     errors.push_back({"name", *problem});
   } else if (name->get_string().find_first_not_of(' ') == std::string_view::npos) {
     errors.push_back({"name", "must not be blank"});
@@ -116,7 +116,7 @@ decoded<refund_request> decode_refund(std::string_view body) {
 }
 
 decoded<checkout_request> decode_checkout(std::string_view body) {
-  auto parsed = admin::object_of(body, {"plan_id", "success_url", "cancel_url"});
+  auto parsed = decode::object_of(body, {"plan_id", "success_url", "cancel_url"});
   if (auto* errs = std::get_if<field_errors>(&parsed))
     return std::move(*errs);
   const auto& o = std::get<json::object>(parsed);

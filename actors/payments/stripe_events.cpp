@@ -1,7 +1,7 @@
 #include "actors/payments/stripe_events.hpp"
 
-#include "actors/events/outbox.hpp"
-#include "actors/identity/crypto.hpp"
+#include "actors/outbox.hpp"
+#include "crypto/crypto.hpp"
 #include "messages/event_envelope.hpp"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 #include "actors/payments/stripe_signature.hpp"
 
-#include "actors/identity/crypto.hpp"
+#include "crypto/crypto.hpp"
 
 #include <algorithm>
 #include <charconv>

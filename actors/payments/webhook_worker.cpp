@@ -1,6 +1,6 @@
 #include "actors/payments/webhook_worker.hpp"
 
-#include "actors/events/outbox.hpp"
+#include "actors/outbox.hpp"
 #include "actors/payments/stripe_events.hpp"
 #include "config/log.hpp"
 #include "messages/event_envelope.hpp"

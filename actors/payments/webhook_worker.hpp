@@ -1,6 +1,6 @@
 #pragma once
 
-#include "actors/events/worker.hpp"
+#include "actors/consumer.hpp"
 #include "providers/stripe/client.hpp"
 
 namespace gh::payments {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "persistence/service_endpoint.hpp"
+
 #include <nats/nats.h>
 
 #include <atomic>
@@ -12,21 +14,6 @@
 #include <vector>
 
 namespace gh::nats {
-
-/// What an endpoint handler answers: a body, or an error code and description that travel in
-/// the `Nats-Service-Error` / `Nats-Service-Error-Code` headers (ADR-32).
-struct endpoint_reply {
-  std::string body;
-  int error_code = 0; ///< 0: success
-  std::string error;
-};
-
-/// One request/reply endpoint of the service.
-struct endpoint {
-  std::string name;
-  std::string subject;
-  std::function<endpoint_reply(std::string_view request)> handler;
-};
 
 /// Identity of a service as the `$SRV` protocol reports it.
 struct service_identity {

@@ -64,6 +64,7 @@ bool bus::connected() const noexcept {
 }
 
 void bus::close() {
+  closing_ = true;
   if (maintainer_.joinable()) {
     maintainer_.request_stop();
     wake_.notify_all();
@@ -83,17 +84,18 @@ void bus::close() {
   health_.set(dependency::nats, false);
 }
 
-void bus::on_connected(natsConnection*, void* closure) {
+void bus::on_connected(natsConnection* /*nc*/, void* closure) {
   auto* self = static_cast<bus*>(closure);
   // JetStream calls block on the server, so they run on the maintenance thread, never here.
   self->streams_dirty_ = true;
   self->wake_.notify_all();
 }
 
-void bus::on_disconnected(natsConnection*, void* closure) {
+void bus::on_disconnected(natsConnection* /*nc*/, void* closure) {
   auto* self = static_cast<bus*>(closure);
   self->health_.set(dependency::nats, false);
-  log::warn("NATS disconnected");
+  if (!self->closing_)
+    log::warn("NATS disconnected");
 }
 
 void bus::maintain(const std::stop_token& stop) {
@@ -101,7 +103,9 @@ void bus::maintain(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     bool up = connected();
     if (up && streams_dirty_.exchange(false)) {
-      if (!ensure_streams()) {
+      if (ensure_streams()) {
+        streams_ready_ = true;
+      } else {
         streams_dirty_ = true;
         up = false;
       }
@@ -131,7 +135,7 @@ bool bus::ensure_streams() {
     cfg.Duplicates = 120 * nanos_per_second;
     cfg.MaxAge = 30LL * 24 * 3600 * nanos_per_second;
     jsStreamInfo* info = nullptr;
-    jsErrCode err = static_cast<jsErrCode>(0);
+    auto err = static_cast<jsErrCode>(0);
     auto status = js_GetStreamInfo(&info, js_, spec.name.c_str(), nullptr, &err);
     if (status == NATS_OK) {
       jsStreamInfo_Destroy(info);

@@ -44,6 +44,10 @@ public:
   /// True while connected.
   bool connected() const noexcept;
 
+  /// True once the streams of `gatehouse_streams()` were made on the server; they outlive
+  /// reconnections, so it stays true.
+  bool streams_ready() const noexcept { return streams_ready_.load(); }
+
   /// Closes the connection and stops the maintenance thread; idempotent.
   void close();
 
@@ -60,6 +64,8 @@ private:
   natsConnection* conn_ = nullptr;
   jsCtx* js_ = nullptr;
   std::atomic<bool> streams_dirty_{true};
+  std::atomic<bool> streams_ready_{false};
+  std::atomic<bool> closing_{false};
   std::mutex mutex_;
   std::condition_variable_any wake_;
   std::jthread maintainer_;

@@ -37,11 +37,22 @@ callers::~callers() {
   stop();
 }
 
+caller_actor callers::pick() {
+  std::lock_guard lock{mutex_};
+  if (actors_.empty())
+    return {};
+  return actors_[next_.fetch_add(1, std::memory_order_relaxed) % actors_.size()];
+}
+
 void callers::stop() {
-  // The handles stay: a call racing the shutdown reaches a stopped actor and fails cleanly.
-  if (stopped_.exchange(true))
-    return;
-  for (const auto& a : actors_)
+  std::vector<caller_actor> stopping;
+  {
+    std::lock_guard lock{mutex_};
+    stopping.swap(actors_);
+  }
+  // A call racing the shutdown either got a handle before (and reaches a stopping actor, which
+  // fails it cleanly) or none (and answers `not_configured`).
+  for (const auto& a : stopping)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace gh::stripe {
@@ -44,7 +45,8 @@ public:
   /// `provider_unavailable`.
   template <class Fn, class Done>
   void call(caf::event_based_actor* self, std::chrono::milliseconds timeout, Fn fn, Done done) {
-    if (!client_ || actors_.empty()) {
+    auto target = pick();
+    if (!client_ || !target) {
       result out;
       out.error = gh_errc::not_configured;
       out.detail = "payments are not configured (STRIPE_SECRET_KEY)";
@@ -59,7 +61,6 @@ public:
     auto out = std::make_shared<result>();
     job j{[out, fn = std::move(fn)](client& c) { *out = fn(c); },
           std::chrono::steady_clock::now() + timeout};
-    const auto& target = actors_[next_.fetch_add(1, std::memory_order_relaxed) % actors_.size()];
     self->request(target, timeout, exec_atom_v, std::move(j))
         .then(
             [count = in_flight_, out, done](bool ran) mutable {
@@ -81,10 +82,14 @@ public:
   /// The client itself, for code on a thread of its own (workers, the CLI); may be null.
   client* direct() const noexcept { return client_.get(); }
 
-  /// Stops every caller.
+  /// Stops every caller and lets go of them, so the actor system can end; later calls answer
+  /// `not_configured`. Idempotent.
   void stop();
 
 private:
+  /// The next caller, round robin; null once stopped.
+  caller_actor pick();
+
   static result unavailable(std::string detail) {
     result r;
     r.error = gh_errc::provider_unavailable;
@@ -95,7 +100,7 @@ private:
   std::shared_ptr<client> client_;
   /// Shared with the callbacks, which may run after this object is gone.
   std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
-  std::atomic<bool> stopped_{false};
+  std::mutex mutex_;
   std::vector<caller_actor> actors_;
   std::atomic<std::size_t> next_{0};
 };

@@ -358,4 +358,13 @@ result client::attempt(std::string_view method, const std::string& target, const
   return fail_network("reconnect");
 }
 
+std::shared_ptr<client> client_of(const config::settings& s) {
+  if (s.stripe_secret_key.empty())
+    return nullptr;
+  client_options o;
+  o.api_base = s.stripe_api_base;
+  o.secret_key = s.stripe_secret_key;
+  return std::make_shared<client>(std::move(o));
+}
+
 } // namespace gh::stripe

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/secret.hpp"
+#include "config/settings.hpp"
 #include "messages/gh_errc.hpp"
 
 #include <boost/json/object.hpp>
@@ -116,5 +117,9 @@ private:
 
 /// Maps a Stripe error answer (`status` and its `{"error": {...}}` body) onto `out`.
 void map_error(int status, const boost::json::object& body, result& out);
+
+/// The client of the configuration (`STRIPE_SECRET_KEY`, `STRIPE_API_BASE`), or null without a
+/// secret key. Check `usable()` before use.
+std::shared_ptr<client> client_of(const config::settings& s);
 
 } // namespace gh::stripe

@@ -1,7 +1,7 @@
 // The admin API's decoders see raw request bodies and query strings: any bytes give a decoded
 // request or field errors, never a crash; what they accept keeps the promises the admin actor
 // relies on (known, sorted, unique scopes; bounded, well-formed names; cursors that round-trip).
-#include "actors/services/admin_requests.hpp"
+#include "actors/admin/requests.hpp"
 
 #include <algorithm>
 #include <cstddef>

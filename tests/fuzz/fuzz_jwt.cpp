@@ -1,7 +1,7 @@
 // Every bearer token and session cookie goes through key_ring::verify: for any bytes it must
 // refuse or yield claims without crashing, and nothing unsigned by the ring may pass.
-#include "actors/identity/crypto.hpp"
-#include "actors/identity/jwt.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/jwt.hpp"
 
 #include <cstddef>
 #include <cstdint>

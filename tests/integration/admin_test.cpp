@@ -2,7 +2,7 @@
 // spoken to with `Authorization: ApiKey`. The database is shared with the other suites of the
 // run (and earlier runs of this one), so every check looks only at rows this suite made.
 
-#include "actors/identity/crypto.hpp"
+#include "crypto/crypto.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/text.hpp"

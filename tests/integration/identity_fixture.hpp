@@ -5,8 +5,8 @@
 // Redis flushed before each test. The whole integration run shares one database: give every
 // account a fresh_email().
 
-#include "actors/identity/crypto.hpp"
-#include "actors/identity/jwt.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/jwt.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 

@@ -3,8 +3,8 @@
 
 #include "tests/integration/identity_fixture.hpp"
 
-#include "actors/identity/crypto.hpp"
 #include "actors/identity/totp.hpp"
+#include "crypto/crypto.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/text.hpp"

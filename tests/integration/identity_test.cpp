@@ -3,8 +3,8 @@
 
 #include "tests/integration/identity_fixture.hpp"
 
-#include "actors/identity/crypto.hpp"
-#include "actors/identity/jwt.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/jwt.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/services.hpp"

@@ -1,8 +1,5 @@
-#include "actors/events/dead_letters.hpp"
-#include "actors/events/push.hpp"
 #include "providers/smtp/message.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
 namespace gh {
@@ -80,38 +77,6 @@ TEST(SmtpMessage, Base64LinesMatchRfc4648AndWrapAt76) {
   EXPECT_EQ(smtp::base64_lines("foobar"), "Zm9vYmFy");
   const auto long_text = smtp::base64_lines(std::string(100, 'x'));
   EXPECT_EQ(long_text.find("\r\n"), 76U);
-}
-
-TEST(DeadLetters, HeaderValuesArePrintableAndBounded) {
-  EXPECT_EQ(events::header_safe("bad\r\nthing\x01"), "bad??thing?");
-  EXPECT_EQ(events::header_safe(std::string(1000, 'x')).size(), 300U);
-}
-
-TEST(DeadLetters, ListingRedactsLinkVariables) {
-  const auto shown = events::redacted(
-      R"({"id":"x","data":{"to":"a@example.com","vars":{"reset_url":"https://app/r?token=secret",)"
-      R"("name":"Ann"}}})");
-  EXPECT_EQ(shown.find("secret"), std::string::npos);
-  EXPECT_NE(shown.find(R"("reset_url":"[redacted]")"), std::string::npos);
-  EXPECT_NE(shown.find(R"("name":"Ann")"), std::string::npos);
-  EXPECT_EQ(events::redacted("{not json"), "{not json");
-}
-
-TEST(UserPush, FramesAUsersEventAndIgnoresAnythingElse) {
-  const std::string event =
-      R"({"id":"6f1c2a8e-1111-4222-8333-944455556666","type":"user.updated",)"
-      R"("occurred_at":"2026-11-23T10:00:00Z","tenant_id":"00000000-0000-0000-0000-000000000001",)"
-      R"("data":{"user_id":"6f1c2a8e-1111-4222-8333-944455556667","name":"Ada"}})";
-  auto [user, frame, checkout] = events::user_push::frame_for(event);
-  EXPECT_EQ(user, "6f1c2a8e-1111-4222-8333-944455556667");
-  auto v = boost::json::parse(frame);
-  EXPECT_EQ(v.at("event").as_string(), "user.updated");
-  EXPECT_EQ(v.at("data").at("name").as_string(), "Ada");
-  EXPECT_TRUE(checkout.empty());
-  EXPECT_TRUE(events::user_push::frame_for("{not json").user.empty());
-  auto no_user = event;
-  no_user.replace(no_user.find("\"user_id\""), 9, "\"someone\"");
-  EXPECT_TRUE(events::user_push::frame_for(no_user).user.empty());
 }
 
 } // namespace

@@ -1,0 +1,180 @@
+#pragma once
+
+#include "actors/consumer.hpp"
+#include "actors/event_stats.hpp"
+#include "actors/metrics.hpp"
+#include "actors/revocations.hpp"
+#include "actors/user_sinks.hpp"
+#include "config/settings.hpp"
+#include "crypto/jwt.hpp"
+#include "messages/http.hpp"
+#include "messages/user_key.hpp"
+#include "messages/ws.hpp"
+#include "persistence/cache.hpp"
+#include "persistence/health.hpp"
+#include "persistence/service_endpoint.hpp"
+#include "persistence/sql.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gh::nats {
+class bus;
+} // namespace gh::nats
+
+namespace gh {
+
+/// A job a capability runs periodically: `run` is called on a thread of its own (it may
+/// block), first one `interval` after start, then every `interval`.
+struct schedule_spec {
+  std::string name;
+  std::chrono::milliseconds interval{60000};
+  std::function<void()> run;
+};
+
+/// An event subject pushed live to its user's WebSockets as `{"event", "data"}` frames (the
+/// user is `data.user_id`). With `via_kind`, the frame goes through that user's per-user actor
+/// of this kind, keyed by the UUID in `data[key_field]`, as `(refresh_atom, frame)`: the actor
+/// takes the change in, then pushes.
+struct push_spec {
+  std::string subject;
+  std::string via_kind;
+  std::string key_field;
+};
+
+/// The shared parts of a Gatehouse process, built by `gatehouse serve`; each points at
+/// something that outlives every module.
+struct shared_parts {
+  caf::actor_system* sys = nullptr;
+  const config::settings* settings = nullptr;
+  db::database* db = nullptr;
+  redis::redis_actor redis;
+  nats::bus* bus = nullptr;
+  dependency_health* health = nullptr;
+  metrics* stats = nullptr;
+  event_stats* events = nullptr;
+  user_sinks* sinks = nullptr;
+  revocation_list* revoked = nullptr;
+  const jwt::key_ring* keys = nullptr;
+  /// The registry of per-user actors (`actors/registry.hpp`).
+  caf::actor registry;
+  /// `GATEHOUSE_SECRETS_KEY` (or the development key file): modules derive their own keys
+  /// from it with `crypto::hkdf_sha256` and an info string of their own.
+  std::string secrets_key;
+  std::string version;
+  /// Objects that actors point at, released only after the actor system has ended.
+  std::vector<std::shared_ptr<void>>* survivors = nullptr;
+};
+
+/// What a capability module is installed into: the shared parts it may use, and the tables
+/// where its `install(app&)` registers its routes, JetStream consumers, schedules, per-user
+/// actor kinds, NATS ops endpoints, metrics and the actors to stop at shutdown. `gatehouse
+/// serve` installs every module, then calls `start()`, serves, and calls `stop()`.
+class app {
+public:
+  explicit app(shared_parts parts);
+  ~app();
+
+  app(const app&) = delete;
+  app& operator=(const app&) = delete;
+
+  // --- the shared parts ---------------------------------------------------------------------
+
+  caf::actor_system& sys;
+  const config::settings& settings;
+  db::database& db;
+  const redis::redis_actor redis;
+  nats::bus* const bus;
+  dependency_health& health;
+  metrics& stats;
+  event_stats& events;
+  user_sinks& sinks;
+  revocation_list& revoked;
+  const jwt::key_ring& keys;
+  const caf::actor registry;
+  const std::string secrets_key;
+  const std::string version;
+
+  /// `GATEHOUSE_PUBLIC_URL` without a trailing '/'.
+  std::string public_base() const;
+
+  // --- what modules register ----------------------------------------------------------------
+
+  /// Serves `method` + `pattern` with `handler`; reserves the route's metrics slot.
+  void add_route(std::string method, std::string pattern, http_handler_actor handler,
+                 body_kind body, auth_policy auth);
+
+  /// Runs a worker for `spec` once the streams exist (see the events module).
+  void add_consumer(events::consumer_spec spec);
+
+  /// Runs `spec.run` every `spec.interval` on a thread of its own.
+  void add_schedule(schedule_spec spec);
+
+  /// Registers a kind of per-user actor with the registry; call before serving.
+  void add_user_actor_kind(const std::string& kind, user_actor_kind spec);
+
+  /// Serves a request/reply endpoint of the NATS micro-service `gatehouse`.
+  void add_ops_endpoint(nats::endpoint endpoint);
+
+  /// Pushes the events of `spec.subject` to their users' WebSockets (see the events module).
+  void add_push(push_spec spec);
+
+  /// Keeps `object` alive until the actor system has ended: for what actors hold plain pointers
+  /// to (a provider client, its caller pool).
+  void keep(std::shared_ptr<void> object);
+
+  /// Sets the actor that answers WebSocket frames (the console module's).
+  void set_console(console_actor console) { console_ = std::move(console); }
+
+  /// Sends `a` an exit at shutdown, after the background actors and the stop hooks.
+  void own(caf::actor a);
+
+  /// A detached actor holding connections of its own (NATS, PostgreSQL): sent an exit first
+  /// at shutdown and waited for, before the shared connections close.
+  void own_background(caf::actor a);
+
+  /// Runs `fn` in `start()`, after every module was installed (hooks in registration order).
+  void on_start(std::function<void()> fn);
+
+  /// Runs `fn` in `stop()`, once the background actors ended (hooks in reverse order).
+  void on_stop(std::function<void()> fn);
+
+  // --- what the process reads back ----------------------------------------------------------
+
+  const std::vector<route>& routes() const noexcept { return routes_; }
+  const std::vector<events::consumer_spec>& consumers() const noexcept { return consumers_; }
+  const std::vector<schedule_spec>& schedules() const noexcept { return schedules_; }
+  const std::vector<nats::endpoint>& ops_endpoints() const noexcept { return endpoints_; }
+  const std::vector<push_spec>& pushes() const noexcept { return pushes_; }
+  const console_actor& console() const noexcept { return console_; }
+
+  /// Runs the start hooks.
+  void start();
+
+  /// Stops what the modules started: background actors (waited for), stop hooks, then exits
+  /// to every owned actor; releases every handle, so the actor system can end. Idempotent.
+  void stop();
+
+private:
+  std::vector<route> routes_;
+  std::vector<events::consumer_spec> consumers_;
+  std::vector<schedule_spec> schedules_;
+  std::vector<nats::endpoint> endpoints_;
+  std::vector<push_spec> pushes_;
+  std::vector<std::shared_ptr<void>>* survivors_;
+  console_actor console_;
+  std::vector<caf::actor> owned_;
+  std::vector<caf::actor> background_;
+  std::vector<std::function<void()>> start_hooks_;
+  std::vector<std::function<void()>> stop_hooks_;
+  bool stopped_ = false;
+};
+
+} // namespace gh

@@ -1,0 +1,19 @@
+#include "actors/audit.hpp"
+
+#include "actors/replies.hpp"
+
+#include <boost/json/serialize.hpp>
+
+namespace gh::audit {
+
+void write(db::transaction& tx, const http_request& r, const std::string& tenant,
+           const std::string& actor, std::string_view action, const std::string& target,
+           const boost::json::object& details) {
+  const auto or_null = [](const std::string& v) { return v.empty() ? db::param{} : db::param{v}; };
+  tx.exec("INSERT INTO audit_log (tenant_id, actor, action, target, ip, user_agent, request_id, "
+          "details) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::jsonb)",
+          {or_null(tenant), or_null(actor), std::string{action}, or_null(target), r.remote_ip,
+           replies::stored_header(r, "user-agent"), r.request_id, boost::json::serialize(details)});
+}
+
+} // namespace gh::audit

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "actors/event_stats.hpp"
+#include "actors/metrics.hpp"
+#include "messages/http.hpp"
+#include "persistence/health.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <string>
+
+namespace gh {
+
+/// What the ops actor reads; all of it outlives the actor.
+struct ops_context {
+  const dependency_health* health = nullptr;
+  const metrics* stats = nullptr;
+  std::string version;
+  std::string instance_id;
+};
+
+/// The JSON body of `/readyz`: `{"status", "postgres", "redis", "nats"}`.
+std::string readiness_json(const dependency_health& health);
+
+/// The body of the `gatehouse.ops.stats` NATS endpoint: outbox backlog, each consumer's lag
+/// and counts, live actors by kind, open WebSockets and the dependencies' state.
+std::string stats_json(const dependency_health& health, const metrics& stats,
+                       const event_stats& events, std::string_view instance_id);
+
+/// Serves `/healthz`, `/readyz` and `/metrics` (see API.md "Ops").
+http_handler_actor spawn_ops(caf::actor_system& sys, ops_context ctx);
+
+} // namespace gh

@@ -1,0 +1,53 @@
+#include "actors/revocations.hpp"
+
+#include "config/log.hpp"
+
+#include <caf/event_based_actor.hpp>
+
+#include <chrono>
+#include <mutex>
+
+namespace gh {
+
+void revocation_list::revoke(const std::string& id, int64_t expires_at) {
+  std::unique_lock lock{mutex_};
+  auto& until = until_[id];
+  until = std::max(until, expires_at);
+}
+
+bool revocation_list::is_revoked(std::string_view id, int64_t now) const {
+  if (id.empty())
+    return false;
+  std::shared_lock lock{mutex_};
+  auto it = until_.find(std::string{id});
+  return it != until_.end() && it->second > now;
+}
+
+void revocation_list::merge(const std::vector<std::pair<std::string, int64_t>>& entries,
+                            int64_t now) {
+  std::unique_lock lock{mutex_};
+  std::erase_if(until_, [now](const auto& entry) { return entry.second <= now; });
+  for (const auto& [id, until] : entries)
+    if (until > now) {
+      auto& current = until_[id];
+      current = std::max(current, until);
+    }
+}
+
+std::size_t revocation_list::size() const {
+  std::shared_lock lock{mutex_};
+  return until_.size();
+}
+
+void record_revocation(caf::event_based_actor* self, const redis::redis_actor& redis,
+                       revocation_list& list, const std::string& id, int64_t until) {
+  list.revoke(id, until);
+  self->request(redis, std::chrono::seconds{2}, exec_atom_v,
+                redis::command{"ZADD", "gh:revoked", std::to_string(until), id})
+      .then([](const redis::reply&) {},
+            [](const caf::error&) {
+              log::warn("cannot record a revocation in Redis; it holds on this instance only");
+            });
+}
+
+} // namespace gh

@@ -1,0 +1,21 @@
+#include "persistence/postgres/connect.hpp"
+
+#include <thread>
+
+namespace gh::pg {
+
+std::unique_ptr<pqxx::connection> connect_with_patience(const config::secret& url,
+                                                        std::chrono::seconds patience) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    try {
+      return std::make_unique<pqxx::connection>(url.reveal());
+    } catch (const std::exception&) {
+      if (std::chrono::steady_clock::now() >= deadline)
+        return nullptr;
+      std::this_thread::sleep_for(std::chrono::milliseconds{250});
+    }
+  }
+}
+
+} // namespace gh::pg
