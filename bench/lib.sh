@@ -29,13 +29,13 @@ bench_cleanup() {
   rm -rf "$work"
 }
 
-# bench_nginx PORT HTTP_DIRECTIVES SERVER_DIRECTIVES: starts nginx-light (one worker, no access
-# log) on 127.0.0.1:PORT in the background with its files under $work/nginx; sets nginx_pid.
+# bench_nginx PORT HTTP_DIRECTIVES SERVER_DIRECTIVES: starts nginx-light (`worker_processes auto`,
+# the box's practical limit; no access log) on 127.0.0.1:PORT in the background with its files under $work/nginx; sets nginx_pid.
 bench_nginx() {
   local port="$1" http_directives="$2" server_directives="$3"
   mkdir -p "$work/nginx"
   cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
+worker_processes auto;
 daemon off;
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log warn;
@@ -93,3 +93,9 @@ field() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 
 # ratio A B [DECIMALS]: A / B, with 3 decimals unless told.
 ratio() { awk -v a="$1" -v b="$2" -v d="${3:-3}" 'BEGIN { printf "%.*f", d, a / b }'; }
+
+# median VALUES...: the median of the numbers given (the mean of the middle two for an even count).
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# spread VALUES...: "min–max" of the numbers given, two decimals.
+spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f–%.2f", lo, hi }'; }
