@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -23,5 +24,15 @@ std::string_view trim_blanks(std::string_view s) noexcept;
 
 /// The value of cookie `name` in a `Cookie` header, or empty.
 std::string_view cookie_value(std::string_view header, std::string_view name) noexcept;
+
+/// How many times cookie `name` appears in a `Cookie` header.
+std::size_t cookie_count(std::string_view header, std::string_view name) noexcept;
+
+/// The key CSRF tokens are derived with, from `GATEHOUSE_SECRETS_KEY`'s material.
+std::string csrf_key_of(std::string_view secrets_key);
+
+/// The CSRF token of session `session_id` (the refresh family): base64url of
+/// HMAC-SHA-256(`key`, id), so a token only ever works with the session it was issued for.
+std::string csrf_token(std::string_view key, std::string_view session_id);
 
 } // namespace gh

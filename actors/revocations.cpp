@@ -4,15 +4,22 @@
 
 #include <caf/event_based_actor.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 
 namespace gh {
 
 void revocation_list::revoke(const std::string& id, int64_t expires_at) {
-  std::unique_lock lock{mutex_};
-  auto& until = until_[id];
-  until = std::max(until, expires_at);
+  bool added = false;
+  {
+    std::unique_lock lock{mutex_};
+    auto [it, inserted] = until_.try_emplace(id, expires_at);
+    added = inserted;
+    it->second = std::max(it->second, expires_at);
+  }
+  if (added)
+    notify({id});
 }
 
 bool revocation_list::is_revoked(std::string_view id, int64_t now) const {
@@ -25,13 +32,33 @@ bool revocation_list::is_revoked(std::string_view id, int64_t now) const {
 
 void revocation_list::merge(const std::vector<std::pair<std::string, int64_t>>& entries,
                             int64_t now) {
-  std::unique_lock lock{mutex_};
-  std::erase_if(until_, [now](const auto& entry) { return entry.second <= now; });
-  for (const auto& [id, until] : entries)
-    if (until > now) {
-      auto& current = until_[id];
-      current = std::max(current, until);
-    }
+  std::vector<std::string> added;
+  {
+    std::unique_lock lock{mutex_};
+    std::erase_if(until_, [now](const auto& entry) { return entry.second <= now; });
+    for (const auto& [id, until] : entries)
+      if (until > now) {
+        auto [it, inserted] = until_.try_emplace(id, until);
+        if (inserted)
+          added.push_back(id);
+        it->second = std::max(it->second, until);
+      }
+  }
+  notify(added);
+}
+
+void revocation_list::on_revoked(std::function<void(const std::string& id)> fn) {
+  std::lock_guard lock{observer_mutex_};
+  observer_ = std::move(fn);
+}
+
+void revocation_list::notify(const std::vector<std::string>& ids) const {
+  if (ids.empty())
+    return;
+  std::lock_guard lock{observer_mutex_};
+  if (observer_)
+    for (const auto& id : ids)
+      observer_(id);
 }
 
 std::size_t revocation_list::size() const {

@@ -5,6 +5,8 @@
 #include <caf/fwd.hpp>
 
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -30,9 +32,19 @@ public:
 
   std::size_t size() const;
 
+  /// Calls `fn(id)` for every id revoked from now on that was not revoked before (by `revoke`
+  /// here or by `merge` from another replica), outside the list's lock and on the caller's
+  /// thread: the gateway closes the WebSockets of a revoked session with it. Set it before
+  /// serving and clear it (an empty function) before what it points at goes away.
+  void on_revoked(std::function<void(const std::string& id)> fn);
+
 private:
+  void notify(const std::vector<std::string>& ids) const;
+
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, int64_t> until_;
+  mutable std::mutex observer_mutex_;
+  std::function<void(const std::string&)> observer_;
 };
 
 /// Revokes `id` (a session or an access token's `jti`) until `until` (Unix seconds) at once in

@@ -191,6 +191,19 @@ void read_general(reader& in, settings& s) {
     while (s.public_url.size() > 1 && s.public_url.back() == '/')
       s.public_url.pop_back();
   }
+  if (auto origins = in.get("GATEHOUSE_CORS_ORIGINS")) {
+    for (auto& origin : split_list(*origins)) {
+      // An exact origin: scheme, host and optional port; no path, query or trailing slash.
+      auto parsed = boost::urls::parse_absolute_uri(origin);
+      if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") ||
+          parsed->host().empty() || !parsed->encoded_path().empty() || parsed->has_query() ||
+          parsed->has_fragment() || parsed->has_userinfo())
+        in.fail("GATEHOUSE_CORS_ORIGINS",
+                "'" + origin + "' is not an origin (scheme://host[:port], nothing after)");
+      else
+        s.gateway.cors_origins.push_back(origin);
+    }
+  }
   if (auto dir = in.get("GATEHOUSE_DATA_DIR"))
     s.data_dir = *dir;
   if (auto id = in.get("GATEHOUSE_INSTANCE_ID")) {
@@ -386,6 +399,7 @@ void read_tuning(reader& in, settings& s) {
   in.number<std::size_t>("GATEHOUSE_WS_MESSAGE_LIMIT", g.ws_message_limit, 1 * kib, 16 * kib * kib);
   in.number<std::size_t>("GATEHOUSE_WS_QUEUE_LIMIT", g.ws_queue_limit, 1, 100000);
   in.number<unsigned>("GATEHOUSE_WS_RATE", g.ws_frames_per_second, 1, 100000);
+  in.number<unsigned>("GATEHOUSE_WS_PER_USER", g.ws_per_user, 1, 100000);
   in.number<std::size_t>("GATEHOUSE_MAX_CONNECTIONS", g.max_connections, 1, 1000000);
   in.number<unsigned>("GATEHOUSE_IO_THREADS", g.io_threads, 1, 64);
   in.number<unsigned>("GATEHOUSE_ACTOR_THREADS", s.actor_threads, 1, 64);
@@ -411,6 +425,10 @@ void check_production(reader& in, const settings& s) {
   if (!s.public_url.starts_with("https://"))
     in.fail("GATEHOUSE_PUBLIC_URL",
             "production needs an https:// public URL (session cookies are Secure)");
+  for (const auto& origin : s.gateway.cors_origins)
+    if (!origin.starts_with("https://"))
+      in.fail("GATEHOUSE_CORS_ORIGINS",
+              "production accepts only https:// origins, not '" + origin + "'");
   if (s.jwt_signing_key_files.empty())
     in.fail("JWT_SIGNING_KEY_FILE", "production needs a signing key file (keys are generated "
                                     "only in development)");

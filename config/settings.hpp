@@ -44,11 +44,14 @@ struct oidc_provider {
 
 /// The front actor's limits and timeouts.
 struct gateway_settings {
-  std::size_t body_limit = 1024 * 1024;             ///< GATEHOUSE_BODY_LIMIT
-  std::size_t header_limit = 16 * 1024;             ///< GATEHOUSE_HEADER_LIMIT
-  std::size_t ws_message_limit = 1024 * 1024;       ///< GATEHOUSE_WS_MESSAGE_LIMIT
-  std::size_t ws_queue_limit = 256;                 ///< GATEHOUSE_WS_QUEUE_LIMIT (frames)
-  unsigned ws_frames_per_second = 50;               ///< GATEHOUSE_WS_RATE
+  std::size_t body_limit = 1024 * 1024;       ///< GATEHOUSE_BODY_LIMIT
+  std::size_t header_limit = 16 * 1024;       ///< GATEHOUSE_HEADER_LIMIT
+  std::size_t ws_message_limit = 1024 * 1024; ///< GATEHOUSE_WS_MESSAGE_LIMIT
+  std::size_t ws_queue_limit = 256;           ///< GATEHOUSE_WS_QUEUE_LIMIT (frames)
+  unsigned ws_frames_per_second = 50;         ///< GATEHOUSE_WS_RATE (pings count too)
+  unsigned ws_per_user = 32;                  ///< GATEHOUSE_WS_PER_USER
+  /// GATEHOUSE_CORS_ORIGINS: front-end origins allowed to call with credentials (exact).
+  std::vector<std::string> cors_origins;
   std::size_t max_connections = 10000;              ///< GATEHOUSE_MAX_CONNECTIONS
   std::chrono::milliseconds read_timeout{10000};    ///< GATEHOUSE_READ_TIMEOUT
   std::chrono::milliseconds idle_timeout{60000};    ///< GATEHOUSE_IDLE_TIMEOUT

@@ -2,6 +2,7 @@
 
 #include "crypto/crypto.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace gh {
@@ -37,8 +38,15 @@ std::string origin_of(std::string_view url) {
 }
 
 authenticator::authenticator(const jwt::key_ring& keys, const revocation_list& revoked,
-                             cookie_names names, std::string public_origin)
-    : keys_(keys), revoked_(revoked), names_(std::move(names)), origin_(std::move(public_origin)) {}
+                             cookie_names names, std::string public_origin, std::string csrf_key,
+                             std::vector<std::string> trusted_origins)
+    : keys_(keys), revoked_(revoked), names_(std::move(names)), origin_(std::move(public_origin)),
+      csrf_key_(std::move(csrf_key)), trusted_origins_(std::move(trusted_origins)) {}
+
+bool authenticator::origin_allowed(std::string_view origin) const {
+  return origin == origin_ || std::find(trusted_origins_.begin(), trusted_origins_.end(), origin) !=
+                                  trusted_origins_.end();
+}
 
 bool authenticator::verify(std::string_view token, int64_t now, principal& who,
                            std::string& detail) const {
@@ -90,13 +98,23 @@ authenticator::outcome authenticator::authenticate_upgrade(std::string_view prot
                  "\"bearer, <access token>\"";
     return out;
   }
-  if (origin != origin_) {
+  if (!origin_allowed(origin)) {
     out.error = gh_errc::forbidden;
     out.detail = "WebSockets with session cookies are accepted only from " + origin_;
     return out;
   }
   // The handshake is a GET: the cookie path of `authenticate` with no CSRF token to check.
   return authenticate({"GET", {}, cookie, {}, origin}, now);
+}
+
+authenticator::outcome authenticator::authenticate_token(std::string_view token,
+                                                         int64_t now) const {
+  outcome out;
+  if (!verify(token, now, out.who, out.detail)) {
+    out.who = {};
+    out.error = gh_errc::unauthorized;
+  }
+  return out;
 }
 
 authenticator::outcome authenticator::authenticate(const input& in, int64_t now) const {
@@ -121,28 +139,43 @@ authenticator::outcome authenticator::authenticate(const input& in, int64_t now)
   const auto refresh = cookie_value(in.cookie, names_.refresh);
   if (access.empty() && refresh.empty())
     return out;
+  // Two values for one of our cookies means one was planted (a sibling domain, say): which one
+  // the browser sent first says nothing.
+  for (const auto& name : {names_.access, names_.refresh, names_.csrf})
+    if (cookie_count(in.cookie, name) > 1) {
+      out.error = gh_errc::validation;
+      out.detail = "the session cookies are sent more than once; clear the site's cookies";
+      return out;
+    }
+  if (!access.empty()) {
+    if (!verify(access, now, out.who, out.detail)) {
+      out.who = {};
+      out.error = gh_errc::unauthorized;
+    } else {
+      out.who.via_cookie = true;
+    }
+  }
   // A browser session: unsafe requests must prove they come from our own pages.
   if (!is_safe_method(in.method)) {
-    if (!in.origin.empty() && in.origin != origin_) {
+    if (!in.origin.empty() && !origin_allowed(in.origin)) {
+      out.who = {};
       out.error = gh_errc::forbidden;
       out.detail = "cross-origin requests are not accepted with session cookies";
       return out;
     }
     const auto csrf_cookie = cookie_value(in.cookie, names_.csrf);
-    if (csrf_cookie.empty() || in.csrf_header.empty() ||
-        !crypto::constant_time_equal(csrf_cookie, in.csrf_header)) {
-      out.error = gh_errc::forbidden;
-      out.detail = "X-CSRF-Token is missing or does not match the CSRF cookie";
-      return out;
-    }
-  }
-  if (!access.empty()) {
-    if (!verify(access, now, out.who, out.detail)) {
+    bool csrf_ok = !csrf_cookie.empty() && !in.csrf_header.empty() &&
+                   crypto::constant_time_equal(csrf_cookie, in.csrf_header);
+    // With a valid access token, the token must also be the one of its session.
+    if (csrf_ok && out.error == gh_errc::ok && out.who.is_user() && !csrf_key_.empty())
+      csrf_ok =
+          crypto::constant_time_equal(csrf_token(csrf_key_, out.who.session_id), in.csrf_header);
+    if (!csrf_ok) {
       out.who = {};
-      out.error = gh_errc::unauthorized;
+      out.error = gh_errc::forbidden;
+      out.detail = "X-CSRF-Token is missing or is not this session's";
       return out;
     }
-    out.who.via_cookie = true;
   }
   return out;
 }

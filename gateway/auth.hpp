@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gh {
 
@@ -18,8 +19,12 @@ namespace gh {
 /// no foreign `Origin`.
 class authenticator {
 public:
+  /// `csrf_key` derives each session's CSRF token (`csrf_token`); `trusted_origins` are the
+  /// front-end origins (`GATEHOUSE_CORS_ORIGINS`) that pass the cookie Origin check beside our
+  /// own.
   authenticator(const jwt::key_ring& keys, const revocation_list& revoked, cookie_names names,
-                std::string public_origin);
+                std::string public_origin, std::string csrf_key = {},
+                std::vector<std::string> trusted_origins = {});
 
   /// What the middleware sees of a request.
   struct input {
@@ -48,6 +53,13 @@ public:
   outcome authenticate_upgrade(std::string_view protocols, std::string_view cookie,
                                std::string_view origin, int64_t now, bool& bearer_protocol) const;
 
+  /// The caller of a bare access token (a WebSocket's `auth` frame): `unauthorized` when it
+  /// does not verify or is revoked.
+  outcome authenticate_token(std::string_view token, int64_t now) const;
+
+  /// True when `id` (a session or an access token's `jti`) is revoked at `now`.
+  bool is_revoked(std::string_view id, int64_t now) const { return revoked_.is_revoked(id, now); }
+
   const cookie_names& names() const noexcept { return names_; }
   const std::string& public_origin() const noexcept { return origin_; }
 
@@ -57,8 +69,13 @@ private:
 
   const jwt::key_ring& keys_;
   const revocation_list& revoked_;
+  /// True when `origin` is ours or a trusted front end's.
+  bool origin_allowed(std::string_view origin) const;
+
   cookie_names names_;
   std::string origin_;
+  std::string csrf_key_;
+  std::vector<std::string> trusted_origins_;
   mutable jwt::verified_cache cache_;
 };
 

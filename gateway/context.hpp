@@ -5,6 +5,7 @@
 #include "config/settings.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/router.hpp"
+#include "gateway/ws_index.hpp"
 #include "messages/ws.hpp"
 
 #include <boost/asio/post.hpp>
@@ -95,6 +96,8 @@ struct gateway_context {
   /// The authentication middleware; null serves every route anonymously.
   const authenticator* auth = nullptr;
   connection_tracker tracker;
+  /// Open WebSockets by session and access token, closed when either is revoked.
+  ws_index ws_sessions;
   std::string ws_path = "/api/v1/ws";
   bool hsts = false;
   std::atomic<bool> shutting_down{false};

@@ -15,6 +15,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 
@@ -162,6 +163,7 @@ void http_session::on_deadline() {
     return;
   case phase::idle:
   case phase::writing:
+  case phase::lingering:
     // Nothing was asked, or the peer stopped taking the answer: nothing more is owed.
     close();
     return;
@@ -209,6 +211,11 @@ void http_session::read_request() {
   parser_.emplace();
   reset_parser(*parser_, ctx_.limits.body_limit, ctx_.limits.header_limit);
   read_timed_out_ = false;
+  continue_sent_ = false;
+  parse_more();
+}
+
+void http_session::parse_more() {
   // A request that arrived whole (the usual case) is parsed here, with no further read.
   beast::error_code ec;
   if (parse_buffered(*parser_, buffer_, ec)) {
@@ -216,9 +223,36 @@ void http_session::read_request() {
     return;
   }
   // The rest is still on its way: a client that started a request and stalls is owed a 408.
-  watch(phase::reading, ctx_.limits.read_timeout);
-  http::async_read(socket_, buffer_, *parser_,
-                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+  // The read deadline counts from the request's first bytes: trickling bytes do not move it.
+  if (phase_ != phase::reading)
+    watch(phase::reading, ctx_.limits.read_timeout);
+  if (parser_->is_header_done() && !continue_sent_ && expects_continue(parser_->get())) {
+    // The client waits for this before sending its body (RFC 9110 §10.1.1).
+    continue_sent_ = true;
+    static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
+    net::async_write(socket_, net::buffer(interim.data(), interim.size()),
+                     [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                       if (wec) {
+                         self->on_read(wec, 0);
+                         return;
+                       }
+                       self->read_more();
+                     });
+    return;
+  }
+  read_more();
+}
+
+void http_session::read_more() {
+  socket_.async_read_some(buffer_.prepare(read_chunk),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            if (ec) {
+                              self->on_read(ec, 0);
+                              return;
+                            }
+                            self->buffer_.commit(n);
+                            self->parse_more();
+                          });
 }
 
 void http_session::on_read(beast::error_code ec, std::size_t /*bytes*/) {
@@ -227,16 +261,22 @@ void http_session::on_read(beast::error_code ec, std::size_t /*bytes*/) {
   if (ec == net::error::operation_aborted && read_timed_out_)
     ec = beast::error::timeout;
   metrics_slot_ = 0;
+  head_ = false;
+  cors_origin_.clear();
   method_.clear();
   path_.clear();
   if (ec == http::error::end_of_stream || ec == net::error::eof ||
-      ec == net::error::connection_reset || ec == net::error::operation_aborted) {
+      ec == http::error::partial_message || ec == net::error::connection_reset ||
+      ec == net::error::operation_aborted) {
     close();
     return;
   }
   request_id_ = new_request_id();
   if (ec) {
     ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
+    // Part of the request may still be on its way: read and drop it before closing, so the
+    // client sees the answer and not a reset.
+    linger_ = true;
     if (ec == beast::error::timeout) {
       send_problem(plain_problem(408, "request-timeout", "Request timeout",
                                  "the request was not received in time", request_id_),
@@ -267,11 +307,26 @@ void http_session::handle_request() {
   auto& req = parser_->get();
   if (auto it = req.find("X-Request-Id"); it != req.end() && is_sane_request_id(it->value()))
     request_id_ = std::string{it->value()};
+  if (auto problem = framing_problem(req)) {
+    // What follows on this connection could be read as a request of its own: answer, drop the
+    // rest and close.
+    ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
+    linger_ = true;
+    send_problem(plain_problem(400, "validation", "Invalid request", *problem, request_id_), false);
+    return;
+  }
   request_keep_alive_ = req.keep_alive() && !ctx_.shutting_down.load();
   method_ = std::string{req.method_string()};
+  head_ = req.method() == http::verb::head;
   const std::string_view target = req.target();
   const auto q = target.find('?');
   path_ = std::string{target.substr(0, q)};
+  if (!ctx_.limits.cors_origins.empty())
+    if (auto origin = req.find(http::field::origin); origin != req.end()) {
+      const auto& allowed = ctx_.limits.cors_origins;
+      if (std::find(allowed.begin(), allowed.end(), origin->value()) != allowed.end())
+        cors_origin_ = std::string{origin->value()};
+    }
 
   // WebSocket upgrade: the connection leaves this session.
   if (path_ == ctx_.ws_path) {
@@ -281,6 +336,18 @@ void http_session::handle_request() {
       send_problem(plain_problem(426, "upgrade-required", "Upgrade required",
                                  "this endpoint speaks WebSocket only", request_id_),
                    request_keep_alive_);
+      return;
+    }
+    if (auto refused = websocket_handshake_problem(req)) {
+      ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
+      response_ = {};
+      if (refused->status == 426)
+        response_.set(http::field::sec_websocket_version, "13");
+      send_problem(plain_problem(refused->status,
+                                 refused->status == 426 ? "upgrade-required" : "validation",
+                                 refused->status == 426 ? "Upgrade required" : "Invalid request",
+                                 refused->detail, request_id_),
+                   false);
       return;
     }
     // Only a signed-in user gets a console.
@@ -303,17 +370,54 @@ void http_session::handle_request() {
       }
       who = std::move(outcome.who);
     }
+    if (ctx_.sinks != nullptr && !who.user_id.empty() &&
+        ctx_.sinks->connections(who.user_id) >= ctx_.limits.ws_per_user) {
+      response_ = {};
+      response_.set(http::field::retry_after, "5");
+      send_problem(make_problem(gh_errc::rate_limited,
+                                "this account has " + std::to_string(ctx_.limits.ws_per_user) +
+                                    " WebSockets open already",
+                                request_id_),
+                   request_keep_alive_);
+      return;
+    }
     phase_ = phase::none;
     watchdog_.cancel();
+    // Bytes the client sent behind the handshake are its first frames: they go along.
+    const auto early = buffer_.cdata();
+    std::string early_bytes{static_cast<const char*>(early.data()), early.size()};
+    buffer_.clear();
     auto ws = std::make_shared<websocket_session>(net::ip::tcp::socket{std::move(socket_)}, ctx_,
                                                   remote_ip_);
-    ws->run(parser_->release(), request_id_, std::move(who), bearer_protocol);
+    ws->run(parser_->release(), std::move(early_bytes), request_id_, std::move(who),
+            bearer_protocol);
     return;
   }
 
+  // A CORS preflight from a listed front end: the path's methods, never the route itself.
+  if (!cors_origin_.empty() && req.method() == http::verb::options &&
+      req.find(http::field::access_control_request_method) != req.end()) {
+    auto methods = ctx_.routes.match("OPTIONS", path_);
+    if (methods.result == route_match::kind::method_not_allowed) {
+      response_ = {};
+      build_response(response_,
+                     {204,
+                      "text/plain",
+                      {},
+                      {{"Access-Control-Allow-Methods", methods.allow},
+                       {"Access-Control-Allow-Headers",
+                        "Content-Type, Authorization, X-CSRF-Token, X-Request-Id, "
+                        "Idempotency-Key"},
+                       {"Access-Control-Max-Age", "600"}}},
+                     request_id_, ctx_.hsts, request_keep_alive_);
+      send(request_keep_alive_);
+      return;
+    }
+  }
   auto match = ctx_.routes.match(method_, path_);
   if (match.result == route_match::kind::not_found) {
-    send_problem(plain_problem(404, "not-found", "Not found", "no route for " + path_, request_id_),
+    send_problem(plain_problem(404, "not-found", "Not found",
+                               "no route for " + printable_path(path_), request_id_),
                  request_keep_alive_);
     return;
   }
@@ -321,7 +425,8 @@ void http_session::handle_request() {
     response_ = {};
     response_.set(http::field::allow, match.allow);
     send_problem(plain_problem(405, "method-not-allowed", "Method not allowed",
-                               method_ + " is not allowed on " + path_, request_id_),
+                               method_ + " is not allowed on " + printable_path(path_),
+                               request_id_),
                  request_keep_alive_);
     return;
   }
@@ -341,9 +446,8 @@ void http_session::handle_request() {
         csrf == req.end() ? std::string_view{} : std::string_view{csrf->value()},
         field(http::field::origin)};
     auto outcome = ctx_.auth->authenticate(in, unix_now());
-    if (outcome.error == gh_errc::forbidden) {
-      send_problem(make_problem(gh_errc::forbidden, outcome.detail, request_id_),
-                   request_keep_alive_);
+    if (outcome.error == gh_errc::forbidden || outcome.error == gh_errc::validation) {
+      send_problem(make_problem(outcome.error, outcome.detail, request_id_), request_keep_alive_);
       return;
     }
     const bool wants_user = target_route.auth == auth_policy::user;
@@ -380,7 +484,8 @@ void http_session::handle_request() {
   }
 
   http_request msg;
-  msg.method = method_;
+  // The handler answers HEAD as the GET it stands for; the body is left off on the wire.
+  msg.method = head_ ? std::string{"GET"} : method_;
   msg.route = target_route.pattern;
   msg.path = path_;
   if (q != std::string_view::npos)
@@ -428,7 +533,8 @@ void http_session::send_problem(const problem& p, bool keep_alive) {
   // Allow (405), Upgrade (426) and WWW-Authenticate (401) were set by the caller; everything
   // else starts afresh.
   std::vector<std::pair<http::field, std::string>> kept;
-  for (const auto f : {http::field::allow, http::field::upgrade, http::field::www_authenticate})
+  for (const auto f : {http::field::allow, http::field::upgrade, http::field::www_authenticate,
+                       http::field::sec_websocket_version, http::field::retry_after})
     if (auto it = response_.find(f); it != response_.end())
       kept.emplace_back(f, std::string{it->value()});
   response_ = {};
@@ -439,11 +545,22 @@ void http_session::send_problem(const problem& p, bool keep_alive) {
 }
 
 void http_session::send(bool keep_alive) {
+  if (!ctx_.limits.cors_origins.empty()) {
+    // Answers differ by Origin once front ends are listed: caches must keep them apart.
+    response_.set(http::field::vary, "Origin");
+    if (!cors_origin_.empty()) {
+      response_.set(http::field::access_control_allow_origin, cors_origin_);
+      response_.set(http::field::access_control_allow_credentials, "true");
+      response_.set(http::field::access_control_expose_headers, "X-Request-Id, Retry-After");
+    }
+  }
   log_access(static_cast<int>(response_.result_int()));
-  serialize_head(response_, head_);
+  serialize_head(response_, wire_head_);
   watch(phase::writing, ctx_.limits.read_timeout);
-  // The head and the body go out in one gathered write; both stay put until on_write.
-  const std::array<net::const_buffer, 2> wire{net::buffer(head_), net::buffer(response_.body())};
+  // The head and the body go out in one gathered write; both stay put until on_write. A HEAD
+  // answer keeps the GET's Content-Length and sends no body.
+  const std::array<net::const_buffer, 2> wire{
+      net::buffer(wire_head_), head_ ? net::const_buffer{} : net::buffer(response_.body())};
   net::async_write(
       socket_, wire,
       beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
@@ -451,12 +568,39 @@ void http_session::send(bool keep_alive) {
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
   phase_ = phase::none;
+  if (!ec && linger_) {
+    linger();
+    return;
+  }
   if (ec || !keep_alive) {
     close();
     return;
   }
   response_ = {};
   wait_for_request();
+}
+
+void http_session::linger() {
+  // As nginx's lingering close: no more is sent, and what the client still sends is read and
+  // dropped until it closes, for at most `linger_time`, so its unread answer is not destroyed
+  // by a reset.
+  linger_ = false;
+  beast::error_code ignored;
+  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  watch(phase::lingering, linger_time);
+  drain();
+}
+
+void http_session::drain() {
+  buffer_.clear();
+  socket_.async_read_some(buffer_.prepare(read_chunk),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            if (ec || self->phase_ != phase::lingering) {
+                              self->close();
+                              return;
+                            }
+                            self->drain();
+                          });
 }
 
 void http_session::close() {
@@ -471,7 +615,13 @@ void http_session::log_access(int status) {
   const auto elapsed = std::chrono::steady_clock::now() - started_;
   const double seconds = std::chrono::duration<double>(elapsed).count();
   ctx_.stats->observe_http(metrics_slot_, status, seconds);
-  log::access(request_id_, method_, path_, status, seconds * 1000.0, remote_ip_);
+  // Paths are ASCII by RFC 3986; anything else is shown percent-encoded, so the line stays JSON.
+  const bool plain = std::all_of(path_.begin(), path_.end(), [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f &&
+           c != '"' && c != '\\';
+  });
+  log::access(request_id_, method_, plain ? path_ : printable_path(path_), status, seconds * 1000.0,
+              remote_ip_);
 }
 
 } // namespace gh

@@ -49,21 +49,31 @@ public:
 private:
   /// What the connection is waiting for; each has its own deadline.
   enum class phase : std::uint8_t {
-    none,     ///< Nothing to time: between two steps, or closed.
-    idle,     ///< The first byte of the next request (GATEHOUSE_IDLE_TIMEOUT: close quietly).
-    reading,  ///< The rest of a started request (GATEHOUSE_READ_TIMEOUT: 408).
-    awaiting, ///< The handler actor's answer (GATEHOUSE_HANDLER_TIMEOUT: 503).
-    writing,  ///< The peer taking the response (GATEHOUSE_READ_TIMEOUT: close).
+    none,      ///< Nothing to time: between two steps, or closed.
+    idle,      ///< The first byte of the next request (GATEHOUSE_IDLE_TIMEOUT: close quietly).
+    reading,   ///< The rest of a started request (GATEHOUSE_READ_TIMEOUT: 408).
+    awaiting,  ///< The handler actor's answer (GATEHOUSE_HANDLER_TIMEOUT: 503).
+    writing,   ///< The peer taking the response (GATEHOUSE_READ_TIMEOUT: close).
+    lingering, ///< Dropping what the client still sends after a refusal (`linger_time`).
   };
+
+  /// Bytes asked of the socket per read.
+  static constexpr std::size_t read_chunk = 16 * 1024;
+  /// How long a refused request's remaining bytes are read and dropped before closing.
+  static constexpr std::chrono::milliseconds linger_time{5000};
 
   void wait_for_request();
   void on_first_bytes(boost::beast::error_code ec, std::size_t n);
   void read_request();
+  void parse_more();
+  void read_more();
   void on_read(boost::beast::error_code ec, std::size_t n);
   void handle_request();
   void send_problem(const problem& p, bool keep_alive);
   void send(bool keep_alive);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t n);
+  void linger();
+  void drain();
   void close();
   void log_access(int status);
 
@@ -80,7 +90,7 @@ private:
   gateway_context& ctx_;
   std::optional<request_parser> parser_;
   beast_response response_;
-  std::string head_; ///< The status line and fields of the response being written.
+  std::string wire_head_; ///< The status line and fields of the response being written.
   boost::asio::steady_timer::rebind_executor<strand_type>::other watchdog_;
   std::chrono::steady_clock::time_point deadline_{};
   phase phase_ = phase::none;
@@ -89,6 +99,7 @@ private:
   std::string remote_ip_;
   std::string request_id_;
   std::string method_;
+  std::string cors_origin_; ///< The request's Origin when it is a listed front end.
   std::string path_;
   std::size_t metrics_slot_ = 0;
   bool request_keep_alive_ = false;
@@ -96,6 +107,9 @@ private:
   uint64_t seq_ = 0;      ///< The request being answered (a responder for an older one is late).
   bool awaiting_ = false; ///< A handler actor owns the current request.
   bool read_timed_out_ = false;
+  bool continue_sent_ = false; ///< `100 Continue` went out for the request being read.
+  bool linger_ = false;        ///< Close through `linger` once the answer is written.
+  bool head_ = false;          ///< The request was HEAD: the answer goes without its body.
   uint64_t tracker_id_ = 0;
 };
 

@@ -137,9 +137,12 @@ int serve(const gh::config::settings& s) {
     return 1;
   }
   gh::revocation_list revoked;
-  const gh::authenticator authenticator{key_ring, revoked,
+  const gh::authenticator authenticator{key_ring,
+                                        revoked,
                                         gh::cookie_names::for_production(s.production()),
-                                        gh::origin_of(s.public_url)};
+                                        gh::origin_of(s.public_url),
+                                        gh::csrf_key_of(secrets_key),
+                                        s.gateway.cors_origins};
 
   // What actors point at outlives the actor system: declared before it, destroyed after it.
   std::vector<std::shared_ptr<void>> survivors;
@@ -194,6 +197,10 @@ int serve(const gh::config::settings& s) {
       ctx.auth = &authenticator;
       for (const auto& r : app.routes())
         ctx.routes.add(r);
+      // A revoked session or access token (logout, reuse, password change, disabled or deleted
+      // account, here or on another replica) closes its WebSockets at once.
+      revoked.on_revoked(
+          [&ctx](const std::string& id) { ctx.ws_sessions.close_all(id, "session revoked"); });
       {
         gh::server front{ctx};
         try {
@@ -214,6 +221,7 @@ int serve(const gh::config::settings& s) {
           rc = 1;
         }
       }
+      revoked.on_revoked({});
       ctx.console = nullptr;
       ctx.routes = {};
       // The modules' background actors use the NATS connection: they end before it closes.

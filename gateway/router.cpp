@@ -42,19 +42,29 @@ void router::add(route r) {
 
 route_match router::match(std::string_view method, std::string_view path) const {
   route_match out;
+  // HEAD is answered wherever GET is (RFC 9110 §9.3.2): the GET route, without the body.
+  const bool head = method == "HEAD";
+  const auto allow = [&out](std::string_view m) {
+    const auto listed = "," + out.allow + ",";
+    if (listed.find(", " + std::string{m} + ",") == std::string::npos &&
+        listed.find("," + std::string{m} + ",") == std::string::npos)
+      out.allow += out.allow.empty() ? std::string{m} : ", " + std::string{m};
+  };
   for (const auto& r : routes_) {
     if (!match_pattern(r.pattern, path, nullptr))
       continue;
-    if (r.method == method) {
+    if (r.method == method || (head && r.method == "GET")) {
       out.result = route_match::kind::found;
       out.target = &r;
+      out.allow.clear();
       out.params.clear();
       match_pattern(r.pattern, path, &out.params);
       return out;
     }
     out.result = route_match::kind::method_not_allowed;
-    if (out.allow.find(r.method) == std::string::npos)
-      out.allow += out.allow.empty() ? r.method : ", " + r.method;
+    allow(r.method);
+    if (r.method == "GET")
+      allow("HEAD");
   }
   return out;
 }

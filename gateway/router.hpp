@@ -24,7 +24,8 @@ public:
   /// Adds a route; patterns must start with '/'.
   void add(route r);
 
-  /// Finds the route of `method` and `path` (path without query, not percent-decoded).
+  /// Finds the route of `method` and `path` (path without query, not percent-decoded). HEAD
+  /// finds the GET route of the path; `allow` lists HEAD beside GET.
   route_match match(std::string_view method, std::string_view path) const;
 
   const std::vector<route>& routes() const noexcept { return routes_; }

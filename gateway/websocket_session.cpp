@@ -2,6 +2,8 @@
 
 #include "config/log.hpp"
 #include "gateway/dispatch.hpp"
+#include "messages/event_envelope.hpp"
+#include "messages/json.hpp"
 #include "messages/problem.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -12,7 +14,11 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <ctime>
+#include <optional>
+#include <sstream>
 
 namespace gh {
 
@@ -67,7 +73,8 @@ private:
 websocket_session::websocket_session(net::ip::tcp::socket&& socket, gateway_context& ctx,
                                      std::string remote_ip)
     : ws_(std::move(socket)), ctx_(ctx), remote_ip_(std::move(remote_ip)),
-      id_(next_connection_id.fetch_add(1, std::memory_order_relaxed)) {}
+      expiry_(ws_.get_executor()), id_(next_connection_id.fetch_add(1, std::memory_order_relaxed)) {
+}
 
 websocket_session::~websocket_session() {
   if (tracker_id_ != 0)
@@ -76,11 +83,16 @@ websocket_session::~websocket_session() {
     ctx_.stats->websockets_open.fetch_sub(1, std::memory_order_relaxed);
   if (!user_id_.empty() && ctx_.sinks != nullptr)
     ctx_.sinks->detach(user_id_, id_);
+  ctx_.ws_sessions.remove(session_id_, id_);
+  ctx_.ws_sessions.remove(token_id_, id_);
 }
 
-void websocket_session::run(beast::http::request<beast::http::string_body> req,
+void websocket_session::run(beast::http::request<beast::http::string_body> req, std::string early,
                             std::string request_id, principal who, bool bearer_protocol) {
   user_id_ = std::move(who.user_id);
+  session_id_ = std::move(who.session_id);
+  token_id_ = std::move(who.token_id);
+  expires_at_ = who.expires_at;
   tracker_id_ = ctx_.tracker.add(weak_from_this());
   sink_ = std::make_shared<session_sink>(weak_from_this(), ctx_.gate, id_);
   request_id_ = std::move(request_id);
@@ -91,30 +103,123 @@ void websocket_session::run(beast::http::request<beast::http::string_body> req,
   ws_.read_message_max(0);
   ws_.set_option(websocket::stream_base::decorator(
       [id = request_id_, bearer_protocol](websocket::response_type& res) {
+        // Named, so Beast adds no `Server: Boost.Beast/<version>` of its own.
+        res.set(beast::http::field::server, "gatehouse");
         res.set("X-Request-Id", id);
         if (bearer_protocol)
           res.set(beast::http::field::sec_websocket_protocol, "bearer");
       }));
+  // Pings count against the frame rate like any frame.
+  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::ping && !take_token()) {
+      ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
+      net::post(ws_.get_executor(), [self = shared_from_this()] {
+        self->do_close(ws_close::policy_violation, "too many frames");
+      });
+    }
+  });
   tokens_ = ctx_.limits.ws_frames_per_second;
   refilled_ = std::chrono::steady_clock::now();
-  ws_.async_accept(req,
+  // Beast reads the handshake again from these bytes and keeps what follows it (frames the
+  // client sent in the same packet) for the first reads.
+  std::ostringstream wire;
+  wire << req;
+  accept_bytes_ = wire.str() + early;
+  ws_.async_accept(net::buffer(accept_bytes_),
                    beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
 }
 
 void websocket_session::on_accept(beast::error_code ec) {
+  accept_bytes_ = {};
   if (ec)
     return;
   open_ = true;
   ctx_.stats->websockets_open.fetch_add(1, std::memory_order_relaxed);
   if (!user_id_.empty() && ctx_.sinks != nullptr)
     ctx_.sinks->attach(user_id_, sink_);
+  bind(session_id_, token_id_);
   log::info("websocket open",
             {{"request_id", request_id_}, {"connection", id_}, {"remote", remote_ip_}});
   if (ctx_.shutting_down.load()) {
     do_close(ws_close::going_away, "server shutting down");
     return;
   }
+  // Revoked between the handshake's check and now: the index did not know this socket yet.
+  if (ctx_.auth != nullptr && (ctx_.auth->is_revoked(session_id_, unix_now()) ||
+                               ctx_.auth->is_revoked(token_id_, unix_now()))) {
+    do_close(ws_close::policy_violation, "session revoked");
+    return;
+  }
+  arm_expiry();
   do_read();
+}
+
+void websocket_session::bind(const std::string& session_id, const std::string& token_id) {
+  ctx_.ws_sessions.add(session_id, id_, sink_);
+  ctx_.ws_sessions.add(token_id, id_, sink_);
+}
+
+void websocket_session::arm_expiry() {
+  if (expires_at_ <= 0)
+    return;
+  expiry_.expires_after(std::chrono::seconds{std::max<int64_t>(expires_at_ - unix_now(), 0)});
+  expiry_.async_wait(beast::bind_front_handler(&websocket_session::on_expiry, shared_from_this()));
+}
+
+void websocket_session::on_expiry(beast::error_code ec) {
+  if (ec || closing_)
+    return;
+  if (unix_now() < expires_at_) {
+    arm_expiry(); // a fresh token arrived in the meantime
+    return;
+  }
+  do_close(ws_close::policy_violation, "access token expired; send an auth frame or reconnect");
+}
+
+bool websocket_session::handle_auth(const std::string& text) {
+  if (text.find("\"auth\"") == std::string::npos)
+    return false;
+  auto parsed = parse_untrusted_json(text, json_limits{ctx_.limits.ws_message_limit, 8});
+  auto* value = std::get_if<boost::json::value>(&parsed);
+  const auto* frame = value != nullptr ? value->if_object() : nullptr;
+  const auto* cmd = frame != nullptr ? frame->if_contains("cmd") : nullptr;
+  if (cmd == nullptr || !cmd->is_string() || cmd->get_string() != "auth")
+    return false;
+  boost::json::object reply;
+  reply["id"] = frame->contains("id") ? frame->at("id") : boost::json::value(nullptr);
+  const auto* args = frame->if_contains("args");
+  const auto* token =
+      args != nullptr && args->is_object() ? args->as_object().if_contains("token") : nullptr;
+  std::optional<problem> refused;
+  if (token == nullptr || !token->is_string() || ctx_.auth == nullptr) {
+    refused = make_problem(gh_errc::validation, "an auth frame carries args.token", request_id_,
+                           {{"token", "is required"}});
+  } else {
+    auto outcome = ctx_.auth->authenticate_token(token->get_string(), unix_now());
+    if (outcome.error != gh_errc::ok)
+      refused = make_problem(gh_errc::unauthorized, outcome.detail, request_id_);
+    else if (outcome.who.user_id != user_id_)
+      refused = make_problem(gh_errc::forbidden, "the token belongs to another user", request_id_);
+    else {
+      ctx_.ws_sessions.remove(session_id_, id_);
+      ctx_.ws_sessions.remove(token_id_, id_);
+      session_id_ = std::move(outcome.who.session_id);
+      token_id_ = std::move(outcome.who.token_id);
+      expires_at_ = outcome.who.expires_at;
+      bind(session_id_, token_id_);
+      reply["ok"] = true;
+      reply["result"] =
+          boost::json::object{{"expires_at", to_rfc3339(std::chrono::system_clock::from_time_t(
+                                                 static_cast<std::time_t>(expires_at_)))}};
+    }
+  }
+  if (refused) {
+    ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
+    reply["ok"] = false;
+    reply["error"] = boost::json::parse(to_json(*refused));
+  }
+  enqueue(boost::json::serialize(reply));
+  return true;
 }
 
 void websocket_session::do_read() {
@@ -127,7 +232,8 @@ void websocket_session::do_read() {
 void websocket_session::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
     // Beast has answered the client's close frame or failed the connection; nothing more to
-    // read.
+    // read. The expiry timer must not keep the session alive.
+    expiry_.cancel();
     log::info("websocket closed", {{"connection", id_}, {"reason", ec.message()}});
     return;
   }
@@ -153,7 +259,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
   if (!take_token()) {
     ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
     enqueue(rate_limited_frame());
-  } else {
+  } else if (!handle_auth(text)) {
     dispatch(ctx_.console, ws_frame{id_, user_id_, std::move(text), sink_});
   }
   do_read();
@@ -215,6 +321,7 @@ void websocket_session::do_close(ws_close code, std::string reason) {
   if (closing_ || !open_)
     return;
   closing_ = true;
+  expiry_.cancel();
   if (writing_) {
     // The frame being written must stay alive until its write completes.
     queue_.erase(queue_.begin() + 1, queue_.end());

@@ -5,6 +5,7 @@
 #include "messages/ws.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -33,10 +34,13 @@ public:
   websocket_session& operator=(const websocket_session&) = delete;
 
   /// Accepts the upgrade `req` of `who` and starts reading; the connection becomes one of
-  /// that user's sinks. `bearer_protocol`: the client authenticated through the subprotocol
-  /// list, so the handshake selects `bearer`.
-  void run(boost::beast::http::request<boost::beast::http::string_body> req, std::string request_id,
-           principal who, bool bearer_protocol);
+  /// that user's sinks, bound to `who`'s session and access token: it is closed (1008) when
+  /// either is revoked, and when the token expires unless the client sent a fresh one in an
+  /// `auth` frame. `bearer_protocol`: the client authenticated through the subprotocol list,
+  /// so the handshake selects `bearer`. `early` holds bytes the client sent right behind the
+  /// handshake (its first frames), read already.
+  void run(boost::beast::http::request<boost::beast::http::string_body> req, std::string early,
+           std::string request_id, principal who, bool bearer_protocol);
 
   void begin_shutdown() override;
 
@@ -52,6 +56,12 @@ public:
 
 private:
   void on_accept(boost::beast::error_code ec);
+  /// Answers an `auth` frame (`{"id", "cmd": "auth", "args": {"token"}}`); false when `text`
+  /// is not one.
+  bool handle_auth(const std::string& text);
+  void arm_expiry();
+  void on_expiry(boost::beast::error_code ec);
+  void bind(const std::string& session_id, const std::string& token_id);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t n);
   void do_write();
@@ -64,6 +74,11 @@ private:
   std::string remote_ip_;
   std::string request_id_;
   std::string user_id_;
+  std::string session_id_;   ///< The refresh family the access token belongs to.
+  std::string token_id_;     ///< The access token's `jti`.
+  int64_t expires_at_ = 0;   ///< The access token's `exp` (Unix seconds).
+  std::string accept_bytes_; ///< The handshake and early frames, until Beast copied them.
+  boost::asio::steady_timer expiry_;
   std::deque<std::string> queue_;
   bool writing_ = false;
   bool closing_ = false;

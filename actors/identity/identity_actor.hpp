@@ -42,6 +42,8 @@ struct identity_options {
   bool secure_cookies = false;
   /// `GATEHOUSE_PUBLIC_URL`: where reset links point.
   std::string public_url = "http://127.0.0.1:8080";
+  /// Derives each session's CSRF token (`csrf_token`).
+  std::string csrf_key;
   /// 32 bytes sealing TOTP secrets at rest (`crypto::seal`).
   std::string sealing_key;
   /// How long a password-reset link works.

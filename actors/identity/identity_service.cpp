@@ -197,7 +197,8 @@ void identity_service::respond_tokens(const req_ptr& r, int status, const user_r
     replies::json(r, status, body);
     return;
   }
-  const auto csrf = crypto::random_token(24);
+  // Bound to the session: a token is worth nothing with another session's cookies.
+  const auto csrf = csrf_token(opt_.csrf_key, s.family_id);
   replies::json(
       r, status, body,
       {{"Set-Cookie", cookie(opt_.cookies.access, access, ttl, true, opt_.secure_cookies)},

@@ -57,6 +57,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto& req = parser.get();
   const std::string_view target = req.target();
   const auto path = target.substr(0, target.find('?'));
+  // The checks the session runs on every parsed request never fail on what they are given.
+  (void)gh::framing_problem(req);
+  (void)gh::expects_continue(req);
+  (void)gh::websocket_handshake_problem(req);
+  for (const char c : gh::printable_path(path, 64))
+    if (static_cast<unsigned char>(c) < 0x21 || c == '"' || c == '\\')
+      std::abort();
   auto match = routes().match(req.method_string(), path);
   if (match.result == gh::route_match::kind::found && match.target == nullptr)
     std::abort();

@@ -106,7 +106,7 @@ TEST_F(GatewayTest, UnknownRouteIsAProblemWithRequestId) {
 TEST_F(GatewayTest, WrongMethodIs405WithAllow) {
   auto r = http_call(port(), "DELETE", "/healthz");
   EXPECT_EQ(r.status, 405);
-  EXPECT_EQ(r.headers["allow"], "GET");
+  EXPECT_EQ(r.headers["allow"], "GET, HEAD");
   EXPECT_EQ(boost::json::parse(r.body).as_object().at("status").as_int64(), 405);
 }
 

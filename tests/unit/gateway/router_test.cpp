@@ -47,7 +47,7 @@ TEST(RouterTest, NotFoundAndMethodNotAllowed) {
   EXPECT_EQ(r.match("GET", "healthz").result, route_match::kind::not_found);
   auto m = r.match("PUT", "/api/v1/files/x");
   EXPECT_EQ(m.result, route_match::kind::method_not_allowed);
-  EXPECT_EQ(m.allow, "GET, DELETE");
+  EXPECT_EQ(m.allow, "GET, HEAD, DELETE");
 }
 
 TEST(RouterTest, RefusesPatternsWithoutSlash) {
