@@ -55,6 +55,14 @@ void app::add_ops_endpoint(nats::endpoint endpoint) {
   endpoints_.push_back(std::move(endpoint));
 }
 
+void app::add_docs(const std::vector<route_doc>& docs) {
+  docs_.insert(docs_.end(), docs.begin(), docs.end());
+}
+
+void app::add_schema(std::string name, std::string schema) {
+  schemas_.emplace_back(std::move(name), std::move(schema));
+}
+
 void app::add_push(push_spec spec) {
   pushes_.push_back(std::move(spec));
 }

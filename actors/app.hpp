@@ -39,6 +39,21 @@ struct schedule_spec {
   std::function<void()> run;
 };
 
+/// How the OpenAPI document (`GET /openapi.json`) describes one route: JSON Schemas as JSON
+/// text (`{"$ref": "#/components/schemas/User"}` names a schema of `app::add_schema`).
+struct route_doc {
+  std::string method;
+  std::string pattern;
+  std::string tag;      ///< The capability, e.g. `identity`.
+  std::string summary;  ///< One line.
+  std::string request;  ///< The JSON body's schema; empty: no body.
+  int status = 200;     ///< The success status.
+  std::string response; ///< The success body's schema; empty: none.
+  /// Who may call: `user`, `optional`, `key` (an admin API key), `signature` (a provider's
+  /// signed webhook) or `none`; empty: from the route's auth policy.
+  std::string security;
+};
+
 /// An event subject pushed live to its user's WebSockets as `{"event", "data"}` frames (the
 /// user is `data.user_id`). With `via_kind`, the frame goes through that user's per-user actor
 /// of this kind, keyed by the UUID in `data[key_field]`, as `(refresh_atom, frame)`: the actor
@@ -123,6 +138,13 @@ public:
   /// Serves a request/reply endpoint of the NATS micro-service `gatehouse`.
   void add_ops_endpoint(nats::endpoint endpoint);
 
+  /// Describes routes in the OpenAPI document; a route without a description is listed as
+  /// `x-undocumented`.
+  void add_docs(const std::vector<route_doc>& docs);
+
+  /// A named JSON Schema (JSON text) the route descriptions refer to.
+  void add_schema(std::string name, std::string schema);
+
   /// Pushes the events of `spec.subject` to their users' WebSockets (see the events module).
   void add_push(push_spec spec);
 
@@ -153,6 +175,10 @@ public:
   const std::vector<schedule_spec>& schedules() const noexcept { return schedules_; }
   const std::vector<nats::endpoint>& ops_endpoints() const noexcept { return endpoints_; }
   const std::vector<push_spec>& pushes() const noexcept { return pushes_; }
+  const std::vector<route_doc>& docs() const noexcept { return docs_; }
+  const std::vector<std::pair<std::string, std::string>>& schemas() const noexcept {
+    return schemas_;
+  }
   const console_actor& console() const noexcept { return console_; }
 
   /// Runs the start hooks.
@@ -168,6 +194,8 @@ private:
   std::vector<schedule_spec> schedules_;
   std::vector<nats::endpoint> endpoints_;
   std::vector<push_spec> pushes_;
+  std::vector<route_doc> docs_;
+  std::vector<std::pair<std::string, std::string>> schemas_;
   std::vector<std::shared_ptr<void>>* survivors_;
   console_actor console_;
   std::vector<caf::actor> owned_;

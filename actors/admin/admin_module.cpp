@@ -1,3 +1,4 @@
+#include "actors/admin/admin_docs.hpp"
 #include "actors/admin/admin_module.hpp"
 
 #include "actors/admin/admin_service.hpp"
@@ -15,6 +16,7 @@ void install(app& a) {
   a.own(caf::actor_cast<caf::actor>(admin));
   for (const auto& r : routes())
     a.add_route(r.method, r.pattern, admin, r.body, auth_policy::optional);
+  describe(a);
 }
 
 } // namespace gh::admin

@@ -2,6 +2,7 @@
 
 #include "actors/identity/credentials.hpp"
 #include "actors/identity/identity_actor.hpp"
+#include "actors/identity/identity_docs.hpp"
 #include "crypto/crypto.hpp"
 
 #include <algorithm>
@@ -37,6 +38,7 @@ void install(app& a) {
   a.own(caf::actor_cast<caf::actor>(identity));
   for (const auto& r : routes())
     a.add_route(r.method, r.pattern, identity, r.body, r.auth);
+  describe(a);
   a.add_push({"user.updated", {}, {}});
 }
 

@@ -63,6 +63,8 @@ http_handler_actor::behavior_type ops_impl(http_handler_actor::pointer, ops_cont
                               "text/plain; version=0.0.4; charset=utf-8",
                               ctx.stats->render(*ctx.health),
                               {}});
+        } else if (req.route == "/openapi.json" && ctx.openapi) {
+          req.reply->respond({200, "application/json", *ctx.openapi, {}});
         } else {
           req.reply->fail(gh_errc::not_found, "no such ops route");
         }

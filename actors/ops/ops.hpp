@@ -7,6 +7,7 @@
 
 #include <caf/actor_system.hpp>
 
+#include <memory>
 #include <string>
 
 namespace gh {
@@ -17,6 +18,8 @@ struct ops_context {
   const metrics* stats = nullptr;
   std::string version;
   std::string instance_id;
+  /// The OpenAPI document, written once before serving starts (see `ops_module.cpp`).
+  std::shared_ptr<const std::string> openapi;
 };
 
 /// The JSON body of `/readyz`: `{"status", "postgres", "redis", "nats"}`.
@@ -27,7 +30,7 @@ std::string readiness_json(const dependency_health& health);
 std::string stats_json(const dependency_health& health, const metrics& stats,
                        const event_stats& events, std::string_view instance_id);
 
-/// Serves `/healthz`, `/readyz` and `/metrics` (see API.md "Ops").
+/// Serves `/healthz`, `/readyz`, `/metrics` (see API.md "Ops") and `/openapi.json`.
 http_handler_actor spawn_ops(caf::actor_system& sys, ops_context ctx);
 
 } // namespace gh

@@ -1,13 +1,50 @@
 #include "actors/ops/ops_module.hpp"
 
+#include "actors/ops/openapi.hpp"
 #include "actors/ops/ops.hpp"
 
 namespace gh::ops {
 
+namespace {
+
+const std::vector<route_doc>& docs() {
+  static const std::vector<route_doc> all{
+      {"GET",
+       "/healthz",
+       "ops",
+       "Liveness: 200 while the process serves",
+       {},
+       200,
+       R"({"type":"object","properties":{"status":{"const":"ok"}}})",
+       "none"},
+      {"GET",
+       "/readyz",
+       "ops",
+       "Readiness: 200, or 503 while a dependency is down",
+       {},
+       200,
+       R"({"type":"object","properties":{"status":{"enum":["ok","unavailable"]},)"
+       R"("postgres":{"enum":["ok","down"]},"redis":{"enum":["ok","down"]},)"
+       R"("nats":{"enum":["ok","down"]}}})",
+       "none"},
+      {"GET", "/metrics", "ops", "Prometheus metrics (text exposition 0.0.4)", {}, 200, {}, "none"},
+      {"GET", "/openapi.json", "ops", "This document", {}, 200, R"({"type":"object"})", "none"},
+  };
+  return all;
+}
+
+} // namespace
+
 void install(app& a) {
-  auto ops = spawn_ops(a.sys, {&a.health, &a.stats, a.version, a.settings.instance_id});
-  for (const char* path : {"/healthz", "/readyz", "/metrics"})
+  // Filled by the start hook, once every module has registered its routes, before serving.
+  auto openapi = std::make_shared<std::string>();
+  auto ops = spawn_ops(a.sys, {&a.health, &a.stats, a.version, a.settings.instance_id, openapi});
+  for (const char* path : {"/healthz", "/readyz", "/metrics", "/openapi.json"})
     a.add_route("GET", path, ops, body_kind::none, auth_policy::none);
+  a.add_docs(docs());
+  a.on_start([&a, openapi] {
+    *openapi = openapi_document({a.routes(), a.docs(), a.schemas(), a.version, a.public_base()});
+  });
   a.own(caf::actor_cast<caf::actor>(ops));
   a.add_ops_endpoint({"health", "gatehouse.ops.health", [&health = a.health](std::string_view) {
                         return nats::endpoint_reply{readiness_json(health), 0, {}};

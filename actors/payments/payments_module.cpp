@@ -1,3 +1,4 @@
+#include "actors/payments/payments_docs.hpp"
 #include "actors/payments/payments_module.hpp"
 
 #include "actors/api_keys.hpp"
@@ -63,6 +64,7 @@ void install(app& a) {
   a.add_push({"subscription.updated", {}, {}});
   // A completed payment reaches its checkout's actor first, which reloads and then pushes.
   a.add_push({"payment.completed", std::string{checkout_kind}, "checkout_id"});
+  describe(a);
 }
 
 } // namespace gh::payments

@@ -23,6 +23,13 @@ else
   gh_build "$build" Release
 fi
 
+# The OpenAPI check validates with a Node.js library from npm (tests/openapi).
+command -v node >/dev/null 2>&1 || gh_install nodejs npm
+if [ ! -d tests/openapi/node_modules ] || [ tests/openapi/package-lock.json -nt tests/openapi/node_modules ]; then
+  npm ci --prefix tests/openapi --no-audit --no-fund --loglevel=error >/dev/null
+  touch tests/openapi/node_modules
+fi
+
 services="$(mktemp -d /tmp/gatehouse-test.XXXXXX)"
 chmod 755 "$services"
 cleanup() {
