@@ -27,9 +27,10 @@ std::string app::public_base() const {
 }
 
 void app::add_route(std::string method, std::string pattern, http_handler_actor handler,
-                    body_kind body, auth_policy auth) {
+                    body_kind body, auth_policy auth, inline_handler fast) {
   const auto slot = stats.add_route(method, pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(handler), body, slot, auth});
+  routes_.push_back({std::move(method), std::move(pattern), std::move(handler), body, slot, auth,
+                     std::move(fast)});
 }
 
 void app::add_consumer(events::consumer_spec spec) {

@@ -122,9 +122,11 @@ public:
 
   // --- what modules register ----------------------------------------------------------------
 
-  /// Serves `method` + `pattern` with `handler`; reserves the route's metrics slot.
+  /// Serves `method` + `pattern` with `handler`; reserves the route's metrics slot. `fast`,
+  /// when given, answers on the io thread first (see `inline_handler`); the actor gets what it
+  /// leaves.
   void add_route(std::string method, std::string pattern, http_handler_actor handler,
-                 body_kind body, auth_policy auth);
+                 body_kind body, auth_policy auth, inline_handler fast = {});
 
   /// Runs a worker for `spec` once the streams exist (see the events module).
   void add_consumer(events::consumer_spec spec);

@@ -483,6 +483,20 @@ void http_session::handle_request() {
     }
   }
 
+  // What needs no I/O and no per-user state is answered here, on the io thread that read it.
+  if (target_route.fast) {
+    const std::string_view query =
+        q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+    if (auto res = target_route.fast(
+            {head_ ? std::string_view{"GET"} : std::string_view{method_}, path_, query, who})) {
+      const bool keep_alive = request_keep_alive_ && !ctx_.shutting_down.load();
+      response_ = {};
+      build_response(response_, std::move(*res), request_id_, ctx_.hsts, keep_alive);
+      send(keep_alive);
+      return;
+    }
+  }
+
   http_request msg;
   // The handler answers HEAD as the GET it stands for; the body is left off on the wire.
   msg.method = head_ ? std::string{"GET"} : method_;

@@ -6,7 +6,9 @@
 #include <caf/typed_actor.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -114,6 +116,20 @@ enum class auth_policy {
 /// Every actor that serves routes speaks this interface.
 using http_handler_actor = caf::typed_actor<caf::reacts_to<http_request>>;
 
+/// What a route's inline handler sees of a request: views into the parsed request, valid only
+/// during the call.
+struct inline_request {
+  std::string_view method;
+  std::string_view path;
+  std::string_view query;
+  const principal& who;
+};
+
+/// Answers a request on the io thread that read it, without a hop to the route's actor: for
+/// what needs no I/O and no per-user state (a health answer, a cached read). Nothing means "ask
+/// the actor". It must not block and must be thread-safe: every io thread calls it.
+using inline_handler = std::function<std::optional<http_response>(const inline_request&)>;
+
 /// One entry of the route table: what a capability registers (`app::add_route`) and the
 /// router matches.
 struct route {
@@ -123,6 +139,7 @@ struct route {
   body_kind body = body_kind::none;
   std::size_t metrics_slot = 0;
   auth_policy auth = auth_policy::none;
+  inline_handler fast = {}; ///< Tried first, on the io thread; may be empty.
 };
 
 } // namespace gh

@@ -2,6 +2,7 @@
 
 #include "actors/cookies.hpp"
 #include "actors/identity/hasher.hpp"
+#include "actors/identity/profile_cache.hpp"
 #include "actors/revocations.hpp"
 #include "crypto/jwt.hpp"
 #include "messages/http.hpp"
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,8 @@ struct identity_limits {
 /// What the identity actor works with; every pointer outlives the actor.
 struct identity_options {
   db::database* db = nullptr;
+  /// Profiles read recently; the gateway answers `GET /users/me` from it too.
+  std::shared_ptr<profile_cache> profiles = std::make_shared<profile_cache>();
   redis::redis_actor redis;
   std::vector<hasher_actor> hashers;
   const jwt::key_ring* keys = nullptr;

@@ -74,23 +74,15 @@ struct new_session {
   std::string refresh_token;
 };
 
-/// A profile read recently, served again until `until` (steady clock).
-struct cached_profile {
-  std::string body;
-  std::chrono::steady_clock::time_point until;
-};
-
 struct identity_state {
   identity_options opt;
   std::size_t next_hasher = 0;
   std::size_t hashing = 0;
-  /// `GET /users/me` answers by user id; dropped on every change made here, and kept only
-  /// briefly so a change made through another replica shows within `profile_cache_ttl`.
-  std::unordered_map<std::string, cached_profile> profiles;
 };
 
+/// How long a profile read is served again (here and by the gateway's io threads), so a
+/// change made through another replica shows within it.
 constexpr auto profile_cache_ttl = std::chrono::seconds{2};
-constexpr std::size_t profile_cache_limit = 100000;
 
 using self_ptr = caf::stateful_actor<identity_state>*;
 

@@ -12,14 +12,9 @@
 namespace gh::identity {
 
 void identity_service::do_me(const req_ptr& r) {
-  auto& cache = self_->state.profiles;
-  const auto now = std::chrono::steady_clock::now();
-  if (auto it = cache.find(r->auth.user_id); it != cache.end()) {
-    if (it->second.until > now) {
-      r->reply->respond({200, "application/json", it->second.body, {}});
-      return;
-    }
-    cache.erase(it);
+  if (auto body = opt_.profiles->find(r->auth.user_id, std::chrono::steady_clock::now())) {
+    r->reply->respond({200, "application/json", std::move(*body), {}});
+    return;
   }
   query<std::optional<user_row>>(r, load_user(r->auth), [this, r](std::optional<user_row> user) {
     if (!user) {
@@ -27,10 +22,7 @@ void identity_service::do_me(const req_ptr& r) {
       return;
     }
     auto body = json::serialize(user->to_json());
-    auto& profiles = self_->state.profiles;
-    if (profiles.size() >= profile_cache_limit)
-      profiles.clear();
-    profiles[user->id] = {body, std::chrono::steady_clock::now() + profile_cache_ttl};
+    opt_.profiles->put(user->id, body, std::chrono::steady_clock::now() + profile_cache_ttl);
     r->reply->respond({200, "application/json", std::move(body), {}});
   });
 }
@@ -43,7 +35,7 @@ void identity_service::do_patch_me(const req_ptr& r) {
   }
   const auto patch = std::get<identity::profile_patch>(std::move(decoded));
   const auto who = r->auth;
-  self_->state.profiles.erase(who.user_id);
+  opt_.profiles->erase(who.user_id);
   query<std::optional<user_row>>(
       r,
       [r, who, patch](db::transaction& tx) -> std::optional<user_row> {
@@ -74,8 +66,7 @@ void identity_service::do_patch_me(const req_ptr& r) {
         }
         // The new profile replaces anything a concurrent read put in the cache.
         auto body = json::serialize(user->to_json());
-        self_->state.profiles[user->id] = {body,
-                                           std::chrono::steady_clock::now() + profile_cache_ttl};
+        opt_.profiles->put(user->id, body, std::chrono::steady_clock::now() + profile_cache_ttl);
         r->reply->respond({200, "application/json", std::move(body), {}});
       });
 }
@@ -108,7 +99,7 @@ void identity_service::delete_account(const req_ptr& r) {
         return ended;
       },
       [this, r, who](const std::optional<std::vector<std::string>>& ended) {
-        self_->state.profiles.erase(who.user_id);
+        opt_.profiles->erase(who.user_id);
         if (!ended) {
           r->reply->fail(gh_errc::not_found, "no such user");
           return;

@@ -141,7 +141,7 @@ void identity_service::do_totp_enable(const req_ptr& r) {
         },
         [this, r](const totp_enabled& out) {
           // A read racing the change may have cached the old profile: drop it now.
-          self_->state.profiles.erase(r->auth.user_id);
+          opt_.profiles->erase(r->auth.user_id);
           if (out.result != code_outcome::done) {
             code_refused(r, out.result,
                          "no TOTP set-up is pending (call setup first) or two-factor is on");
@@ -180,7 +180,7 @@ void identity_service::do_totp_disable(const req_ptr& r) {
           return code_outcome::done;
         },
         [this, r](code_outcome result) {
-          self_->state.profiles.erase(r->auth.user_id);
+          opt_.profiles->erase(r->auth.user_id);
           if (result != code_outcome::done) {
             code_refused(r, result, "two-factor authentication is not on");
             return;

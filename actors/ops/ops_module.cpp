@@ -39,8 +39,25 @@ void install(app& a) {
   // Filled by the start hook, once every module has registered its routes, before serving.
   auto openapi = std::make_shared<std::string>();
   auto ops = spawn_ops(a.sys, {&a.health, &a.stats, a.version, a.settings.instance_id, openapi});
-  for (const char* path : {"/healthz", "/readyz", "/metrics", "/openapi.json"})
-    a.add_route("GET", path, ops, body_kind::none, auth_policy::none);
+  // None of them needs I/O or per-user state: answered on the io thread that read them.
+  a.add_route("GET", "/healthz", ops, body_kind::none, auth_policy::none,
+              [](const inline_request&) -> std::optional<http_response> {
+                return http_response{200, "application/json", R"({"status":"ok"})", {}};
+              });
+  a.add_route("GET", "/readyz", ops, body_kind::none, auth_policy::none,
+              [&health = a.health](const inline_request&) -> std::optional<http_response> {
+                return http_response{
+                    health.all_up() ? 200 : 503, "application/json", readiness_json(health), {}};
+              });
+  a.add_route("GET", "/metrics", ops, body_kind::none, auth_policy::none,
+              [&a](const inline_request&) -> std::optional<http_response> {
+                return http_response{
+                    200, "text/plain; version=0.0.4; charset=utf-8", a.stats.render(a.health), {}};
+              });
+  a.add_route("GET", "/openapi.json", ops, body_kind::none, auth_policy::none,
+              [openapi](const inline_request&) -> std::optional<http_response> {
+                return http_response{200, "application/json", *openapi, {}};
+              });
   a.add_docs(docs());
   a.on_start([&a, openapi] {
     *openapi = openapi_document({a.routes(), a.docs(), a.schemas(), a.version, a.public_base()});

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+namespace gh::identity {
+
+/// Profiles (`GET /api/v1/users/me` bodies) read recently, by user id, each kept until a
+/// deadline: the identity actor fills it and drops an entry on every change it makes; the
+/// gateway's io threads answer from it without a hop to the actor. Kept briefly (see
+/// `identity_module.cpp`), so a change made through another replica shows within that time.
+/// Thread-safe: sharded, each shard behind a reader-writer lock.
+class profile_cache {
+public:
+  using clock = std::chrono::steady_clock;
+
+  /// At most `limit` entries (a full shard is emptied rather than grown).
+  explicit profile_cache(std::size_t limit = 100000) : per_shard_(limit / shard_count + 1) {}
+
+  /// The body kept for `user_id`, unless it is older than its deadline at `now`.
+  std::optional<std::string> find(const std::string& user_id, clock::time_point now) const;
+
+  /// Keeps `body` for `user_id` until `until`.
+  void put(const std::string& user_id, std::string body, clock::time_point until);
+
+  /// Forgets `user_id`'s entry.
+  void erase(const std::string& user_id);
+
+private:
+  static constexpr std::size_t shard_count = 16;
+  struct entry {
+    std::string body;
+    clock::time_point until;
+  };
+  struct shard {
+    mutable std::shared_mutex mutex;
+    std::unordered_map<std::string, entry> entries;
+  };
+
+  shard& shard_of(const std::string& user_id) const {
+    return shards_[std::hash<std::string>{}(user_id) % shard_count];
+  }
+
+  std::size_t per_shard_;
+  mutable std::array<shard, shard_count> shards_;
+};
+
+} // namespace gh::identity
