@@ -22,9 +22,11 @@ namespace gh {
 /// connection's strand; actors answer through a responder that posts back onto it.
 class http_session : public tracked_session, public std::enable_shared_from_this<http_session> {
 public:
-  /// The connection's strand, named by type so that no operation pays for a type-erased
-  /// executor.
-  using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
+  /// The connection's executor: its io thread's own io_context, named by type so that no
+  /// operation pays for a type-erased executor. Each io thread runs an io_context of its own,
+  /// so everything of one connection runs on one thread and no strand is needed; other
+  /// threads reach it only by posting.
+  using strand_type = boost::asio::io_context::executor_type;
   using socket_type = boost::asio::basic_stream_socket<boost::asio::ip::tcp, strand_type>;
 
   http_session(socket_type&& socket, gateway_context& ctx);

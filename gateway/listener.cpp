@@ -12,11 +12,12 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 listener::listener(net::io_context& ioc, gateway_context& ctx)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), ctx_(ctx) {}
+    : ioc_(ioc), acceptor_(ioc), ctx_(ctx) {}
 
 void listener::open(const tcp::endpoint& endpoint) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
+  acceptor_.set_option(net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
   acceptor_.bind(endpoint);
   acceptor_.listen(net::socket_base::max_listen_connections);
 }
@@ -37,8 +38,8 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-  acceptor_.async_accept(net::make_strand(ioc_), boost::beast::bind_front_handler(
-                                                     &listener::on_accept, shared_from_this()));
+  acceptor_.async_accept(ioc_.get_executor(), boost::beast::bind_front_handler(&listener::on_accept,
+                                                                               shared_from_this()));
 }
 
 void listener::on_accept(boost::beast::error_code ec, http_session::socket_type socket) {

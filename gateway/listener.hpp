@@ -11,13 +11,16 @@
 
 namespace gh {
 
-/// Accepts connections and starts an `http_session` on its own strand for each; refuses
-/// connections beyond `max_connections` by closing them at once.
+/// Accepts connections for one io thread and starts an `http_session` on that thread for each;
+/// refuses connections beyond `max_connections` by closing them at once. Each io thread has a
+/// listener of its own on the same address (`SO_REUSEPORT`), so the kernel spreads new
+/// connections over the threads and a connection never changes thread.
 class listener : public std::enable_shared_from_this<listener> {
 public:
   listener(boost::asio::io_context& ioc, gateway_context& ctx);
 
-  /// Binds and listens; throws `boost::system::system_error` when the address is unusable.
+  /// Binds (with `SO_REUSEPORT`, so the other threads' listeners share the address) and
+  /// listens; throws `boost::system::system_error` when the address is unusable.
   void open(const boost::asio::ip::tcp::endpoint& endpoint);
 
   /// The bound endpoint (the real port when 0 was asked for).
@@ -25,7 +28,7 @@ public:
 
   void run();
 
-  /// Stops accepting; posts onto the listener's strand.
+  /// Stops accepting; posts onto the listener's io thread.
   void stop();
 
 private:

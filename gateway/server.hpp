@@ -17,7 +17,8 @@ namespace gh {
 
 class listener;
 
-/// The front actor's runtime: an io_context run by `io_threads` threads, the listener, and
+/// The front actor's runtime: `io_threads` threads each running an io_context and a listener of
+/// its own on the shared address, and
 /// graceful shutdown on SIGTERM/SIGINT (stop accepting, let requests in flight finish, close
 /// WebSockets with 1001, wait up to the grace period).
 class server {
@@ -42,8 +43,10 @@ private:
   void drain();
 
   gateway_context& ctx_;
-  boost::asio::io_context ioc_;
-  std::shared_ptr<listener> listener_;
+  /// One io_context per io thread (concurrency hint 1); the first also runs signals and the
+  /// drain.
+  std::vector<std::unique_ptr<boost::asio::io_context>> iocs_;
+  std::vector<std::shared_ptr<listener>> listeners_;
   std::unique_ptr<boost::asio::steady_timer> drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_{};
 };
