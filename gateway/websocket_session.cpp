@@ -26,6 +26,7 @@ std::atomic<uint64_t> next_connection_id{1};
 
 std::string rate_limited_frame() {
   boost::json::object o;
+  o["id"] = nullptr; // the frame was not read, so its id is unknown
   o["ok"] = false;
   o["error"] = boost::json::parse(
       to_json(make_problem(gh_errc::rate_limited, "too many frames; slow down")));
@@ -80,7 +81,8 @@ websocket_session::~websocket_session() {
 
 void websocket_session::run(beast::http::request<beast::http::string_body> req,
                             std::string request_id, principal who, bool bearer_protocol) {
-  user_id_ = std::move(who.user_id);
+  user_id_ = who.user_id;
+  who_ = std::move(who);
   tracker_id_ = ctx_.tracker.add(weak_from_this());
   sink_ = std::make_shared<session_sink>(weak_from_this(), ctx_.gate, id_);
   request_id_ = std::move(request_id);
@@ -154,7 +156,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
     ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
     enqueue(rate_limited_frame());
   } else {
-    dispatch(ctx_.console, ws_frame{id_, user_id_, std::move(text), sink_});
+    dispatch(ctx_.console, ws_frame{id_, user_id_, std::move(text), sink_, who_, remote_ip_});
   }
   do_read();
 }

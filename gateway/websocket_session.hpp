@@ -64,6 +64,7 @@ private:
   std::string remote_ip_;
   std::string request_id_;
   std::string user_id_;
+  principal who_;
   std::deque<std::string> queue_;
   bool writing_ = false;
   bool closing_ = false;
