@@ -1,5 +1,6 @@
 #include "actors/commands.hpp"
 
+#include "messages/decode.hpp"
 #include "messages/problem.hpp"
 #include "messages/type_ids.hpp"
 
@@ -49,16 +50,6 @@ private:
   std::atomic<bool> done_{false};
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 } // namespace
 
 void command_reply::fail(gh_errc code, std::string detail, std::vector<field_error> errors) {
@@ -89,7 +80,7 @@ void answer_from(command_reply& reply, http_response res) {
   }
   command_headers kept;
   for (auto& [name, value] : res.headers)
-    if (iequals(name, "set-cookie"))
+    if (decode::ascii_lower(name) == "set-cookie")
       kept.emplace_back(std::move(name), std::move(value));
   if (res.body.empty())
     reply.result("null", std::move(kept));

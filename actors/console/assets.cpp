@@ -24,9 +24,8 @@ std::optional<http_response> asset_response(std::string_view path) {
   if (asset == nullptr)
     return std::nullopt;
   http_response res{200, std::string{asset->content_type}, std::string{asset->body}, {}};
-  res.headers.emplace_back("Cache-Control", asset->immutable
-                                                ? "public, max-age=31536000, immutable"
-                                                : "no-cache");
+  res.headers.emplace_back("Cache-Control",
+                           asset->immutable ? "public, max-age=31536000, immutable" : "no-cache");
   res.headers.emplace_back("Content-Security-Policy", std::string{page_policy});
   return res;
 }

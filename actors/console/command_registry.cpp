@@ -33,14 +33,6 @@ bool valid_name(std::string_view name, std::size_t& segments) {
   return segments <= 4;
 }
 
-std::string lower(std::string_view text) {
-  std::string out{text};
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 std::string field_of(const command_arg& arg) {
   return "args." + arg.name;
 }
@@ -68,8 +60,9 @@ void command_registry::add(command_spec spec) {
   bool optional_seen = false;
   for (std::size_t i = 0; i < spec.args.size(); ++i) {
     const auto& a = spec.args[i];
-    const bool named = !a.name.empty() && a.name.size() <= 32 &&
-                       std::ranges::all_of(a.name, [](char c) { return c == '_' || (c >= 'a' && c <= 'z'); });
+    const bool named =
+        !a.name.empty() && a.name.size() <= 32 &&
+        std::ranges::all_of(a.name, [](char c) { return c == '_' || (c >= 'a' && c <= 'z'); });
     const bool repeated = std::any_of(spec.args.begin(), spec.args.begin() + static_cast<long>(i),
                                       [&](const command_arg& b) { return b.name == a.name; });
     if (!named || repeated || (a.kind == arg_kind::rest && i + 1 != spec.args.size()) ||
@@ -108,7 +101,8 @@ command_registry::resolve_line(std::string_view line, const line_limits& limits)
   const command_spec* found = nullptr;
   std::size_t used = 0;
   for (std::size_t n = 0; n < std::min(words.size(), max_name_words_); ++n) {
-    name += n == 0 ? lower(std::string_view{words[0]}.substr(1)) : "." + lower(words[n]);
+    name += n == 0 ? decode::ascii_lower(std::string_view{words[0]}.substr(1))
+                   : "." + decode::ascii_lower(words[n]);
     if (auto it = commands_.find(name); it != commands_.end()) {
       found = &it->second;
       used = n + 1;
@@ -124,7 +118,7 @@ command_registry::resolve_line(std::string_view line, const line_limits& limits)
 
 std::variant<resolved_command, command_error>
 command_registry::bind_words(const command_spec& spec, const std::vector<std::string>& words,
-                             std::size_t first) const {
+                             std::size_t first) {
   resolved_command out{&spec, {}};
   std::size_t next = first;
   for (const auto& arg : spec.args) {
@@ -149,7 +143,7 @@ command_registry::bind_words(const command_spec& spec, const std::vector<std::st
       std::string joined;
       for (; next < words.size(); ++next)
         joined += (joined.empty() ? "" : " ") + words[next];
-      out.args[arg.name] = std::move(joined);
+      out.args[arg.name] = joined;
       break;
     }
     }
@@ -168,11 +162,13 @@ command_registry::resolve_call(std::string_view name, const boost::json::object&
   const auto& spec = it->second;
   command_error problems{"the arguments do not fit; usage: " + usage(spec), {}};
   resolved_command out{&spec, {}};
-  for (const auto& [key, value] : args) {
-    const bool known = std::ranges::any_of(
-        spec.args, [&](const command_arg& a) { return a.name == std::string_view{key}; });
+  for (const auto& field : args) {
+    const std::string_view key = field.key();
+    const bool known =
+        std::ranges::any_of(spec.args, [key](const command_arg& a) { return a.name == key; });
     if (!known)
-      problems.errors.push_back({"args." + decode::echoable(key), "is not an argument of this command"});
+      problems.errors.push_back(
+          {"args." + decode::echoable(key), "is not an argument of this command"});
   }
   for (const auto& arg : spec.args) {
     const auto* v = args.if_contains(arg.name);
@@ -213,7 +209,8 @@ command_registry::resolve_call(std::string_view name, const boost::json::object&
 boost::json::array command_registry::help() const {
   boost::json::array list;
   for (const auto& [name, spec] : commands_)
-    list.push_back(boost::json::object{{"command", name}, {"usage", usage(spec)}, {"help", spec.help}});
+    list.push_back(
+        boost::json::object{{"command", name}, {"usage", usage(spec)}, {"help", spec.help}});
   return list;
 }
 

@@ -54,9 +54,8 @@ public:
   std::size_t size() const noexcept { return commands_.size(); }
 
 private:
-  std::variant<resolved_command, command_error>
-  bind_words(const command_spec& spec, const std::vector<std::string>& words,
-             std::size_t first) const;
+  static std::variant<resolved_command, command_error>
+  bind_words(const command_spec& spec, const std::vector<std::string>& words, std::size_t first);
 
   std::map<std::string, command_spec, std::less<>> commands_;
   std::size_t max_name_words_ = 1;

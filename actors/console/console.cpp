@@ -59,8 +59,8 @@ public:
     if (now < deadline_)
       return false;
     if (finish())
-      deliver_(error_frame(id_, make_problem(gh_errc::provider_unavailable,
-                                             "the command took too long")),
+      deliver_(error_frame(
+                   id_, make_problem(gh_errc::provider_unavailable, "the command took too long")),
                {});
     return true;
   }
@@ -116,7 +116,8 @@ void run_frame(self_ptr self, std::string_view text, caller from) {
   }
   auto& req = std::get<console_request>(decoded);
   const auto& commands = *st.opt.commands;
-  auto resolved = req.typed ? commands.resolve_line(req.line) : commands.resolve_call(req.cmd, req.args);
+  auto resolved =
+      req.typed ? commands.resolve_line(req.line) : commands.resolve_call(req.cmd, req.args);
   if (auto* bad = std::get_if<command_error>(&resolved)) {
     rejected(st);
     from.deliver(error_frame(req.id, make_problem(gh_errc::validation, std::move(bad->detail),
@@ -129,11 +130,12 @@ void run_frame(self_ptr self, std::string_view text, caller from) {
     slot = std::make_shared<std::atomic<std::size_t>>(0);
   if (slot->load() >= st.opt.max_in_flight) {
     rejected(st);
-    from.deliver(error_frame(req.id, make_problem(gh_errc::rate_limited,
-                                                  "at most " + std::to_string(st.opt.max_in_flight) +
-                                                      " commands may run at once; wait for an answer",
-                                                  from.request_id)),
-                 {});
+    from.deliver(
+        error_frame(req.id, make_problem(gh_errc::rate_limited,
+                                         "at most " + std::to_string(st.opt.max_in_flight) +
+                                             " commands may run at once; wait for an answer",
+                                         from.request_id)),
+        {});
     return;
   }
   slot->fetch_add(1);
@@ -167,7 +169,9 @@ caf::behavior console_impl(self_ptr self, console_options options) {
         run_frame(self, frame.text,
                   caller{"ws:" + std::to_string(frame.connection_id), std::move(frame.who),
                          std::move(frame.remote_ip), crypto::random_token(12),
-                         [sink](std::string reply, command_headers) { sink->push(std::move(reply)); }});
+                         [sink](std::string reply, const command_headers&) {
+                           sink->push(std::move(reply));
+                         }});
       },
       [self](http_request& req) {
         auto reply = req.reply;
@@ -176,12 +180,13 @@ caf::behavior console_impl(self_ptr self, console_options options) {
           reply->fail(gh_errc::unauthorized, "a valid access token is required");
           return;
         }
-        run_frame(self, req.body,
-                  caller{key, std::move(req.auth), std::move(req.remote_ip), req.request_id,
-                         [reply](std::string frame, command_headers headers) {
-                           reply->respond({200, "application/json", std::move(frame),
-                                           std::move(headers)});
-                         }});
+        run_frame(
+            self, req.body,
+            caller{
+                key, std::move(req.auth), std::move(req.remote_ip), req.request_id,
+                [reply](std::string frame, command_headers headers) {
+                  reply->respond({200, "application/json", std::move(frame), std::move(headers)});
+                }});
       },
       [self](tick_atom) {
         sweep(self->state);

@@ -38,10 +38,10 @@ void install(app& a) {
   o.commands = registry;
   o.stats = &a.stats;
   // Answered before the gateway's own handler timeout, so REST callers get the console's reply.
-  o.deadline = std::max(std::chrono::milliseconds{1000},
-                        std::chrono::duration_cast<std::chrono::milliseconds>(
-                            a.settings.gateway.handler_timeout) -
-                            std::chrono::milliseconds{1000});
+  o.deadline = std::max(
+      std::chrono::milliseconds{1000},
+      std::chrono::duration_cast<std::chrono::milliseconds>(a.settings.gateway.handler_timeout) -
+          std::chrono::milliseconds{1000});
   auto console = spawn_console(a.sys, std::move(o));
   a.own(console);
   a.set_console(caf::actor_cast<console_actor>(console));

@@ -16,7 +16,19 @@ frame_failure invalid(boost::json::value id, std::string detail, std::string fie
   std::vector<field_error> errors;
   if (!field.empty())
     errors.push_back({std::move(field), detail});
-  return {std::move(id), make_problem(gh_errc::validation, std::move(detail), {}, std::move(errors))};
+  return {std::move(id),
+          make_problem(gh_errc::validation, std::move(detail), {}, std::move(errors))};
+}
+
+/// `{"id": id` + `middle` + `json` + `}`: the JSON texts are spliced in, not parsed again.
+std::string reply_frame(const boost::json::value& id, std::string_view middle,
+                        std::string_view json) {
+  std::string out = R"({"id":)";
+  out += boost::json::serialize(id);
+  out += middle;
+  out += json;
+  out += '}';
+  return out;
 }
 
 bool usable_id(const boost::json::value& id) {
@@ -31,12 +43,13 @@ bool usable_id(const boost::json::value& id) {
 std::variant<console_request, frame_failure> decode_frame(std::string_view text,
                                                           std::size_t max_bytes) {
   if (text.size() > max_bytes)
-    return frame_failure{nullptr,
-                         problem{413, "payload-too-large", "Payload too large",
-                                 "a console frame may hold at most " + std::to_string(max_bytes) +
-                                     " bytes",
-                                 {},
-                                 {}}};
+    return frame_failure{
+        nullptr, problem{413,
+                         "payload-too-large",
+                         "Payload too large",
+                         "a console frame may hold at most " + std::to_string(max_bytes) + " bytes",
+                         {},
+                         {}}};
   auto parsed = parse_untrusted_json(text, json_limits{max_bytes, 16});
   if (auto* error = std::get_if<json_error>(&parsed))
     return invalid(nullptr, "a frame must be a JSON object: " + error->message);
@@ -70,7 +83,7 @@ std::variant<console_request, frame_failure> decode_frame(std::string_view text,
     return req;
   }
   if (!cmd->is_string() || cmd->as_string().empty() || cmd->as_string().size() > max_cmd_bytes)
-    return invalid(req.id, "cmd must be a command name such as \"me\" or \"tg.chats\"", "cmd");
+    return invalid(req.id, R"(cmd must be a command name such as "me" or "tg.chats")", "cmd");
   req.cmd = cmd->as_string();
   if (args != nullptr && !args->is_null()) {
     if (!args->is_object())
@@ -81,21 +94,11 @@ std::variant<console_request, frame_failure> decode_frame(std::string_view text,
 }
 
 std::string ok_frame(const boost::json::value& id, std::string_view result_json) {
-  std::string out = R"({"id":)";
-  out += boost::json::serialize(id);
-  out += R"(,"ok":true,"result":)";
-  out += result_json;
-  out += '}';
-  return out;
+  return reply_frame(id, R"(,"ok":true,"result":)", result_json);
 }
 
 std::string error_frame(const boost::json::value& id, std::string_view problem_json) {
-  std::string out = R"({"id":)";
-  out += boost::json::serialize(id);
-  out += R"(,"ok":false,"error":)";
-  out += problem_json;
-  out += '}';
-  return out;
+  return reply_frame(id, R"(,"ok":false,"error":)", problem_json);
 }
 
 std::string error_frame(const boost::json::value& id, const problem& p) {

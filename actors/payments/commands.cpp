@@ -1,5 +1,6 @@
 #include "actors/payments/commands.hpp"
 
+#include "messages/decode.hpp"
 #include "messages/event_envelope.hpp"
 #include "messages/json.hpp"
 
@@ -13,16 +14,11 @@ namespace gh::payments {
 
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out{text};
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 route_call checkout_of(const std::string& plan_id) {
-  return {"POST", "/api/v1/plans/checkout", "/api/v1/plans/checkout", {},
+  return {"POST",
+          "/api/v1/plans/checkout",
+          "/api/v1/plans/checkout",
+          {},
           boost::json::serialize(boost::json::object{{"plan_id", plan_id}})};
 }
 
@@ -32,7 +28,7 @@ std::string plan_named(std::string_view body, std::string_view name) {
   const auto* list = std::get_if<boost::json::value>(&parsed);
   if (list == nullptr || !list->is_array())
     return {};
-  const auto wanted = lower(name);
+  const auto wanted = decode::ascii_lower(name);
   for (const auto& plan : list->as_array()) {
     const auto* o = plan.if_object();
     if (o == nullptr)
@@ -40,7 +36,7 @@ std::string plan_named(std::string_view body, std::string_view name) {
     const auto* plan_name = o->if_contains("name");
     const auto* id = o->if_contains("id");
     if (plan_name != nullptr && plan_name->is_string() && id != nullptr && id->is_string() &&
-        lower(plan_name->as_string()) == wanted)
+        decode::ascii_lower(plan_name->as_string()) == wanted)
       return std::string{id->as_string()};
   }
   return {};
@@ -65,14 +61,13 @@ command_handler checkout_handler(http_handler_actor payments) {
                 }
                 const auto id = plan_named(res.body, plan);
                 if (id.empty()) {
-                  caller.reply->fail(gh_errc::not_found, "no plan named \"" + plan +
-                                                             "\"; /plans lists them");
+                  caller.reply->fail(gh_errc::not_found,
+                                     "no plan named \"" + plan + "\"; /plans lists them");
                   return;
                 }
-                ask_route(payments, checkout_of(id), caller,
-                          [to = caller.reply](http_response next) {
-                            answer_from(*to, std::move(next));
-                          });
+                ask_route(
+                    payments, checkout_of(id), caller,
+                    [to = caller.reply](http_response next) { answer_from(*to, std::move(next)); });
               });
   };
 }
@@ -80,13 +75,15 @@ command_handler checkout_handler(http_handler_actor payments) {
 } // namespace
 
 void add_commands(app& a, const http_handler_actor& payments) {
-  a.add_command({"plans", {}, "the plans you can subscribe to",
-                 via_route(payments, "GET", "/api/v1/plans")});
+  a.add_command(
+      {"plans", {}, "the plans you can subscribe to", via_route(payments, "GET", "/api/v1/plans")});
   a.add_command({"checkout",
                  {{"plan", arg_kind::word, true, 0, 0}},
                  "subscribe to a plan (its id or name): opens Stripe's checkout page",
                  checkout_handler(payments)});
-  a.add_command({"subscriptions", {}, "your subscriptions",
+  a.add_command({"subscriptions",
+                 {},
+                 "your subscriptions",
                  via_route(payments, "GET", "/api/v1/subscriptions")});
 }
 

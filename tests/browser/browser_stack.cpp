@@ -60,18 +60,18 @@ struct stack {
         {"STRIPE_WEBHOOK_SECRET", webhook_secret}});
   }
 
-  std::string scalar(const std::string& sql) {
+  std::string scalar(const std::string& sql) const {
     pqxx::connection conn{db.url()};
     auto r = pqxx::nontransaction{conn}.exec(sql);
     return r.empty() || r[0][0].is_null() ? std::string{} : r[0][0].as<std::string>();
   }
 
-  bool deliver(const json::object& event) {
+  bool deliver(const json::object& event) const {
     const auto body = json::serialize(event);
-    return http_call(port, "POST", "/webhooks/stripe", body,
-                     {{"Content-Type", "application/json"},
-                      {"Stripe-Signature",
-                       stripe_signature_header(webhook_secret, unix_now(), body)}})
+    return http_call(
+               port, "POST", "/webhooks/stripe", body,
+               {{"Content-Type", "application/json"},
+                {"Stripe-Signature", stripe_signature_header(webhook_secret, unix_now(), body)}})
                .status == 200;
   }
 

@@ -48,8 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   auto& req = std::get<gh::console::console_request>(decoded);
-  auto resolved = req.typed ? registry().resolve_line(req.line)
-                            : registry().resolve_call(req.cmd, req.args);
+  auto resolved =
+      req.typed ? registry().resolve_line(req.line) : registry().resolve_call(req.cmd, req.args);
   if (auto* bad = std::get_if<gh::console::command_error>(&resolved)) {
     if (bad->detail.empty())
       std::abort();

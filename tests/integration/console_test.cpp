@@ -136,7 +136,8 @@ protected:
   /// A new user's access token and id.
   static std::pair<std::string, std::string> sign_up() {
     auto token = signed_up_token(port);
-    auto me = http_call(port, "GET", "/api/v1/users/me", {}, {{"Authorization", "Bearer " + token}});
+    auto me =
+        http_call(port, "GET", "/api/v1/users/me", {}, {{"Authorization", "Bearer " + token}});
     return {token, std::string{json::parse(me.body).at("id").as_string()}};
   }
 
@@ -208,7 +209,8 @@ TEST_F(ConsoleTest, EveryCommandAnswersOverTheSocketAndAPaymentIsPushed) {
   // By name (any case) or by id; the reply carries Stripe's page.
   auto by_name = run(ws, "/checkout pro", 5);
   ASSERT_TRUE(by_name.at("ok").as_bool()) << json::serialize(by_name);
-  EXPECT_TRUE(by_name.at("result").at("url").as_string().starts_with("https://checkout.stripe.com/"));
+  EXPECT_TRUE(
+      by_name.at("result").at("url").as_string().starts_with("https://checkout.stripe.com/"));
   auto by_id = run(ws, "/checkout " + plan_id, 6);
   ASSERT_TRUE(by_id.at("ok").as_bool()) << json::serialize(by_id);
   EXPECT_EQ(stripe->requests_to("POST", "/v1/checkout/sessions").size(), 2U);
@@ -354,11 +356,12 @@ TEST_F(ConsoleTest, CookieSessionsNeedCsrfOverRestAndOurOriginOnTheSocket) {
 
   // /logout over REST carries the cookies' removal, which a socket cannot.
   const std::string body = R"({"line":"/logout"})";
-  const auto raw = raw_exchange(port, "POST /api/v1/console HTTP/1.1\r\nHost: x\r\nCookie: " +
-                                          s.jar + "\r\nX-CSRF-Token: " + s.csrf +
-                                          "\r\nContent-Type: application/json\r\nConnection: "
-                                          "close\r\nContent-Length: " +
-                                          std::to_string(body.size()) + "\r\n\r\n" + body);
+  const auto raw =
+      raw_exchange(port, "POST /api/v1/console HTTP/1.1\r\nHost: x\r\nCookie: " + s.jar +
+                             "\r\nX-CSRF-Token: " + s.csrf +
+                             "\r\nContent-Type: application/json\r\nConnection: "
+                             "close\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n" + body);
   EXPECT_NE(raw.find("HTTP/1.1 200"), std::string::npos) << raw;
   EXPECT_NE(raw.find("Set-Cookie: gh_access=; Path=/; Max-Age=0"), std::string::npos) << raw;
   EXPECT_NE(raw.find(R"("ok":true)"), std::string::npos) << raw;
@@ -389,9 +392,8 @@ TEST_F(ConsoleTest, AUserNeverReachesAnothersData) {
   const auto bob_sessions = run(bob, "/sessions", 2);
   ASSERT_EQ(bob_sessions.at("result").as_array().size(), 1U);
   EXPECT_TRUE(bob_sessions.at("result").at(0).at("current").as_bool());
-  ASSERT_TRUE(eventually(30s, [&] {
-    return run(alice, "/subscriptions", 2).at("result").as_array().size() == 1;
-  }));
+  ASSERT_TRUE(eventually(
+      30s, [&] { return run(alice, "/subscriptions", 2).at("result").as_array().size() == 1; }));
   EXPECT_TRUE(run(bob, "/subscriptions", 3).at("result").as_array().empty());
   // A frame naming another user changes nothing: commands run as the socket's user.
   bob.send_text(R"({"id":4,"cmd":"me","args":{"user_id":")" + alice_id + R"("}})");

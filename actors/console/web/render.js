@@ -42,7 +42,7 @@
     const columns = [];
     for (const row of rows)
       for (const key of Object.keys(row)) if (!columns.includes(key)) columns.push(key);
-    const table = el("table");
+    const table = el("table", "rows");
     const head = table.createTHead().insertRow();
     for (const c of columns) {
       const th = el("th", "", c);
@@ -52,7 +52,11 @@
     const body = table.createTBody();
     for (const row of rows) {
       const tr = body.insertRow();
-      for (const c of columns) tr.insertCell().appendChild(scalar(row[c]));
+      for (const c of columns) {
+        const td = tr.insertCell();
+        td.dataset.label = c; // narrow screens show each row as a card of labelled fields
+        td.appendChild(scalar(row[c]));
+      }
     }
     return wrap(table);
   }

@@ -138,9 +138,11 @@ TEST(CommandRegistryTest, RefusesMalformedRegistrations) {
                std::invalid_argument);
   EXPECT_THROW(r.add({"w", {{"n", arg_kind::integer, true, 5, 1}}, "", noop()}),
                std::invalid_argument);
-  EXPECT_THROW(
-      r.add({"v", {{"a", arg_kind::word, true, 0, 0}, {"a", arg_kind::word, true, 0, 0}}, "", noop()}),
-      std::invalid_argument);
+  EXPECT_THROW(r.add({"v",
+                      {{"a", arg_kind::word, true, 0, 0}, {"a", arg_kind::word, true, 0, 0}},
+                      "",
+                      noop()}),
+               std::invalid_argument);
   EXPECT_EQ(r.size(), 1U);
 }
 

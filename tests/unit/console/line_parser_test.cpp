@@ -71,9 +71,9 @@ TEST(LineParserTest, RefusesUnterminatedQuotesAndTrailingBackslashes) {
 }
 
 TEST(LineParserTest, RefusesControlCharactersAndBrokenUtf8) {
-  for (std::string bad : {std::string{"/x a\nb"}, std::string{"/x \r"}, std::string{"/x \x1b[2J"},
-                          std::string{"/x \x7f"}, std::string{"/x \xc2\x85"},
-                          std::string{"/x a\0b", 6}})
+  for (std::string bad :
+       {std::string{"/x a\nb"}, std::string{"/x \r"}, std::string{"/x \x1b[2J"},
+        std::string{"/x \x7f"}, std::string{"/x \xc2\x85"}, std::string{"/x a\0b", 6}})
     EXPECT_NE(refusal(bad).find("control character"), std::string::npos) << bad;
   for (std::string bad : {std::string{"/x \xff"}, std::string{"/x \xc3"},
                           std::string{"/x \xed\xa0\x80"}, std::string{"/x \xc0\xaf"}})
