@@ -30,15 +30,23 @@ std::optional<http_response> asset_response(std::string_view path) {
   return res;
 }
 
+namespace {
+
+// Takes the table as an argument: CAF 0.17 trips UBSan when a function-based actor is spawned
+// without one (cmake/sanitizers.cmake).
+http_handler_actor::behavior_type assets_impl(const std::vector<web_asset>* /*table*/) {
+  return {[](http_request& req) {
+    if (auto res = asset_response(req.path))
+      req.reply->respond(std::move(*res));
+    else
+      req.reply->fail(gh_errc::not_found, "no such file");
+  }};
+}
+
+} // namespace
+
 http_handler_actor spawn_assets(caf::actor_system& sys) {
-  return sys.spawn([]() -> http_handler_actor::behavior_type {
-    return {[](http_request& req) {
-      if (auto res = asset_response(req.path))
-        req.reply->respond(std::move(*res));
-      else
-        req.reply->fail(gh_errc::not_found, "no such file");
-    }};
-  });
+  return sys.spawn(assets_impl, &embedded_assets());
 }
 
 } // namespace gh::console
