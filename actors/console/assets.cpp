@@ -34,7 +34,8 @@ namespace {
 
 // Takes the table as an argument: CAF 0.17 trips UBSan when a function-based actor is spawned
 // without one (cmake/sanitizers.cmake).
-http_handler_actor::behavior_type assets_impl(const std::vector<web_asset>* /*table*/) {
+http_handler_actor::behavior_type assets_impl(http_handler_actor::pointer /*self*/,
+                                              const std::vector<web_asset>* /*table*/) {
   return {[](http_request& req) {
     if (auto res = asset_response(req.path))
       req.reply->respond(std::move(*res));
