@@ -15,7 +15,6 @@
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
 
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -29,12 +28,6 @@ using namespace gh::test;
 
 constexpr const char* webhook_secret = "whsec_gatehouse_browser_tests";
 constexpr const char* admin_key = "bootstrap-admin-key-for-browser-tests";
-
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct stack {
   std::string data_dir;
@@ -66,26 +59,13 @@ struct stack {
     return r.empty() || r[0][0].is_null() ? std::string{} : r[0][0].as<std::string>();
   }
 
-  bool deliver(const json::object& event) const {
-    const auto body = json::serialize(event);
-    return http_call(
-               port, "POST", "/webhooks/stripe", body,
-               {{"Content-Type", "application/json"},
-                {"Stripe-Signature", stripe_signature_header(webhook_secret, unix_now(), body)}})
-               .status == 200;
-  }
-
   std::string complete_newest_checkout() {
     const auto session = scalar("SELECT stripe_session_id FROM checkouts WHERE status = 'open' "
                                 "ORDER BY created_at DESC LIMIT 1");
     if (session.empty())
       return "error no open checkout";
-    const auto paid = stripe.complete_checkout(session);
-    const auto sub = std::string{paid.at("subscription").as_string()};
-    if (!deliver(stripe.add_event("checkout.session.completed", paid)) ||
-        !deliver(stripe.add_event("customer.subscription.created", stripe.object(sub))))
-      return "error the webhook was refused";
-    return "ok";
+    const auto why = pay_checkout(stripe, port, webhook_secret, session);
+    return why.empty() ? "ok" : "error " + why;
   }
 };
 

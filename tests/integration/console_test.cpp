@@ -27,12 +27,6 @@ using headers = std::map<std::string, std::string>;
 constexpr const char* webhook_secret = "whsec_gatehouse_console_test";
 constexpr const char* admin_key = "bootstrap-admin-key-for-console";
 
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 /// A browser-style session: the three cookies as a Cookie header, and the CSRF token.
 struct cookie_session {
   std::string jar;
@@ -147,24 +141,13 @@ protected:
     return r.empty() || r[0][0].is_null() ? std::string{} : r[0][0].as<std::string>();
   }
 
-  /// Delivers `event` to the webhook endpoint, signed now.
-  static void deliver(const json::object& event) {
-    const auto body = json::serialize(event);
-    auto r = http_call(
-        port, "POST", "/webhooks/stripe", body,
-        {{"Content-Type", "application/json"},
-         {"Stripe-Signature", stripe_signature_header(webhook_secret, unix_now(), body)}});
-    ASSERT_EQ(r.status, 200) << r.body;
-  }
-
   /// Pays the checkout `checkout_id` at the fake Stripe and delivers the signed webhooks of the
   /// completed session and its new subscription.
   static void complete(const std::string& checkout_id) {
-    const auto session = stripe->complete_checkout(
-        scalar("SELECT stripe_session_id FROM checkouts WHERE id = '" + checkout_id + "'"));
-    deliver(stripe->add_event("checkout.session.completed", session));
-    const auto sub = std::string{session.at("subscription").as_string()};
-    deliver(stripe->add_event("customer.subscription.created", stripe->object(sub)));
+    EXPECT_EQ(pay_checkout(*stripe, port, webhook_secret,
+                           scalar("SELECT stripe_session_id FROM checkouts WHERE id = '" +
+                                  checkout_id + "'")),
+              "");
   }
 
   static inline std::string data_dir;
