@@ -68,6 +68,10 @@ void app::add_push(push_spec spec) {
   pushes_.push_back(std::move(spec));
 }
 
+void app::add_command(command_spec spec) {
+  commands_.push_back(std::move(spec));
+}
+
 void app::keep(std::shared_ptr<void> object) {
   if (survivors_ == nullptr)
     throw std::logic_error("app::keep needs the process's survivors list");
@@ -121,6 +125,7 @@ void app::stop() {
   schedules_.clear();
   endpoints_.clear();
   pushes_.clear();
+  commands_.clear(); // handlers hold the handles of the actors they ask
 }
 
 } // namespace gh

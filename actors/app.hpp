@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/commands.hpp"
 #include "actors/consumer.hpp"
 #include "actors/event_stats.hpp"
 #include "actors/metrics.hpp"
@@ -150,6 +151,10 @@ public:
   /// Pushes the events of `spec.subject` to their users' WebSockets (see the events module).
   void add_push(push_spec spec);
 
+  /// Adds a console command (`/help` lists it; see `actors/commands.hpp`). Call it in `install`:
+  /// the console reads the commands once every module is installed.
+  void add_command(command_spec spec);
+
   /// Keeps `object` alive until the actor system has ended: for what actors hold plain pointers
   /// to (a provider client, its caller pool).
   void keep(std::shared_ptr<void> object);
@@ -181,6 +186,7 @@ public:
   const std::vector<std::pair<std::string, std::string>>& schemas() const noexcept {
     return schemas_;
   }
+  const std::vector<command_spec>& commands() const noexcept { return commands_; }
   const console_actor& console() const noexcept { return console_; }
 
   /// Runs the start hooks.
@@ -198,6 +204,7 @@ private:
   std::vector<push_spec> pushes_;
   std::vector<route_doc> docs_;
   std::vector<std::pair<std::string, std::string>> schemas_;
+  std::vector<command_spec> commands_;
   std::vector<std::shared_ptr<void>>* survivors_;
   console_actor console_;
   std::vector<caf::actor> owned_;

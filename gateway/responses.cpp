@@ -10,11 +10,15 @@ namespace {
 
 void common_headers(beast_response& out, const std::string& request_id, bool hsts) {
   out.set("X-Request-Id", request_id);
-  out.set(http::field::cache_control, "no-store");
+  // A handler may set its own caching and policy (the console's page and assets); every other
+  // answer is never cached and may load nothing.
+  if (out.find(http::field::cache_control) == out.end())
+    out.set(http::field::cache_control, "no-store");
   out.set("X-Content-Type-Options", "nosniff");
   out.set("X-Frame-Options", "DENY");
   out.set("Referrer-Policy", "no-referrer");
-  out.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  if (out.find("Content-Security-Policy") == out.end())
+    out.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   out.set("Cross-Origin-Resource-Policy", "same-origin");
   if (hsts)
     out.set(http::field::strict_transport_security, "max-age=63072000; includeSubDomains");

@@ -32,6 +32,7 @@ std::atomic<uint64_t> next_connection_id{1};
 
 std::string rate_limited_frame() {
   boost::json::object o;
+  o["id"] = nullptr; // the frame was not read, so its id is unknown
   o["ok"] = false;
   o["error"] = boost::json::parse(
       to_json(make_problem(gh_errc::rate_limited, "too many frames; slow down")));
@@ -42,18 +43,25 @@ std::string rate_limited_frame() {
 /// and the io_context exist, and does nothing after.
 class session_sink final : public connection_sink {
 public:
-  session_sink(std::weak_ptr<websocket_session> session, std::shared_ptr<io_gate> gate, uint64_t id)
-      : session_(std::move(session)), gate_(std::move(gate)), id_(id) {}
+  /// `replies`: the console answers commands through this sink; otherwise it carries pushes.
+  session_sink(std::weak_ptr<websocket_session> session, std::shared_ptr<io_gate> gate, uint64_t id,
+               bool replies)
+      : session_(std::move(session)), gate_(std::move(gate)), id_(id), replies_(replies) {}
 
   uint64_t connection_id() const noexcept override { return id_; }
 
   void push(std::string frame) override {
-    post([frame = std::move(frame)](websocket_session& s) mutable { s.enqueue(std::move(frame)); });
+    post([frame = std::move(frame), replies = replies_](websocket_session& s) mutable {
+      if (replies)
+        s.deliver_reply(std::move(frame));
+      else
+        s.deliver_push(std::move(frame));
+    });
   }
 
   void close(ws_close code, std::string reason) override {
     post([code, reason = std::move(reason)](websocket_session& s) mutable {
-      s.do_close(code, std::move(reason));
+      s.revoke(code, std::move(reason));
     });
   }
 
@@ -66,6 +74,7 @@ private:
   std::weak_ptr<websocket_session> session_;
   std::shared_ptr<io_gate> gate_;
   uint64_t id_;
+  bool replies_;
 };
 
 } // namespace
@@ -89,12 +98,14 @@ websocket_session::~websocket_session() {
 
 void websocket_session::run(beast::http::request<beast::http::string_body> req, std::string early,
                             std::string request_id, principal who, bool bearer_protocol) {
+  who_ = who;
   user_id_ = std::move(who.user_id);
   session_id_ = std::move(who.session_id);
   token_id_ = std::move(who.token_id);
   expires_at_ = who.expires_at;
   tracker_id_ = ctx_.tracker.add(weak_from_this());
-  sink_ = std::make_shared<session_sink>(weak_from_this(), ctx_.gate, id_);
+  sink_ = std::make_shared<session_sink>(weak_from_this(), ctx_.gate, id_, false);
+  reply_sink_ = std::make_shared<session_sink>(weak_from_this(), ctx_.gate, id_, true);
   request_id_ = std::move(request_id);
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   // The message limit is enforced in do_read/on_read rather than by Beast: Beast fails an
@@ -203,6 +214,7 @@ bool websocket_session::handle_auth(const std::string& text) {
     else {
       ctx_.ws_sessions.remove(session_id_, id_);
       ctx_.ws_sessions.remove(token_id_, id_);
+      who_ = outcome.who;
       session_id_ = std::move(outcome.who.session_id);
       token_id_ = std::move(outcome.who.token_id);
       expires_at_ = outcome.who.expires_at;
@@ -259,8 +271,11 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
   if (!take_token()) {
     ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
     enqueue(rate_limited_frame());
+  } else if (revoked_) {
+    // Revoked: no new command runs; the socket closes once the ones in flight answered.
   } else if (!handle_auth(text)) {
-    dispatch(ctx_.console, ws_frame{id_, user_id_, std::move(text), sink_});
+    ++in_flight_;
+    dispatch(ctx_.console, ws_frame{id_, user_id_, std::move(text), reply_sink_, who_, remote_ip_});
   }
   do_read();
 }
@@ -314,6 +329,40 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
 void websocket_session::begin_shutdown() {
   net::post(ws_.get_executor(), [self = shared_from_this()] {
     self->do_close(ws_close::going_away, "server shutting down");
+  });
+}
+
+void websocket_session::deliver_push(std::string frame) {
+  if (!revoked_)
+    enqueue(std::move(frame));
+}
+
+void websocket_session::deliver_reply(std::string frame) {
+  if (in_flight_ > 0)
+    --in_flight_;
+  enqueue(std::move(frame));
+  if (revoked_ && in_flight_ == 0)
+    do_close(pending_code_, pending_reason_);
+}
+
+void websocket_session::revoke(ws_close code, std::string reason) {
+  if (closing_ || revoked_)
+    return;
+  if (in_flight_ == 0) {
+    do_close(code, std::move(reason));
+    return;
+  }
+  // The command that ended the session (a /logout) still gets its answer: pushes stop now, no
+  // new command runs, and the socket closes when the answers in flight arrived, or at the latest
+  // after a second.
+  revoked_ = true;
+  pending_code_ = code;
+  pending_reason_ = std::move(reason);
+  expiry_.cancel();
+  expiry_.expires_after(std::chrono::seconds{1});
+  expiry_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec)
+      self->do_close(self->pending_code_, self->pending_reason_);
   });
 }
 

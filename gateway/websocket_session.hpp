@@ -54,6 +54,14 @@ public:
   void enqueue(std::string frame);
   void do_close(ws_close code, std::string reason);
 
+  /// On the strand: a push for this user (dropped once the session is revoked).
+  void deliver_push(std::string frame);
+  /// On the strand: the console's answer to a command this socket sent.
+  void deliver_reply(std::string frame);
+  /// On the strand: the session or token was revoked. Pushes stop and no new command runs at
+  /// once; the socket closes with `code` when the commands in flight have answered (at most 1 s).
+  void revoke(ws_close code, std::string reason);
+
 private:
   void on_accept(boost::beast::error_code ec);
   /// Answers an `auth` frame (`{"id", "cmd": "auth", "args": {"token"}}`); false when `text`
@@ -79,6 +87,7 @@ private:
   int64_t expires_at_ = 0;   ///< The access token's `exp` (Unix seconds).
   std::string accept_bytes_; ///< The handshake and early frames, until Beast copied them.
   boost::asio::steady_timer expiry_;
+  principal who_;
   std::deque<std::string> queue_;
   bool writing_ = false;
   bool closing_ = false;
@@ -91,6 +100,9 @@ private:
   uint64_t id_ = 0;
   uint64_t tracker_id_ = 0;
   std::shared_ptr<connection_sink> sink_;
+  std::shared_ptr<connection_sink> reply_sink_; ///< The console answers through this one.
+  std::size_t in_flight_ = 0;                   ///< Commands sent to the console, unanswered.
+  bool revoked_ = false;
 };
 
 } // namespace gh

@@ -85,6 +85,14 @@ std::optional<std::string> text_problem(std::string_view text, std::size_t max_c
   return std::nullopt;
 }
 
+std::string ascii_lower(std::string_view text) {
+  std::string out{text};
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 bool is_valid_utf8(std::string_view text) noexcept {
   return for_each_code_point(text, [](char32_t) {});
 }

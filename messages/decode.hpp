@@ -28,6 +28,9 @@ std::string echoable(std::string_view name);
 /// `max_chars` code points; nullopt when nothing is.
 std::optional<std::string> text_problem(std::string_view text, std::size_t max_chars);
 
+/// `text` with ASCII letters lower-cased (names compared case-insensitively: commands, headers).
+std::string ascii_lower(std::string_view text);
+
 /// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or values past
 /// U+10FFFF).
 bool is_valid_utf8(std::string_view text) noexcept;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "messages/http.hpp"
+
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -42,6 +44,10 @@ struct ws_frame {
   std::string user_id;
   std::string text;
   std::shared_ptr<connection_sink> sink;
+  /// Who opened the connection, as the upgrade established it (commands run as this caller).
+  principal who;
+  /// The client's address, as for HTTP requests.
+  std::string remote_ip;
 };
 
 /// The actor that answers console frames.

@@ -52,6 +52,16 @@ void install(app& a) {
                     : inline_handler{});
   describe(a);
   a.add_push({"user.updated", {}, {}});
+  // Console commands answered by the same routes.
+  a.add_command({"me", {}, "your account", via_route(identity, "GET", "/api/v1/users/me")});
+  a.add_command({"sessions",
+                 {},
+                 "your signed-in sessions",
+                 via_route(identity, "GET", "/api/v1/auth/sessions")});
+  a.add_command({"logout",
+                 {},
+                 "sign out: ends this session",
+                 via_route(identity, "POST", "/api/v1/auth/logout")});
 }
 
 } // namespace gh::identity

@@ -3,6 +3,7 @@
 
 #include "actors/api_keys.hpp"
 #include "actors/payments/checkout_flow.hpp"
+#include "actors/payments/commands.hpp"
 #include "actors/payments/payments_admin.hpp"
 #include "actors/payments/payments_service.hpp"
 #include "actors/payments/reconcile.hpp"
@@ -39,6 +40,7 @@ void install(app& a) {
   a.own(caf::actor_cast<caf::actor>(payments));
   for (const auto& r : routes())
     a.add_route(r.method, r.pattern, payments, r.body, auth_policy::user);
+  add_commands(a, payments);
 
   // Stripe signs its webhooks; the receiver checks the signature over the raw body itself.
   stripe_webhook_options webhook;

@@ -15,6 +15,10 @@ GH_PACKAGES=(
 # Only the benchmark and the fuzz targets need these.
 GH_BENCH_PACKAGES=(nginx-light wrk)
 GH_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
+# The browser tests: Debian's chromium, driven by playwright-core from npm (tests/browser/,
+# installed with `npm ci`; it never downloads a browser of its own). Node.js comes with the
+# machine (nodejs, with npm).
+GH_BROWSER_PACKAGES=(chromium nodejs)
 
 gh_log() { printf '\033[1m[gatehouse]\033[0m %s\n' "$*" >&2; }
 gh_die() { gh_log "error: $*"; exit 1; }

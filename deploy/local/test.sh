@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds every test, starts PostgreSQL,
 # Redis and NATS for this run on free ports (so runs never collide with each other or with a
-# dev instance), runs the unit and integration tests with ctest, and stops the services.
+# dev instance), runs the unit, integration and browser tests with ctest, and stops the services.
 #
 #   deploy/local/test.sh              Release build with tests (build/test)
 #   deploy/local/test.sh --sanitize   ASan + UBSan build (build/asan)
@@ -10,7 +10,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GH_ROOT"
 
 mode="${1:-}"
-gh_install "${GH_PACKAGES[@]}"
+gh_install "${GH_PACKAGES[@]}" "${GH_BROWSER_PACKAGES[@]}"
+# The browser tests' npm packages, exactly as package-lock.json pins them. Debian's nodejs comes
+# without npm; a machine whose Node.js brings its own npm needs nothing more.
+command -v npm >/dev/null || gh_install npm
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 if [ "$mode" = "--sanitize" ]; then
   build=build/asan
   # -O1 with line tables only: what ASan recommends, and the heaviest CAF+Beast files compile in

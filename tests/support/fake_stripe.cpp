@@ -1,5 +1,7 @@
 #include "tests/support/fake_stripe.hpp"
 
+#include "tests/support/http_client.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -1156,6 +1158,29 @@ std::string stripe_signature_header(const std::string& secret, int64_t t,
     hex += digits[mac[i] & 0x0f];
   }
   return "t=" + std::to_string(t) + ",v1=" + hex;
+}
+
+std::string pay_checkout(fake_stripe& stripe, uint16_t port, const std::string& webhook_secret,
+                         const std::string& session_id) {
+  const auto paid = stripe.complete_checkout(session_id);
+  const auto* sub = paid.if_contains("subscription");
+  if (sub == nullptr || !sub->is_string())
+    return "no such checkout session: " + session_id;
+  const auto deliver = [&](const json::object& event) {
+    const auto body = json::serialize(event);
+    return http_call(
+        port, "POST", "/webhooks/stripe", body,
+        {{"Content-Type", "application/json"},
+         {"Stripe-Signature", stripe_signature_header(webhook_secret, unix_now(), body)}});
+  };
+  for (const auto& event : {stripe.add_event("checkout.session.completed", paid),
+                            stripe.add_event("customer.subscription.created",
+                                             stripe.object(std::string{sub->as_string()}))}) {
+    auto r = deliver(event);
+    if (r.status != 200)
+      return "the webhook was answered " + std::to_string(r.status) + ": " + r.body;
+  }
+  return {};
 }
 
 } // namespace gh::test

@@ -82,6 +82,13 @@ private:
   uint16_t port_ = 0;
 };
 
+/// Pays Checkout Session `session_id` at `stripe` (`complete_checkout`) and posts the events
+/// Stripe would send, `checkout.session.completed` and `customer.subscription.created`, signed
+/// with `webhook_secret`, to `/webhooks/stripe` of the Gatehouse on 127.0.0.1:`port`. Empty
+/// when both were accepted, otherwise why not.
+std::string pay_checkout(fake_stripe& stripe, uint16_t port, const std::string& webhook_secret,
+                         const std::string& session_id);
+
 /// The `Stripe-Signature` header Stripe sends for `payload` at Unix time `t`:
 /// `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<payload>")>`.
 std::string stripe_signature_header(const std::string& secret, int64_t t,

@@ -1,0 +1,105 @@
+// What the browser tests drive: Gatehouse started as a process on a known port (its public URL,
+// so cookie sessions and the WebSocket's Origin check hold) with a scratch database, a
+// nats-server of its own and the fake Stripe, plus an operator's plan "Pro". Prints one JSON
+// line {"url", "plan_id"}; then answers commands on stdin, one per line:
+//   complete         pays the newest open checkout at the fake Stripe and delivers the signed
+//                    webhooks Stripe would send (checkout.session.completed and
+//                    customer.subscription.created); prints "ok" or "error <why>"
+//   quit             stops everything (so does the end of stdin)
+#include "tests/support/fake_stripe.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/services.hpp"
+
+#include <boost/json.hpp>
+#include <pqxx/connection>
+#include <pqxx/nontransaction>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+
+namespace {
+
+namespace json = boost::json;
+using namespace gh::test;
+
+constexpr const char* webhook_secret = "whsec_gatehouse_browser_tests";
+constexpr const char* admin_key = "bootstrap-admin-key-for-browser-tests";
+
+struct stack {
+  std::string data_dir;
+  scratch_database db;
+  nats_server nats;
+  fake_stripe stripe;
+  uint16_t port = free_port();
+  std::unique_ptr<gatehouse_process> gatehouse;
+
+  explicit stack(std::string dir) : data_dir(std::move(dir)) {
+    const auto origin = "http://127.0.0.1:" + std::to_string(port);
+    gatehouse = std::make_unique<gatehouse_process>(std::map<std::string, std::string>{
+        {"DATABASE_URL", db.url()},
+        {"NATS_URL", nats.url()},
+        {"GATEHOUSE_LISTEN", "127.0.0.1:" + std::to_string(port)},
+        {"GATEHOUSE_PUBLIC_URL", origin},
+        {"GATEHOUSE_DATA_DIR", data_dir},
+        {"GATEHOUSE_REGISTER_RATE", "1000"},
+        {"GATEHOUSE_LOGIN_RATE", "1000"},
+        {"GATEHOUSE_BOOTSTRAP_ADMIN_KEY", admin_key},
+        {"STRIPE_SECRET_KEY", stripe.secret_key()},
+        {"STRIPE_API_BASE", stripe.base_url()},
+        {"STRIPE_WEBHOOK_SECRET", webhook_secret}});
+  }
+
+  std::string scalar(const std::string& sql) const {
+    pqxx::connection conn{db.url()};
+    auto r = pqxx::nontransaction{conn}.exec(sql);
+    return r.empty() || r[0][0].is_null() ? std::string{} : r[0][0].as<std::string>();
+  }
+
+  std::string complete_newest_checkout() {
+    const auto session = scalar("SELECT stripe_session_id FROM checkouts WHERE status = 'open' "
+                                "ORDER BY created_at DESC LIMIT 1");
+    if (session.empty())
+      return "error no open checkout";
+    const auto why = pay_checkout(stripe, port, webhook_secret, session);
+    return why.empty() ? "ok" : "error " + why;
+  }
+};
+
+} // namespace
+
+int main() {
+  char dir[] = "/tmp/gh-browser-XXXXXX";
+  const std::string data_dir = ::mkdtemp(dir);
+  int rc = 0;
+  try {
+    stack s{data_dir};
+    if (s.gatehouse->port() == 0)
+      throw std::runtime_error("gatehouse did not start");
+    auto plan = http_call(s.port, "POST", "/api/v1/admin/plans",
+                          R"({"name":"Pro","amount":1500,"currency":"EUR","interval":"month"})",
+                          {{"Authorization", std::string{"ApiKey "} + admin_key},
+                           {"Content-Type", "application/json"}});
+    if (plan.status != 201)
+      throw std::runtime_error("cannot create the plan: " + plan.body);
+    json::object ready{{"url", "http://127.0.0.1:" + std::to_string(s.port)},
+                       {"plan_id", json::parse(plan.body).at("id")}};
+    std::cout << json::serialize(ready) << std::endl;
+    std::string line;
+    while (std::getline(std::cin, line) && line != "quit") {
+      if (line == "complete")
+        std::cout << s.complete_newest_checkout() << std::endl;
+      else
+        std::cout << "error unknown command" << std::endl;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "browser_stack: " << e.what() << std::endl;
+    rc = 1;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(data_dir, ec);
+  return rc;
+}
