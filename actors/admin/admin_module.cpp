@@ -1,5 +1,5 @@
-#include "actors/admin/admin_docs.hpp"
 #include "actors/admin/admin_module.hpp"
+#include "actors/admin/admin_docs.hpp"
 
 #include "actors/admin/admin_service.hpp"
 

@@ -1,5 +1,5 @@
-#include "actors/payments/payments_docs.hpp"
 #include "actors/payments/payments_module.hpp"
+#include "actors/payments/payments_docs.hpp"
 
 #include "actors/api_keys.hpp"
 #include "actors/payments/checkout_flow.hpp"
