@@ -4,8 +4,30 @@
 
 namespace gh {
 
+bool user_sinks::reserve(const std::string& user_id, std::size_t limit) {
+  std::lock_guard guard{mutex_};
+  if (count_locked(user_id) >= limit)
+    return false;
+  ++held_[user_id];
+  return true;
+}
+
+void user_sinks::release(const std::string& user_id) {
+  std::lock_guard guard{mutex_};
+  release_locked(user_id);
+}
+
+void user_sinks::release_locked(const std::string& user_id) {
+  auto it = held_.find(user_id);
+  if (it == held_.end())
+    return;
+  if (--it->second == 0)
+    held_.erase(it);
+}
+
 void user_sinks::attach(const std::string& user_id, const std::shared_ptr<connection_sink>& sink) {
   std::lock_guard guard{mutex_};
+  release_locked(user_id);
   by_user_[user_id].push_back(sink);
 }
 
@@ -46,11 +68,17 @@ std::size_t user_sinks::push(const std::string& user_id, const std::string& fram
 
 std::size_t user_sinks::connections(const std::string& user_id) const {
   std::lock_guard guard{mutex_};
-  auto it = by_user_.find(user_id);
-  if (it == by_user_.end())
-    return 0;
-  return static_cast<std::size_t>(std::count_if(it->second.begin(), it->second.end(),
-                                                [](const auto& weak) { return !weak.expired(); }));
+  return count_locked(user_id);
+}
+
+std::size_t user_sinks::count_locked(const std::string& user_id) const {
+  std::size_t count = 0;
+  if (auto it = held_.find(user_id); it != held_.end())
+    count += it->second;
+  if (auto it = by_user_.find(user_id); it != by_user_.end())
+    count += static_cast<std::size_t>(std::count_if(
+        it->second.begin(), it->second.end(), [](const auto& weak) { return !weak.expired(); }));
+  return count;
 }
 
 std::size_t user_sinks::users() const {

@@ -16,7 +16,16 @@ namespace gh {
 /// closed connection that forgot to detach costs nothing but a map slot until the next push.
 class user_sinks {
 public:
-  /// Registers `sink` as one of `user_id`'s connections.
+  /// Holds one of `user_id`'s `limit` places for a connection still in its handshake; false
+  /// when the user's open and held connections reach `limit` already. Check and hold are one
+  /// step, so two handshakes racing for the last place cannot both pass.
+  bool reserve(const std::string& user_id, std::size_t limit);
+
+  /// Gives back a place held by `reserve` whose connection never opened.
+  void release(const std::string& user_id);
+
+  /// Registers `sink` as one of `user_id`'s connections; it takes over a place held by
+  /// `reserve`, if any.
   void attach(const std::string& user_id, const std::shared_ptr<connection_sink>& sink);
 
   /// Removes the connection `connection_id` of `user_id`.
@@ -25,7 +34,7 @@ public:
   /// Queues `frame` on every open connection of `user_id`; returns how many got it.
   std::size_t push(const std::string& user_id, const std::string& frame);
 
-  /// Open connections of `user_id`.
+  /// Open connections of `user_id`, and places held for connections in their handshake.
   std::size_t connections(const std::string& user_id) const;
 
   /// Users with at least one registered connection.
@@ -34,6 +43,10 @@ public:
 private:
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::vector<std::weak_ptr<connection_sink>>> by_user_;
+  std::unordered_map<std::string, std::size_t> held_;
+
+  std::size_t count_locked(const std::string& user_id) const;
+  void release_locked(const std::string& user_id);
 };
 
 } // namespace gh

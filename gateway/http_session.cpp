@@ -371,7 +371,7 @@ void http_session::handle_request() {
       who = std::move(outcome.who);
     }
     if (ctx_.sinks != nullptr && !who.user_id.empty() &&
-        ctx_.sinks->connections(who.user_id) >= ctx_.limits.ws_per_user) {
+        !ctx_.sinks->reserve(who.user_id, ctx_.limits.ws_per_user)) {
       response_ = {};
       response_.set(http::field::retry_after, "5");
       send_problem(make_problem(gh_errc::rate_limited,

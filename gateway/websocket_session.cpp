@@ -92,6 +92,8 @@ websocket_session::~websocket_session() {
     ctx_.stats->websockets_open.fetch_sub(1, std::memory_order_relaxed);
   if (!user_id_.empty() && ctx_.sinks != nullptr)
     ctx_.sinks->detach(user_id_, id_);
+  if (holds_place_)
+    ctx_.sinks->release(user_id_);
   ctx_.ws_sessions.remove(session_id_, id_);
   ctx_.ws_sessions.remove(token_id_, id_);
 }
@@ -103,6 +105,7 @@ void websocket_session::run(beast::http::request<beast::http::string_body> req, 
   session_id_ = std::move(who.session_id);
   token_id_ = std::move(who.token_id);
   expires_at_ = who.expires_at;
+  holds_place_ = !user_id_.empty() && ctx_.sinks != nullptr;
   tracker_id_ = ctx_.tracker.add(weak_from_this());
   sink_ = std::make_shared<session_sink>(weak_from_this(), ctx_.gate, id_, false);
   reply_sink_ = std::make_shared<session_sink>(weak_from_this(), ctx_.gate, id_, true);
@@ -146,8 +149,10 @@ void websocket_session::on_accept(beast::error_code ec) {
     return;
   open_ = true;
   ctx_.stats->websockets_open.fetch_add(1, std::memory_order_relaxed);
-  if (!user_id_.empty() && ctx_.sinks != nullptr)
+  if (holds_place_) {
     ctx_.sinks->attach(user_id_, sink_);
+    holds_place_ = false;
+  }
   bind(session_id_, token_id_);
   log::info("websocket open",
             {{"request_id", request_id_}, {"connection", id_}, {"remote", remote_ip_}});

@@ -95,6 +95,9 @@ private:
   ws_close pending_code_ = ws_close::normal;
   std::string pending_reason_;
   bool open_ = false;
+  // The handshake's check held one of the user's places (user_sinks::reserve); on_accept hands
+  // it to the open connection, and a handshake that fails gives it back.
+  bool holds_place_ = false;
   double tokens_ = 0;
   std::chrono::steady_clock::time_point refilled_{};
   uint64_t id_ = 0;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <thread>
+#include <vector>
 
 using namespace gh;
 
@@ -70,4 +71,41 @@ TEST(UserSinksTest, ConcurrentAttachPushDetach) {
   stop = true;
   pusher.join();
   EXPECT_EQ(sinks.connections("u"), 0U);
+}
+
+TEST(UserSinksTest, ReservedPlacesCountAgainstTheLimitUntilAttachedOrReleased) {
+  user_sinks sinks;
+  auto open = std::make_shared<recording_sink>(1);
+  sinks.attach("alice", open);
+  ASSERT_TRUE(sinks.reserve("alice", 3));
+  ASSERT_TRUE(sinks.reserve("alice", 3));
+  EXPECT_FALSE(sinks.reserve("alice", 3)); // one open + two in their handshake
+  EXPECT_TRUE(sinks.reserve("bob", 3));    // another user's places are their own
+  EXPECT_EQ(sinks.connections("alice"), 3U);
+
+  auto second = std::make_shared<recording_sink>(2);
+  sinks.attach("alice", second); // takes over one held place
+  EXPECT_EQ(sinks.connections("alice"), 3U);
+  sinks.release("alice"); // the other handshake failed
+  EXPECT_EQ(sinks.connections("alice"), 2U);
+  EXPECT_TRUE(sinks.reserve("alice", 3));
+  sinks.release("alice");
+  sinks.release("alice"); // nothing held: no underflow
+  EXPECT_EQ(sinks.connections("alice"), 2U);
+}
+
+TEST(UserSinksTest, RacingReservationsNeverPassTheLimit) {
+  user_sinks sinks;
+  std::atomic<int> granted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i)
+        if (sinks.reserve("u", 5))
+          granted.fetch_add(1);
+    });
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(granted.load(), 5);
+  EXPECT_EQ(sinks.connections("u"), 5U);
 }
