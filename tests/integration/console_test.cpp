@@ -5,6 +5,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/services.hpp"
+#include "tests/support/text.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -13,7 +14,6 @@
 
 #include <filesystem>
 #include <map>
-#include <regex>
 #include <set>
 #include <string>
 
@@ -110,14 +110,13 @@ protected:
                                               std::to_string(body.size()) + "\r\n\r\n" + body);
     cookie_session s;
     for (const char* name : {"gh_access", "gh_refresh", "gh_csrf"}) {
-      const std::regex re{std::string{"Set-Cookie: "} + name + "=([^;]*);"};
-      std::smatch m;
-      EXPECT_TRUE(std::regex_search(reply, m, re)) << reply;
-      if (m.size() < 2)
+      const auto value = gh::test::set_cookie_value(reply, name);
+      EXPECT_TRUE(value) << reply;
+      if (!value)
         continue;
-      s.jar += (s.jar.empty() ? "" : "; ") + std::string{name} + "=" + m[1].str();
+      s.jar += (s.jar.empty() ? "" : "; ") + std::string{name} + "=" + *value;
       if (std::string_view{name} == "gh_csrf")
-        s.csrf = m[1].str();
+        s.csrf = *value;
     }
     return s;
   }
@@ -397,10 +396,10 @@ TEST_F(ConsoleTest, ThePageAndItsAssetsAreServedWithTheirPolicies) {
   EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
   EXPECT_EQ(http_call(port, "GET", "/reset-password?token=abc").body, page.body);
 
-  const std::regex ref{R"re(src="(/assets/[^"]+)")re"};
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(page.body, m, ref));
-  auto script = http_call(port, "GET", m[1].str());
+  const auto refs = gh::test::attribute_values(page.body, {"src"});
+  ASSERT_FALSE(refs.empty());
+  ASSERT_TRUE(refs.front().starts_with("/assets/")) << refs.front();
+  auto script = http_call(port, "GET", refs.front());
   EXPECT_EQ(script.status, 200);
   EXPECT_EQ(script.headers["content-type"], "text/javascript; charset=utf-8");
   EXPECT_EQ(script.headers["cache-control"], "public, max-age=31536000, immutable");

@@ -1,7 +1,13 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <initializer_list>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace gh::test {
 
@@ -25,6 +31,45 @@ inline bool is_rfc3339_utc(std::string_view t) {
     if (shape[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != shape[i])
       return false;
   return true;
+}
+
+/// The values of every `name="..."` attribute in `html`, in order, for each of `names`.
+inline std::vector<std::string> attribute_values(std::string_view html,
+                                                 std::initializer_list<std::string_view> names) {
+  std::vector<std::pair<std::size_t, std::string>> found;
+  for (auto name : names) {
+    const std::string needle = std::string{name} + "=\"";
+    for (auto at = html.find(needle); at != std::string_view::npos;
+         at = html.find(needle, at + 1)) {
+      // Only a whole attribute name: `data-src="` is not `src="`.
+      if (at > 0 && html[at - 1] != ' ' && html[at - 1] != '\n' && html[at - 1] != '\t')
+        continue;
+      const auto start = at + needle.size();
+      const auto end = html.find('"', start);
+      if (end == std::string_view::npos)
+        break;
+      found.emplace_back(at, std::string{html.substr(start, end - start)});
+    }
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> values;
+  for (auto& [at, value] : found)
+    values.push_back(std::move(value));
+  return values;
+}
+
+/// The value of the `name` cookie in a raw HTTP response's `Set-Cookie` headers, if set.
+inline std::optional<std::string> set_cookie_value(std::string_view response,
+                                                   std::string_view name) {
+  const std::string needle = "Set-Cookie: " + std::string{name} + "=";
+  const auto at = response.find(needle);
+  if (at == std::string_view::npos)
+    return std::nullopt;
+  const auto start = at + needle.size();
+  const auto end = response.find_first_of(";\r\n", start);
+  if (end == std::string_view::npos)
+    return std::nullopt;
+  return std::string{response.substr(start, end - start)};
 }
 
 } // namespace gh::test
