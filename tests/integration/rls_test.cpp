@@ -93,8 +93,13 @@ protected:
       try {
         tx.exec0(sql); // autocommit: a failed statement leaves the session usable
         return {};
+      } catch (const pqxx::insufficient_privilege&) {
+        // libpqxx 6.4 leaves sqlstate() empty on its typed exceptions: the type names it.
+        return "42501";
+      } catch (const pqxx::check_violation&) {
+        return "23514";
       } catch (const pqxx::sql_error& e) {
-        return e.sqlstate();
+        return e.sqlstate().empty() ? std::string{"error: "} + e.what() : e.sqlstate();
       }
     }
   };

@@ -72,7 +72,12 @@ protected:
     return http_call(port(), method, target, body, h);
   }
 
-  static json::value parse(const std::string& text) { return json::parse(text); }
+  /// Parses a response; deep enough for a record whose data nests the 32 levels it may.
+  static json::value parse(const std::string& text) {
+    json::parse_options opt;
+    opt.max_depth = 64;
+    return json::parse(text, {}, opt);
+  }
 
   static std::string str(const json::value& v, std::string_view key) {
     const auto* member = v.as_object().if_contains(key);
