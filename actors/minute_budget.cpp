@@ -9,7 +9,8 @@ bool minute_budget::spend(const replies::req_ptr& r, int64_t limit, std::string_
   const auto now = std::chrono::steady_clock::now();
   // Past this many users, forget the ones whose minute is over.
   if (windows_.size() > 100000)
-    std::erase_if(windows_, [now](const auto& entry) { return now - entry.second.start >= minute; });
+    std::erase_if(windows_,
+                  [now](const auto& entry) { return now - entry.second.start >= minute; });
   auto& w = windows_[r->auth.user_id];
   if (now - w.start >= minute) {
     w.start = now;

@@ -16,7 +16,6 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
-
 namespace gh::payments {
 
 namespace json = boost::json;
