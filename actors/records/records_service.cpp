@@ -137,9 +137,9 @@ public:
       return;
     if (!item) {
       if (r->method == "POST")
-        create(r, std::move(p));
+        create(r, p);
       else
-        list(r, std::move(p));
+        list(r, p);
       return;
     }
     std::string id{r->param("id")};
@@ -148,11 +148,11 @@ public:
       return;
     }
     if (r->method == "GET")
-      read(r, std::move(p), std::move(id));
+      read(r, p, id);
     else if (r->method == "PATCH")
-      patch(r, std::move(p), std::move(id));
+      patch(r, p, id);
     else
-      remove(r, std::move(p), std::move(id));
+      remove(r, p, id);
   }
 
 private:
@@ -182,7 +182,7 @@ private:
                                                           "; read it again and retry");
   }
 
-  void create(const req_ptr& r, place p) {
+  void create(const req_ptr& r, const place& p) {
     auto decoded = decode_new_record(r->body);
     if (auto* refused = std::get_if<refusal>(&decoded)) {
       r->reply->fail(refused->code, std::move(refused->detail), std::move(refused->errors));
@@ -203,7 +203,7 @@ private:
             });
   }
 
-  void list(const req_ptr& r, place p) {
+  void list(const req_ptr& r, const place& p) {
     auto decoded = decode_list_query(r->query);
     if (auto* refused = std::get_if<refusal>(&decoded)) {
       r->reply->fail(refused->code, std::move(refused->detail), std::move(refused->errors));
@@ -241,7 +241,7 @@ private:
     });
   }
 
-  void read(const req_ptr& r, place p, std::string id) {
+  void read(const req_ptr& r, const place& p, const std::string& id) {
     // Row-level security alone hides other users' and other organizations' records: 404.
     respond(r, p, [p, id](db::transaction& tx) -> answer {
       const auto rows = tx.exec(sql::select_one(p.shared), {id, p.collection});
@@ -251,7 +251,7 @@ private:
     });
   }
 
-  void patch(const req_ptr& r, place p, std::string id) {
+  void patch(const req_ptr& r, const place& p, const std::string& id) {
     std::optional<if_match> condition;
     if (!condition_of(r, condition))
       return;
@@ -284,7 +284,7 @@ private:
             });
   }
 
-  void remove(const req_ptr& r, place p, std::string id) {
+  void remove(const req_ptr& r, const place& p, const std::string& id) {
     std::optional<if_match> condition;
     if (!condition_of(r, condition))
       return;
@@ -314,7 +314,7 @@ private:
 } // namespace
 
 http_handler_actor spawn_records(caf::actor_system& sys, records_options options) {
-  return spawn_service<records_service, records_state>(sys, std::move(options));
+  return spawn_service<records_service, records_state>(sys, options);
 }
 
 const std::vector<route_entry>& routes() {

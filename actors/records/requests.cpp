@@ -7,6 +7,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace gh::records {
@@ -65,10 +66,8 @@ decoded<std::string> encoded(const json::value& data) {
 bool is_collection_name(std::string_view name) noexcept {
   if (name.empty() || name.size() > 63 || name.front() < 'a' || name.front() > 'z')
     return false;
-  for (const char c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-      return false;
-  return true;
+  return std::ranges::all_of(
+      name, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 decoded<std::string> decode_new_record(std::string_view body) {
@@ -142,12 +141,7 @@ decoded<list_query> decode_list_query(std::string_view query) {
 }
 
 bool if_match::holds(int64_t version) const noexcept {
-  if (any)
-    return true;
-  for (const auto v : versions)
-    if (v == version)
-      return true;
-  return false;
+  return any || std::ranges::find(versions, version) != versions.end();
 }
 
 decoded<if_match> decode_if_match(std::string_view header) {
