@@ -1,5 +1,6 @@
 #include "actors/orgs/orgs_module.hpp"
 
+#include "actors/orgs/orgs_docs.hpp"
 #include "actors/orgs/orgs_service.hpp"
 
 namespace gh::orgs {
@@ -12,6 +13,7 @@ void install(app& a) {
   a.own(caf::actor_cast<caf::actor>(service));
   for (const auto& r : routes())
     a.add_route(r.method, r.pattern, service, r.body, auth_policy::user);
+  describe(a);
 }
 
 } // namespace gh::orgs

@@ -1,6 +1,7 @@
 #include "actors/records/records_module.hpp"
 
 #include "actors/records/audience.hpp"
+#include "actors/records/records_docs.hpp"
 #include "actors/records/records_service.hpp"
 
 namespace gh::records {
@@ -18,6 +19,7 @@ void install(app& a) {
   a.own(audience.actor);
   for (const char* subject : {"record.created", "record.updated", "record.deleted"})
     a.add_push({subject, {}, {}, audience.audience});
+  describe(a);
 }
 
 } // namespace gh::records
