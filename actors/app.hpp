@@ -16,6 +16,7 @@
 #include "persistence/service_endpoint.hpp"
 #include "persistence/sql.hpp"
 
+#include <boost/json/object.hpp>
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
@@ -55,14 +56,25 @@ struct route_doc {
   std::string security;
 };
 
+/// Hands a pushed frame to the WebSockets of `users`; callable from any thread, any number of
+/// times.
+using push_deliver = std::function<void(const std::vector<std::string>& users)>;
+
+/// Finds the users who may see an event with `data` and calls `deliver` with them (at most once;
+/// never, when nobody may). Called on a NATS delivery thread: it must not block, so a lookup
+/// that needs the database sends it to an actor and delivers from there.
+using push_audience = std::function<void(const boost::json::object& data, push_deliver deliver)>;
+
 /// An event subject pushed live to its user's WebSockets as `{"event", "data"}` frames (the
 /// user is `data.user_id`). With `via_kind`, the frame goes through that user's per-user actor
 /// of this kind, keyed by the UUID in `data[key_field]`, as `(refresh_atom, frame)`: the actor
-/// takes the change in, then pushes.
+/// takes the change in, then pushes. With `audience`, the frame goes to the users it names
+/// instead (an event that several users may see, such as an organization's record).
 struct push_spec {
   std::string subject;
   std::string via_kind;
   std::string key_field;
+  push_audience audience = {};
 };
 
 /// The shared parts of a Gatehouse process, built by `gatehouse serve`; each points at

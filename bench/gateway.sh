@@ -71,16 +71,7 @@ measure() {
   wrk -t2 -c"$conns" -d"${duration}s" --latency "$@" "$url" >"$work/$name.wrk" 2>&1
   summarize "$name"
 }
-# ms LATENCY: wrk's `720.00us`, `1.54ms` or `1.20s` in milliseconds.
-ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/) n *= 1000; printf "%.2f", n }'; }
-summarize() {
-  local rps p50 p99 bad
-  rps=$(awk '/Requests\/sec/ {print $2}' "$work/$1.wrk")
-  p50=$(ms "$(awk '$1 == "50%" {print $2}' "$work/$1.wrk")")
-  p99=$(ms "$(awk '$1 == "99%" {print $2}' "$work/$1.wrk")")
-  bad=$(awk '/Non-2xx/ {print $5}' "$work/$1.wrk")
-  echo "${rps:--} ${p50:--} ${p99:--} ${bad:-0}"
-}
+summarize() { wrk_summary "$work/$1.wrk"; }
 
 # token PORT: registers a user on the Gatehouse at PORT and prints its access token.
 password="bench password $(date +%s)"

@@ -99,3 +99,16 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) 
 
 # spread VALUES...: "min–max" of the numbers given, two decimals.
 spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f–%.2f", lo, hi }'; }
+
+# wrk_ms LATENCY: wrk's `720.00us`, `1.54ms` or `1.20s` in milliseconds.
+wrk_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/) n *= 1000; printf "%.2f", n }'; }
+
+# wrk_summary FILE: "req/s p50_ms p99_ms non2xx" of a `wrk --latency` report ("-" when missing).
+wrk_summary() {
+  local rps p50 p99 bad
+  rps=$(awk '/Requests\/sec/ {print $2}' "$1")
+  p50=$(wrk_ms "$(awk '$1 == "50%" {print $2}' "$1")")
+  p99=$(wrk_ms "$(awk '$1 == "99%" {print $2}' "$1")")
+  bad=$(awk '/Non-2xx/ {print $5}' "$1")
+  echo "${rps:--} ${p50:--} ${p99:--} ${bad:-0}"
+}

@@ -10,8 +10,10 @@
 #include "actors/events/events_module.hpp"
 #include "actors/identity/identity_module.hpp"
 #include "actors/ops/ops_module.hpp"
+#include "actors/orgs/orgs_module.hpp"
 #include "actors/payments/payments_module.hpp"
 #include "actors/payments/reconcile_command.hpp"
+#include "actors/records/records_module.hpp"
 #include "actors/registry.hpp"
 #include "config/loader.hpp"
 #include "config/log.hpp"
@@ -64,8 +66,8 @@ Configuration comes from the environment (and ./.env in development); see README
 
 /// The capabilities, in the order they are installed (routes are matched in this order).
 constexpr void (*modules[])(gh::app&) = {
-    &gh::ops::install,      &gh::identity::install, &gh::admin::install,
-    &gh::payments::install, &gh::events::install,   &gh::console::install,
+    &gh::ops::install,     &gh::identity::install, &gh::admin::install,  &gh::payments::install,
+    &gh::records::install, &gh::orgs::install,     &gh::events::install, &gh::console::install,
 };
 
 /// The key material of `GATEHOUSE_SECRETS_KEY`, or (development) of a key file generated under

@@ -30,6 +30,10 @@ std::string_view problem_slug(gh_errc code) noexcept {
     return "not-configured";
   case gh_errc::invalid_signature:
     return "invalid-signature";
+  case gh_errc::precondition_failed:
+    return "precondition-failed";
+  case gh_errc::payload_too_large:
+    return "payload-too-large";
   case gh_errc::internal:
     return "internal";
   }
@@ -52,6 +56,10 @@ int http_status(gh_errc code) noexcept {
     return 404;
   case gh_errc::conflict:
     return 409;
+  case gh_errc::precondition_failed:
+    return 412;
+  case gh_errc::payload_too_large:
+    return 413;
   case gh_errc::rate_limited:
     return 429;
   case gh_errc::provider_unavailable:

@@ -21,6 +21,8 @@ enum class gh_errc : uint8_t {
   provider_unavailable, ///< A dependency is down or timed out (503).
   not_configured,       ///< The feature has no configuration (503).
   invalid_signature,    ///< A signed request (a provider's webhook) failed its check (400).
+  precondition_failed,  ///< An `If-Match` names a version that is no longer current (412).
+  payload_too_large,    ///< A document is over its size limit (413).
   internal,             ///< A bug or an unexpected failure (500, no details leak).
 };
 

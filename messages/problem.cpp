@@ -32,6 +32,10 @@ std::string_view title_of(gh_errc code) {
     return "Not configured";
   case gh_errc::invalid_signature:
     return "Invalid signature";
+  case gh_errc::precondition_failed:
+    return "Precondition failed";
+  case gh_errc::payload_too_large:
+    return "Payload too large";
   case gh_errc::internal:
     return "Internal error";
   }

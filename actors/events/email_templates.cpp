@@ -38,6 +38,18 @@ const std::vector<template_def>& templates() {
        "ignore this message: your password stays as it is.</p></body></html>",
        {"reset_url", "expires_in_minutes"},
        {{"name", "there"}}},
+      {"org_invitation",
+       "You are invited to join {{org_name}}",
+       "Hello,\n\n{{inviter}} invited you to join {{org_name}} as {{role}}. To accept, sign in "
+       "with this address and open this link within {{expires_in_days}} days:\n\n{{invite_url}}"
+       "\n\nThe link works once. If you do not know {{inviter}}, ignore this message.\n",
+       "<!doctype html><html><body><p>Hello,</p><p>{{inviter}} invited you to join "
+       "<strong>{{org_name}}</strong> as {{role}}. To accept, sign in with this address and open "
+       "this link within {{expires_in_days}} days:</p><p><a href=\"{{invite_url}}\">"
+       "{{invite_url}}</a></p><p>The link works once. If you do not know {{inviter}}, ignore this "
+       "message.</p></body></html>",
+       {"invite_url", "org_name", "role"},
+       {{"inviter", "Someone"}, {"expires_in_days", "7"}}},
   };
   return all;
 }

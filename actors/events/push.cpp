@@ -58,12 +58,40 @@ user_push::pushed_frame user_push::frame_for(std::string_view text, std::string_
   return {std::string{user->get_string()}, boost::json::serialize(frame), std::move(key)};
 }
 
+std::optional<user_push::audience_frame> user_push::frame_for_audience(std::string_view text) {
+  auto decoded = decode_event(text);
+  auto* event = std::get_if<event_envelope>(&decoded);
+  if (event == nullptr)
+    return std::nullopt;
+  boost::json::object frame;
+  frame["event"] = event->type;
+  frame["data"] = event->data;
+  return audience_frame{std::move(event->data), boost::json::serialize(frame)};
+}
+
 void user_push::on_message(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg,
                            void* closure) {
   const auto* s = static_cast<const subscription*>(closure);
   auto* self = s->owner;
   const std::string_view text{natsMsg_GetData(msg),
                               static_cast<std::size_t>(natsMsg_GetDataLength(msg))};
+  if (s->spec.audience) {
+    auto pushed = frame_for_audience(text);
+    natsMsg_Destroy(msg);
+    if (!pushed)
+      return;
+    // The sinks and the figures outlive every actor, so the audience may deliver from one.
+    s->spec.audience(pushed->data,
+                     [&sinks = self->sinks_, stats = self->stats_,
+                      frame = std::move(pushed->frame)](const std::vector<std::string>& users) {
+                       std::size_t n = 0;
+                       for (const auto& user : users)
+                         n += sinks.push(user, frame);
+                       if (stats != nullptr)
+                         stats->pushed_frames.fetch_add(n, std::memory_order_relaxed);
+                     });
+    return;
+  }
   auto [user, frame, key] = frame_for(text, s->spec.key_field);
   natsMsg_Destroy(msg);
   if (user.empty())

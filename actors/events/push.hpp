@@ -5,10 +5,12 @@
 #include "actors/user_sinks.hpp"
 #include "messages/user_key.hpp"
 
+#include <boost/json/object.hpp>
 #include <nats/nats.h>
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,9 +19,10 @@ namespace gh::events {
 
 /// Pushes the events that concern a user to that user's open WebSockets in this process, as
 /// `{"event": <type>, "data": <data>}` frames: the subjects the capabilities registered
-/// (`app::add_push`). Every process subscribes (a plain NATS subscription, not a shared
-/// consumer), since each holds its own connections. Best effort: a user who is not connected,
-/// or an event sent while this process was cut off from NATS, is not pushed later.
+/// (`app::add_push`), each to `data.user_id` or to the users its `audience` names. Every process
+/// subscribes (a plain NATS subscription, not a shared consumer), since each holds its own
+/// connections. Best effort: a user who is not connected, or an event sent while this process was
+/// cut off from NATS, is not pushed later.
 class user_push {
 public:
   /// Hands `frame` to the per-user actor `key`, which takes the change in, then pushes.
@@ -48,6 +51,15 @@ public:
 
   /// The frame pushed for the envelope `text`, decoded once.
   static pushed_frame frame_for(std::string_view text, std::string_view key_field = {});
+
+  /// An event whose users a `push_audience` names: its data and its frame.
+  struct audience_frame {
+    boost::json::object data;
+    std::string frame;
+  };
+
+  /// The data and frame of the envelope `text`; nullopt when it is malformed.
+  static std::optional<audience_frame> frame_for_audience(std::string_view text);
 
 private:
   struct subscription {

@@ -1,5 +1,6 @@
 #include "actors/payments/payments_service.hpp"
 
+#include "actors/minute_budget.hpp"
 #include "actors/payments/checkout_flow.hpp"
 #include "actors/payments/plans.hpp"
 #include "actors/payments/requests.hpp"
@@ -14,8 +15,6 @@
 #include <boost/json/serialize.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
-
-#include <unordered_map>
 
 namespace gh::payments {
 
@@ -52,15 +51,10 @@ json::object subscription_json(const db::row& r) {
   return o;
 }
 
-/// Requests that reach Stripe, per user and minute, counted in this process.
-struct stripe_budget {
-  std::chrono::steady_clock::time_point window_start;
-  int64_t spent = 0;
-};
-
 struct payments_state {
   payments_options opt;
-  std::unordered_map<std::string, stripe_budget> budgets;
+  /// Requests that reach Stripe, per user and minute, counted in this process.
+  minute_budget stripe_calls;
 };
 
 using self_ptr = caf::stateful_actor<payments_state>*;
@@ -105,26 +99,8 @@ private:
   /// 429 and returns false when it is spent. One user cannot take the Stripe callers (or the
   /// account's Stripe rate limit) from everyone else.
   bool spend_budget(const req_ptr& r) {
-    auto& budgets = self_->state.budgets;
-    const auto now = std::chrono::steady_clock::now();
-    if (budgets.size() > 100000)
-      std::erase_if(budgets, [now](const auto& entry) {
-        return now - entry.second.window_start >= std::chrono::minutes{1};
-      });
-    auto& b = budgets[r->auth.user_id];
-    if (now - b.window_start >= std::chrono::minutes{1}) {
-      b.window_start = now;
-      b.spent = 0;
-    }
-    if (b.spent >= opt_.stripe_calls_per_minute) {
-      const auto left = std::chrono::duration_cast<std::chrono::seconds>(
-          b.window_start + std::chrono::minutes{1} - now);
-      replies::problem(r, gh_errc::rate_limited, "too many payment requests; try again later",
-                       {{"Retry-After", std::to_string(std::max<int64_t>(left.count(), 1))}});
-      return false;
-    }
-    ++b.spent;
-    return true;
+    return self_->state.stripe_calls.spend(r, opt_.stripe_calls_per_minute,
+                                           "too many payment requests; try again later");
   }
 
   template <class T, class Work, class Next>

@@ -14,10 +14,11 @@ constexpr int64_t nanos_per_second = 1000000000LL;
 
 const std::vector<stream_spec>& gatehouse_streams() {
   static const std::vector<stream_spec> all{
-      {"USERS", {"user.>"}},
+      {"USERS", {"user.>", "org.>"}},
       {"PAYMENTS", {"stripe.webhook.>", "payment.>", "subscription.>"}},
       {"FILES", {"file.>"}},
       {"EMAIL", {"email.>"}},
+      {"RECORDS", {"record.>"}},
       // Dead letters of the worker actors (see actors/events/dead_letters.hpp).
       {"DLQ", {"dlq.>"}},
   };

@@ -168,8 +168,8 @@ TEST_F(ConsoleTest, EveryCommandAnswersOverTheSocketAndAPaymentIsPushed) {
   std::set<std::string> names;
   for (const auto& c : help.at("result").as_array())
     names.insert(std::string{c.at("command").as_string()});
-  for (const char* expected :
-       {"help", "me", "sessions", "plans", "checkout", "subscriptions", "logout"})
+  for (const char* expected : {"help", "me", "sessions", "plans", "checkout", "subscriptions",
+                               "orgs", "orgs.create", "logout"})
     EXPECT_TRUE(names.contains(expected)) << expected;
 
   auto me = run(ws, "/me", 2);
@@ -200,6 +200,19 @@ TEST_F(ConsoleTest, EveryCommandAnswersOverTheSocketAndAPaymentIsPushed) {
   auto none = run(ws, "/subscriptions", 7);
   ASSERT_TRUE(none.at("ok").as_bool());
   EXPECT_TRUE(none.at("result").as_array().empty());
+
+  // Organizations: the name is the rest of the line, quotes or not.
+  auto no_orgs = run(ws, "/orgs", 71);
+  ASSERT_TRUE(no_orgs.at("ok").as_bool()) << json::serialize(no_orgs);
+  EXPECT_TRUE(no_orgs.at("result").as_array().empty());
+  auto created = run(ws, "/orgs create Acme Research", 72);
+  ASSERT_TRUE(created.at("ok").as_bool()) << json::serialize(created);
+  EXPECT_EQ(created.at("result").at("name").as_string(), "Acme Research");
+  EXPECT_EQ(created.at("result").at("role").as_string(), "owner");
+  auto mine = run(ws, "/orgs", 73);
+  ASSERT_EQ(mine.at("result").as_array().size(), 1U) << json::serialize(mine);
+  EXPECT_EQ(mine.at("result").at(0).at("id"), created.at("result").at("id"));
+  EXPECT_EQ(status_of(run(ws, "/orgs create", 74)), 400);
 
   // The webhook lands; the payment arrives on this socket as a push.
   const auto checkout_id = std::string{by_name.at("result").at("checkout_id").as_string()};
@@ -377,6 +390,8 @@ TEST_F(ConsoleTest, AUserNeverReachesAnothersData) {
   ASSERT_TRUE(eventually(
       30s, [&] { return run(alice, "/subscriptions", 2).at("result").as_array().size() == 1; }));
   EXPECT_TRUE(run(bob, "/subscriptions", 3).at("result").as_array().empty());
+  ASSERT_TRUE(run(alice, "/orgs create Alices", 3).at("ok").as_bool());
+  EXPECT_TRUE(run(bob, "/orgs", 3).at("result").as_array().empty());
   // A frame naming another user changes nothing: commands run as the socket's user.
   bob.send_text(R"({"id":4,"cmd":"me","args":{"user_id":")" + alice_id + R"("}})");
   EXPECT_EQ(status_of(reply_to(bob, 4)), 400);

@@ -40,6 +40,35 @@ TEST(EmailTemplates, RefusesUnknownTemplatesAndNonHttpUrls) {
       "password_reset", {{"reset_url", "javascript:alert(1)"}, {"expires_in_minutes", "30"}})));
 }
 
+TEST(EmailTemplates, OrgInvitationEscapesTheOrganizationAndCarriesTheLink) {
+  auto missing = render("org_invitation", {{"org_name", "Acme"}, {"role", "member"}});
+  ASSERT_TRUE(std::holds_alternative<render_error>(missing));
+  EXPECT_NE(std::get<render_error>(missing).message.find("invite_url"), std::string::npos);
+  auto r = std::get<rendered>(
+      render("org_invitation", {{"invite_url", "https://app.example/invitations/accept?token=t0k"},
+                                {"org_name", "<b>Acme</b> & \"Sons\""},
+                                {"role", "viewer"},
+                                {"inviter", "Ada"}}));
+  EXPECT_EQ(r.subject, "You are invited to join <b>Acme</b> & \"Sons\"");
+  EXPECT_NE(r.text.find("Ada invited you to join <b>Acme</b> & \"Sons\" as viewer"),
+            std::string::npos);
+  EXPECT_NE(r.text.find("within 7 days"), std::string::npos);
+  EXPECT_NE(r.text.find("https://app.example/invitations/accept?token=t0k"), std::string::npos);
+  EXPECT_EQ(r.html.find("<b>Acme"), std::string::npos);
+  EXPECT_NE(r.html.find("&lt;b&gt;Acme&lt;/b&gt; &amp; &quot;Sons&quot;"), std::string::npos);
+  EXPECT_NE(r.html.find(R"(href="https://app.example/invitations/accept?token=t0k")"),
+            std::string::npos);
+  // A name with a line break cannot add a header through the subject.
+  auto header =
+      std::get<rendered>(render("org_invitation", {{"invite_url", "https://a/b"},
+                                                   {"org_name", "x\r\nBcc: evil@example.com"},
+                                                   {"role", "member"}}));
+  EXPECT_EQ(header.subject.find('\n'), std::string::npos);
+  EXPECT_TRUE(std::holds_alternative<render_error>(
+      render("org_invitation",
+             {{"invite_url", "data:text/html,x"}, {"org_name", "A"}, {"role", "member"}})));
+}
+
 TEST(EmailTemplates, HtmlEscapeCoversTheFiveCharacters) {
   EXPECT_EQ(html_escape(R"(<a href="x">'&'</a>)"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");

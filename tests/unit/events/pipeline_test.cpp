@@ -39,5 +39,23 @@ TEST(UserPush, FramesAUsersEventAndIgnoresAnythingElse) {
   EXPECT_TRUE(events::user_push::frame_for(no_user).user.empty());
 }
 
+TEST(UserPush, AnAudienceEventKeepsItsDataForTheAudienceToRead) {
+  const std::string event =
+      R"({"id":"6f1c2a8e-1111-4222-8333-944455556666","type":"record.created",)"
+      R"("occurred_at":"2026-11-23T10:00:00Z","tenant_id":"00000000-0000-0000-0000-000000000001",)"
+      R"("data":{"collection":"notes","record_id":"6f1c2a8e-1111-4222-8333-944455556668",)"
+      R"("org_id":"6f1c2a8e-1111-4222-8333-944455556669","version":2}})";
+  auto pushed = events::user_push::frame_for_audience(event);
+  ASSERT_TRUE(pushed);
+  EXPECT_EQ(pushed->data.at("org_id").as_string(), "6f1c2a8e-1111-4222-8333-944455556669");
+  auto v = boost::json::parse(pushed->frame);
+  EXPECT_EQ(v.at("event").as_string(), "record.created");
+  EXPECT_EQ(v.at("data").at("version").as_int64(), 2);
+  // No user_id: the plain path pushes it to nobody, the audience path still frames it.
+  EXPECT_TRUE(events::user_push::frame_for(event).user.empty());
+  EXPECT_FALSE(events::user_push::frame_for_audience("{not json"));
+  EXPECT_FALSE(events::user_push::frame_for_audience(R"({"id":"x","type":"record.created"})"));
+}
+
 } // namespace
 } // namespace gh
