@@ -13,6 +13,7 @@
 #include "actors/payments/payments_module.hpp"
 #include "actors/payments/reconcile_command.hpp"
 #include "actors/registry.hpp"
+#include "actors/webhooks/webhooks_module.hpp"
 #include "config/loader.hpp"
 #include "config/log.hpp"
 #include "crypto/crypto.hpp"
@@ -65,7 +66,7 @@ Configuration comes from the environment (and ./.env in development); see README
 /// The capabilities, in the order they are installed (routes are matched in this order).
 constexpr void (*modules[])(gh::app&) = {
     &gh::ops::install,      &gh::identity::install, &gh::admin::install,
-    &gh::payments::install, &gh::events::install,   &gh::console::install,
+    &gh::payments::install, &gh::events::install,   &gh::console::install, &gh::webhooks::install,
 };
 
 /// The key material of `GATEHOUSE_SECRETS_KEY`, or (development) of a key file generated under
