@@ -34,8 +34,8 @@ struct tls_context::impl {
 tls_context::tls_context() : impl_(std::make_unique<impl>()) {
   impl_->ctx.set_default_verify_paths();
   impl_->ctx.set_verify_mode(ssl::verify_peer);
-  impl_->ctx.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  impl_->ctx.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                         ssl::context::no_tlsv1_1);
 }
 
 tls_context::~tls_context() = default;

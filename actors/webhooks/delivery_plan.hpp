@@ -15,8 +15,8 @@ using clock_fn = std::function<std::chrono::system_clock::time_point()>;
 
 /// The delays before attempts 2 to 8.
 inline constexpr std::array<std::chrono::seconds, 7> retry_delays{
-    std::chrono::seconds{5},    std::chrono::minutes{5}, std::chrono::minutes{30},
-    std::chrono::hours{2},      std::chrono::hours{5},   std::chrono::hours{10},
+    std::chrono::seconds{5}, std::chrono::minutes{5}, std::chrono::minutes{30},
+    std::chrono::hours{2},   std::chrono::hours{5},   std::chrono::hours{10},
     std::chrono::hours{10}};
 
 /// Attempts a delivery gets before it is `failed` (the first and seven retries).
@@ -24,9 +24,9 @@ inline constexpr int max_attempts = static_cast<int>(retry_delays.size()) + 1;
 
 /// What one attempt ended with.
 struct attempt_result {
-  int status = 0;                          ///< the receiver's HTTP status; 0 when none arrived
-  std::string error;                       ///< why no 2xx arrived (never a secret); empty: none
-  std::chrono::milliseconds took{0};       ///< from the lookup to the answer
+  int status = 0;                    ///< the receiver's HTTP status; 0 when none arrived
+  std::string error;                 ///< why no 2xx arrived (never a secret); empty: none
+  std::chrono::milliseconds took{0}; ///< from the lookup to the answer
   bool ok() const noexcept { return error.empty() && status >= 200 && status < 300; }
 };
 

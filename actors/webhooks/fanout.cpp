@@ -17,7 +17,8 @@ events::handled fan_out(const event_envelope& event, db::transaction& tx) {
   for (const auto& row : endpoints) {
     // Patterns hold no spaces (see pattern_problem), so a space separates them safely.
     std::vector<std::string> patterns;
-    std::string_view rest{db::text(row, 1)};
+    const auto joined = db::text(row, 1);
+    std::string_view rest{joined};
     while (!rest.empty()) {
       const auto space = rest.find(' ');
       patterns.emplace_back(rest.substr(0, space));

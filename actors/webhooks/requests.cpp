@@ -52,8 +52,7 @@ std::optional<std::vector<std::string>> events_of(const json::value& v, field_er
     }
     const std::string_view pattern{item.get_string()};
     if (auto problem = pattern_problem(pattern)) {
-      errors.push_back(
-          {"events", "'" + decode::echoable(pattern.substr(0, 64)) + "' " + *problem});
+      errors.push_back({"events", "'" + decode::echoable(pattern.substr(0, 64)) + "' " + *problem});
       return std::nullopt;
     }
     if (std::find(out.begin(), out.end(), pattern) == out.end())

@@ -84,7 +84,8 @@ attempt_result deliver_once(const outbound& out, const attempt_options& options,
     return finish("the URL " + resolved.problem);
   const auto left = [&] {
     const auto spent = std::chrono::steady_clock::now() - started;
-    return std::max(milliseconds{1}, options.timeout - std::chrono::duration_cast<milliseconds>(spent));
+    return std::max(milliseconds{1},
+                    options.timeout - std::chrono::duration_cast<milliseconds>(spent));
   };
   http_out::connection conn{url.tls ? &tls : nullptr, url.host};
   if (const auto failed = conn.open(resolved.addresses, url.port, left()); !failed.empty())
@@ -227,8 +228,8 @@ private:
       for (const int column : {6, 7}) {
         if (row[column].is_null())
           continue;
-        const auto secret = crypto::open(opt_.seal_key, row[column].c_str(),
-                                         seal_context(j.endpoint_id));
+        const auto secret =
+            crypto::open(opt_.seal_key, row[column].c_str(), seal_context(j.endpoint_id));
         if (auto key = secret ? secret_key(*secret) : std::nullopt)
           j.out.keys.push_back(std::move(*key));
       }
@@ -255,8 +256,8 @@ private:
       if (opt_.stats != nullptr)
         opt_.stats->observe(j.result, state);
       std::vector<std::optional<std::string>> p{
-          j.delivery_id, std::to_string(attempts), state.status, std::nullopt, std::nullopt,
-          std::nullopt, std::to_string(j.attempts_before)};
+          j.delivery_id, std::to_string(attempts),         state.status, std::nullopt, std::nullopt,
+          std::nullopt,  std::to_string(j.attempts_before)};
       if (j.result.status != 0)
         p[3] = std::to_string(j.result.status);
       if (!j.result.error.empty())

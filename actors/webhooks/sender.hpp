@@ -45,9 +45,9 @@ attempt_result deliver_once(const outbound& out, const attempt_options& options,
 struct sender_options {
   config::secret database_url;
   attempt_options attempt;
-  std::string seal_key; ///< opens the endpoints' sealed secrets (`crypto::open`)
-  std::size_t concurrency = 16; ///< attempts in flight in this process
-  std::size_t per_endpoint = 4; ///< attempts in flight per endpoint (across processes)
+  std::string seal_key;           ///< opens the endpoints' sealed secrets (`crypto::open`)
+  std::size_t concurrency = 16;   ///< attempts in flight in this process
+  std::size_t per_endpoint = 4;   ///< attempts in flight per endpoint (across processes)
   std::chrono::seconds lease{60}; ///< how long a claimed delivery is kept from other senders
   std::chrono::milliseconds idle_wait{500};
   clock_fn now; ///< null: the system clock

@@ -42,8 +42,9 @@ std::optional<std::string> name_problem(std::string_view host) {
   while (true) {
     const auto dot = rest.find('.');
     const auto label = rest.substr(0, dot);
-    if (label.empty() || label.size() > 63)
-      return "has a host name with an empty label or one longer than 63 characters";
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+      return "has a host name with an empty label, one longer than 63 characters or one that "
+             "starts or ends with '-'";
     for (const char c : label)
       if (!(is_digit(c) || (c >= 'a' && c <= 'z') || c == '-'))
         return "has a host name with characters other than letters, digits, '-' and '.' "
@@ -102,7 +103,10 @@ std::variant<endpoint_url, std::string> parse_endpoint_url(std::string_view text
   switch (u.host_type()) {
   case boost::urls::host_type::ipv4:
     out.host = u.host_ipv4_address().to_string();
-    if (out.host != u.encoded_host())
+    // The authority must be exactly the address (and port): `8.8.8.8.` is not taken for it.
+    if (out.host != u.encoded_host() ||
+        (u.encoded_authority() != u.encoded_host() &&
+         u.encoded_authority() != std::string{u.encoded_host()} + ":" + std::string{u.port()}))
       return std::string{"has an IPv4 address that is not in canonical form"};
     out.ip_literal = true;
     break;
@@ -131,6 +135,10 @@ std::variant<endpoint_url, std::string> parse_endpoint_url(std::string_view text
   } else {
     out.port = out.tls ? "443" : "80";
   }
+  // RFC 3986: a path after an authority is empty or starts with '/' (`https://8.8.8.8./` is not
+  // the host `8.8.8.8` with the path `./`).
+  if (!u.encoded_path().empty() && !u.encoded_path().starts_with('/'))
+    return std::string{"has a host followed by something that is neither a port nor a path"};
   out.target = u.encoded_path().empty() ? std::string{"/"} : std::string{u.encoded_path()};
   if (u.has_query())
     out.target += "?" + std::string{u.encoded_query()};
@@ -177,12 +185,11 @@ address_kind classify_v6(const std::array<uint8_t, 16>& ip) noexcept {
   // 64:ff9b::/96, the well-known NAT64 prefix, translates to the IPv4 address it carries.
   if (ip[0] == 0x00 && ip[1] == 0x64 && ip[2] == 0xff && ip[3] == 0x9b && zero(4, 12))
     return classify_v4(v4_at(ip, 12));
-  if (ip[0] == 0x00 && ip[1] == 0x64 && ip[2] == 0xff && ip[3] == 0x9b && ip[4] == 0 &&
-      ip[5] == 1)
+  if (ip[0] == 0x00 && ip[1] == 0x64 && ip[2] == 0xff && ip[3] == 0x9b && ip[4] == 0 && ip[5] == 1)
     return address_kind::private_use; // 64:ff9b:1::/48, local-use NAT64
   if (ip[0] == 0x20 && ip[1] == 0x02)
     return classify_v4(v4_at(ip, 2)) == address_kind::global ? address_kind::global
-                                                              : address_kind::reserved; // 6to4
+                                                             : address_kind::reserved; // 6to4
   if (ip[0] == 0xff)
     return address_kind::multicast;
   if ((ip[0] & 0xfeU) == 0xfc)

@@ -226,8 +226,8 @@ private:
     body["items"] = std::move(items);
     if (rows.size() > shown) {
       const auto& last = rows[shown - 1];
-      body["next_cursor"] = encode_cursor(
-          {std::stoll(db::text(last, micros_column, "0")), db::text(last, 0)});
+      body["next_cursor"] =
+          encode_cursor({std::stoll(db::text(last, micros_column, "0")), db::text(last, 0)});
     } else {
       body["next_cursor"] = nullptr;
     }
@@ -311,8 +311,8 @@ private:
     query<bool>(
         r,
         [r, who, id = *id, tenant = opt_.tenant_id](db::transaction& tx) {
-          const auto gone = tx.exec(
-              "DELETE FROM webhook_endpoints WHERE id = $1::uuid RETURNING url", {id});
+          const auto gone =
+              tx.exec("DELETE FROM webhook_endpoints WHERE id = $1::uuid RETURNING url", {id});
           if (gone.empty())
             return false;
           json::object details;

@@ -211,8 +211,7 @@ result client::attempt(std::string_view method, const std::string& target, const
   for (int round = 0; round < 2; ++round) {
     if (!conn) {
       conn = std::make_unique<connection>(tls_context_.get(), host_);
-      if (const auto failed = conn->link.open({}, port_, options_.connect_timeout);
-          !failed.empty())
+      if (const auto failed = conn->link.open({}, port_, options_.connect_timeout); !failed.empty())
         return fail_network(failed);
     }
 
