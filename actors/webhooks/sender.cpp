@@ -116,7 +116,7 @@ namespace {
 /// The worker's state: its PostgreSQL connection, the sender threads and their queues.
 class sender_loop {
 public:
-  explicit sender_loop(const sender_options& options) : opt_(options) {
+  explicit sender_loop(sender_options options) : opt_(std::move(options)) {
     if (!opt_.now)
       opt_.now = [] { return sys_clock::now(); };
     for (std::size_t i = 0; i < std::max<std::size_t>(1, opt_.concurrency); ++i)

@@ -47,7 +47,7 @@ struct sender_options {
   attempt_options attempt;
   std::string seal_key;           ///< opens the endpoints' sealed secrets (`crypto::open`)
   std::size_t concurrency = 16;   ///< attempts in flight in this process
-  std::size_t per_endpoint = 4;   ///< attempts in flight per endpoint (across processes)
+  std::size_t per_endpoint = 8;   ///< attempts in flight per endpoint (across processes)
   std::chrono::seconds lease{60}; ///< how long a claimed delivery is kept from other senders
   std::chrono::milliseconds idle_wait{500};
   clock_fn now; ///< null: the system clock

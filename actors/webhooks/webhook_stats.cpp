@@ -44,13 +44,14 @@ void webhook_stats::render(std::string& out) const {
          "# TYPE gatehouse_webhook_attempt_seconds histogram\n";
   for (std::size_t i = 0; i < buckets.size(); ++i) {
     std::array<char, 32> le{};
-    std::snprintf(le.data(), le.size(), "%g", buckets.at(i));
+    (void)std::snprintf(le.data(), le.size(), "%g", buckets.at(i));
     out += std::string{"gatehouse_webhook_attempt_seconds_bucket{le=\""} + le.data() + "\"} " +
            std::to_string(bucket_counts_.at(i).load()) + "\n";
   }
   const auto n = observed_.load();
   std::array<char, 32> sum{};
-  std::snprintf(sum.data(), sum.size(), "%.6f", static_cast<double>(sum_micros_.load()) / 1e6);
+  (void)std::snprintf(sum.data(), sum.size(), "%.6f",
+                      static_cast<double>(sum_micros_.load()) / 1e6);
   out += "gatehouse_webhook_attempt_seconds_bucket{le=\"+Inf\"} " + std::to_string(n) + "\n";
   out += std::string{"gatehouse_webhook_attempt_seconds_sum "} + sum.data() + "\n";
   out += "gatehouse_webhook_attempt_seconds_count " + std::to_string(n) + "\n";
