@@ -6,7 +6,9 @@ namespace gh::api_keys {
 
 const std::vector<std::string_view>& known_scopes() {
   static const std::vector<std::string_view> scopes{
-      "keys", "users:read", "users:write", "audit:read", "plans:write", "payments:refund", "*"};
+      "keys",          "users:read",     "users:write",
+      "audit:read",    "plans:write",    "payments:refund",
+      "webhooks:read", "webhooks:write", "*"};
   return scopes;
 }
 
@@ -16,8 +18,10 @@ bool is_known_scope(std::string_view scope) noexcept {
 }
 
 bool grants(const std::vector<std::string>& held, std::string_view needed) noexcept {
-  return std::any_of(held.begin(), held.end(),
-                     [needed](const std::string& s) { return s == "*" || s == needed; });
+  // `webhooks:write` also reads what it writes.
+  return std::any_of(held.begin(), held.end(), [needed](const std::string& s) {
+    return s == "*" || s == needed || (needed == "webhooks:read" && s == "webhooks:write");
+  });
 }
 
 bool covers(const std::vector<std::string>& held, const std::vector<std::string>& wanted) noexcept {

@@ -24,15 +24,7 @@ timeout="${2:-120}"
 gh_install "${GH_PACKAGES[@]}"
 
 # The newer of the release and test builds unless GATEHOUSE_BIN says otherwise.
-gatehouse="${GATEHOUSE_BIN:-}"
-if [ -z "$gatehouse" ]; then
-  for candidate in build/release/gateway/gatehouse build/test/gateway/gatehouse; do
-    [ -x "$candidate" ] && { [ -z "$gatehouse" ] || [ "$candidate" -nt "$gatehouse" ]; } &&
-      gatehouse="$candidate"
-  done
-fi
-[ -n "$gatehouse" ] && [ -x "$gatehouse" ] ||
-  gh_die "no gatehouse binary: build one (deploy/local/test.sh or bench/gateway.sh) or set GATEHOUSE_BIN"
+bench_find_gatehouse
 
 # The load client: rebuilt when its source changed.
 client=build/bench/event_load

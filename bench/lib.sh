@@ -16,6 +16,20 @@ bench_client() {
   fi
 }
 
+# bench_find_gatehouse: sets `gatehouse` to $GATEHOUSE_BIN, or else the newest of the release and
+# test builds; dies when there is none.
+bench_find_gatehouse() {
+  gatehouse="${GATEHOUSE_BIN:-}"
+  if [ -z "$gatehouse" ]; then
+    for candidate in build/release/gateway/gatehouse build/test/gateway/gatehouse; do
+      [ -x "$candidate" ] && { [ -z "$gatehouse" ] || [ "$candidate" -nt "$gatehouse" ]; } &&
+        gatehouse="$candidate"
+    done
+  fi
+  [ -n "$gatehouse" ] && [ -x "$gatehouse" ] ||
+    gh_die "no gatehouse binary: build one (deploy/local/test.sh or bench/gateway.sh) or set GATEHOUSE_BIN"
+}
+
 # bench_cleanup: stops Gatehouse and nginx (TERM, then KILL after 10 s), the run's services, and
 # removes the scratch folder. For `trap bench_cleanup EXIT`.
 bench_cleanup() {

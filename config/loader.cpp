@@ -338,6 +338,12 @@ void read_providers(reader& in, settings& s) {
     else
       s.stripe_api_base = *base;
   }
+  if (auto allow = in.get("WEBHOOKS_ALLOW_PRIVATE")) {
+    if (*allow == "true" || *allow == "1")
+      s.webhooks_allow_private = true;
+    else if (*allow != "false" && *allow != "0")
+      in.fail("WEBHOOKS_ALLOW_PRIVATE", "must be true or false");
+  }
   if (auto names = in.get("OIDC_PROVIDERS")) {
     for (auto& name : split_list(*names)) {
       std::string upper;

@@ -87,6 +87,10 @@ struct settings {
 
   std::vector<oidc_provider> oidc_providers;
 
+  /// WEBHOOKS_ALLOW_PRIVATE: outbound webhooks may reach private, loopback, link-local and
+  /// unique-local addresses.
+  bool webhooks_allow_private = false;
+
   std::string storage_backend = "local";
   std::string s3_endpoint;
   std::string s3_region;

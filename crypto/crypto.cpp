@@ -104,6 +104,27 @@ std::string base64url_encode(std::string_view bytes) {
   return out;
 }
 
+std::string base64_encode(std::string_view bytes) {
+  auto out = base64url_encode(bytes);
+  for (auto& c : out)
+    c = c == '-' ? '+' : (c == '_' ? '/' : c);
+  while (out.size() % 4 != 0)
+    out += '=';
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 == 0 && text.ends_with('='))
+    text.remove_suffix(text.ends_with("==") ? 2 : 1);
+  std::string url{text};
+  for (auto& c : url) {
+    if (c == '-' || c == '_')
+      return std::nullopt;
+    c = c == '+' ? '-' : (c == '/' ? '_' : c);
+  }
+  return base64url_decode(url);
+}
+
 std::optional<std::string> base64url_decode(std::string_view text) {
   if (text.size() % 4 == 1)
     return std::nullopt;

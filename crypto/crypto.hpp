@@ -29,6 +29,13 @@ std::string base64url_encode(std::string_view bytes);
 /// an impossible length, or non-zero trailing bits (so each value has exactly one encoding).
 std::optional<std::string> base64url_decode(std::string_view text);
 
+/// Base64 (RFC 4648 §4) with padding.
+std::string base64_encode(std::string_view bytes);
+
+/// Decodes base64 (RFC 4648 §4), padded or not; empty when a character is outside the alphabet,
+/// the padding is wrong, or trailing bits are not zero.
+std::optional<std::string> base64_decode(std::string_view text);
+
 /// SHA-256 of `data`, raw (32 bytes).
 std::string sha256(std::string_view data);
 

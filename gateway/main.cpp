@@ -15,6 +15,7 @@
 #include "actors/payments/reconcile_command.hpp"
 #include "actors/records/records_module.hpp"
 #include "actors/registry.hpp"
+#include "actors/webhooks/webhooks_module.hpp"
 #include "config/loader.hpp"
 #include "config/log.hpp"
 #include "crypto/crypto.hpp"
@@ -66,8 +67,9 @@ Configuration comes from the environment (and ./.env in development); see README
 
 /// The capabilities, in the order they are installed (routes are matched in this order).
 constexpr void (*modules[])(gh::app&) = {
-    &gh::ops::install,     &gh::identity::install, &gh::admin::install,  &gh::payments::install,
-    &gh::records::install, &gh::orgs::install,     &gh::events::install, &gh::console::install,
+    &gh::ops::install,      &gh::identity::install, &gh::admin::install,
+    &gh::payments::install, &gh::records::install,  &gh::orgs::install,
+    &gh::webhooks::install, &gh::events::install,   &gh::console::install,
 };
 
 /// The key material of `GATEHOUSE_SECRETS_KEY`, or (development) of a key file generated under

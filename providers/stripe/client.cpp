@@ -1,38 +1,17 @@
 #include "providers/stripe/client.hpp"
 
 #include "config/log.hpp"
+#include "providers/http_client.hpp"
 #include "providers/loopback.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/error.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
 #include <openssl/rand.h>
 
 #include <array>
-#include <optional>
 #include <thread>
 
 namespace gh::stripe {
-
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
 
 namespace {
 
@@ -122,18 +101,11 @@ void map_error(int status, const boost::json::object& body, result& out) {
   out.detail = message.empty() ? "Stripe refused the request" : message;
 }
 
-struct client::tls_context {
-  ssl::context ctx{ssl::context::tls_client};
-};
-
-/// One kept-alive connection and the io_context its operations run on.
+/// One kept-alive connection of the shared outbound client.
 struct client::connection {
-  net::io_context ioc;
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-  beast::flat_buffer buffer;
-
-  beast::tcp_stream& tcp() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+  explicit connection(const http_out::tls_context* tls, const std::string& host)
+      : link(tls, host) {}
+  http_out::connection link;
 };
 
 client::client(client_options options) : options_(std::move(options)) {
@@ -153,13 +125,8 @@ client::client(client_options options) : options_(std::move(options)) {
   base_path_ = url->path();
   while (!base_path_.empty() && base_path_.back() == '/')
     base_path_.pop_back();
-  if (tls_) {
-    tls_context_ = std::make_unique<tls_context>();
-    tls_context_->ctx.set_default_verify_paths();
-    tls_context_->ctx.set_verify_mode(ssl::verify_peer);
-    tls_context_->ctx.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  }
+  if (tls_)
+    tls_context_ = std::make_unique<http_out::tls_context>();
   usable_ = true;
 }
 
@@ -243,101 +210,43 @@ result client::attempt(std::string_view method, const std::string& target, const
   const bool reused = conn != nullptr;
   for (int round = 0; round < 2; ++round) {
     if (!conn) {
-      conn = std::make_unique<connection>();
-      boost::system::error_code ec;
-      tcp::resolver resolver{conn->ioc};
-      const auto endpoints = resolver.resolve(host_, port_, ec);
-      if (ec)
-        return fail_network("resolve");
-      if (tls_) {
-        conn->secure.emplace(conn->ioc, tls_context_->ctx);
-        auto* ssl_handle = conn->secure->native_handle();
-        if (SSL_set_tlsext_host_name(ssl_handle, host_.c_str()) != 1)
-          return fail_network("sni");
-        conn->secure->set_verify_callback(ssl::host_name_verification{host_});
-      } else {
-        conn->plain.emplace(conn->ioc);
-      }
-      auto& stream = conn->tcp();
-      stream.expires_after(options_.connect_timeout);
-      stream.async_connect(
-          endpoints, [&ec](const boost::system::error_code& e, const tcp::endpoint&) { ec = e; });
-      conn->ioc.run();
-      conn->ioc.restart();
-      if (ec)
-        return fail_network("connect");
-      if (tls_) {
-        conn->secure->async_handshake(ssl::stream_base::client,
-                                      [&ec](const boost::system::error_code& e) { ec = e; });
-        conn->ioc.run();
-        conn->ioc.restart();
-        if (ec)
-          return fail_network("tls handshake");
-      }
+      conn = std::make_unique<connection>(tls_context_.get(), host_);
+      if (const auto failed = conn->link.open({}, port_, options_.connect_timeout); !failed.empty())
+        return fail_network(failed);
     }
 
-    http::request<http::string_body> req;
-    req.method_string(method);
-    req.target(target);
-    req.version(11);
-    req.set(http::field::host, host_);
-    req.set(http::field::authorization, "Bearer " + options_.secret_key.reveal());
-    req.set("Stripe-Version", std::string{api_version});
-    req.set(http::field::user_agent, "Gatehouse");
-    req.set(http::field::accept, "application/json");
+    http_out::request req{method, target, {}, body};
+    req.headers = {{"Authorization", "Bearer " + options_.secret_key.reveal()},
+                   {"Stripe-Version", std::string{api_version}},
+                   {"User-Agent", "Gatehouse"},
+                   {"Accept", "application/json"}};
     if (!idempotency_key.empty())
-      req.set("Idempotency-Key", idempotency_key);
+      req.headers.emplace_back("Idempotency-Key", idempotency_key);
     if (method == "POST")
-      req.set(http::field::content_type, "application/x-www-form-urlencoded");
-    req.body() = body;
-    req.prepare_payload();
-
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(options_.max_response_bytes);
-    parser.header_limit(64 * 1024);
-    boost::system::error_code write_ec;
-    boost::system::error_code read_ec;
-    conn->tcp().expires_after(options_.request_timeout);
-    const auto run_exchange = [&](auto& stream) {
-      http::async_write(stream, req, [&](const boost::system::error_code& e, std::size_t) {
-        write_ec = e;
-        if (e)
-          return;
-        http::async_read(stream, conn->buffer, parser,
-                         [&](const boost::system::error_code& r, std::size_t) { read_ec = r; });
-      });
-    };
-    if (tls_)
-      run_exchange(*conn->secure);
-    else
-      run_exchange(*conn->plain);
-    conn->ioc.run();
-    conn->ioc.restart();
-    if (write_ec || read_ec) {
-      const auto ec = write_ec ? write_ec : read_ec;
-      const bool closed_by_peer = ec == http::error::end_of_stream || ec == net::error::eof ||
-                                  ec == net::error::connection_reset ||
-                                  ec == net::error::broken_pipe;
-      const bool nothing_arrived = !parser.got_some();
+      req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    http_out::limits lim;
+    lim.timeout = options_.request_timeout;
+    lim.max_body = options_.max_response_bytes;
+    auto res = conn->link.exchange(req, lim);
+    if (!res.error.empty()) {
       conn.reset();
       // A kept-alive connection the server had closed meanwhile: send once more on a fresh one
       // before counting an attempt (a timeout is an attempt).
-      if (reused && round == 0 && nothing_arrived && closed_by_peer)
+      if (reused && round == 0 && res.closed_before_answer)
         continue;
-      return fail_network(write_ec ? "write" : "read");
+      return fail_network(res.error == "write" ? "write" : "read");
     }
 
-    const auto& res = parser.get();
-    out.status = static_cast<int>(res.result_int());
-    if (auto it = res.find("Request-Id"); it != res.end())
-      out.request_id = std::string{it->value()};
-    const auto should_retry = res.find("Stripe-Should-Retry");
+    out.status = res.status;
+    if (const auto* id = res.header("Request-Id"))
+      out.request_id = *id;
+    const auto* should_retry = res.header("Stripe-Should-Retry");
     boost::system::error_code parse_ec;
-    auto parsed = boost::json::parse(res.body(), parse_ec);
+    auto parsed = boost::json::parse(res.body, parse_ec);
     boost::json::object object;
     if (!parse_ec && parsed.is_object())
       object = std::move(parsed.as_object());
-    if (res.keep_alive())
+    if (res.keep_alive)
       give_back(std::move(conn));
     if (out.status >= 200 && out.status < 300) {
       if (parse_ec || !parsed.is_object()) {
@@ -349,8 +258,8 @@ result client::attempt(std::string_view method, const std::string& target, const
       return out;
     }
     map_error(out.status, object, out);
-    if (should_retry != res.end())
-      retryable = should_retry->value() == "true";
+    if (should_retry != nullptr)
+      retryable = *should_retry == "true";
     else
       retryable = out.status == 429 || out.status >= 500;
     return out;

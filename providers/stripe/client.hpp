@@ -3,6 +3,7 @@
 #include "config/secret.hpp"
 #include "config/settings.hpp"
 #include "messages/gh_errc.hpp"
+#include "providers/http_client.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -109,8 +110,7 @@ private:
   std::string host_;
   std::string port_;
   std::string base_path_; ///< a path prefix of `api_base`, without the trailing '/'
-  struct tls_context;
-  std::unique_ptr<tls_context> tls_context_;
+  std::unique_ptr<http_out::tls_context> tls_context_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<connection>> idle_;
 };
