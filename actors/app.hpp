@@ -29,6 +29,10 @@ namespace gh::nats {
 class bus;
 } // namespace gh::nats
 
+namespace gh::storage {
+class local_store;
+} // namespace gh::storage
+
 namespace gh {
 
 /// A job a capability runs periodically: `run` is called on a thread of its own (it may
@@ -133,6 +137,12 @@ public:
   /// Sets the actor that answers WebSocket frames (the console module's).
   void set_console(console_actor console) { console_ = std::move(console); }
 
+  /// Has the front actor serve `PUT/GET /storage/{token}` from `store` (the files module's
+  /// local backend).
+  void set_local_storage(std::shared_ptr<const storage::local_store> store) {
+    local_storage_ = std::move(store);
+  }
+
   /// Sends `a` an exit at shutdown, after the background actors and the stop hooks.
   void own(caf::actor a);
 
@@ -154,6 +164,9 @@ public:
   const std::vector<nats::endpoint>& ops_endpoints() const noexcept { return endpoints_; }
   const std::vector<push_spec>& pushes() const noexcept { return pushes_; }
   const console_actor& console() const noexcept { return console_; }
+  const std::shared_ptr<const storage::local_store>& local_storage() const noexcept {
+    return local_storage_;
+  }
 
   /// Runs the start hooks.
   void start();
@@ -170,6 +183,7 @@ private:
   std::vector<push_spec> pushes_;
   std::vector<std::shared_ptr<void>>* survivors_;
   console_actor console_;
+  std::shared_ptr<const storage::local_store> local_storage_;
   std::vector<caf::actor> owned_;
   std::vector<caf::actor> background_;
   std::vector<std::function<void()>> start_hooks_;

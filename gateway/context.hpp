@@ -19,6 +19,8 @@
 
 namespace gh {
 
+class storage_streams;
+
 /// A connection the server can ask to wind down.
 class tracked_session {
 public:
@@ -94,6 +96,9 @@ struct gateway_context {
   user_sinks* sinks = nullptr;
   /// The authentication middleware; null serves every route anonymously.
   const authenticator* auth = nullptr;
+  /// `PUT/GET /storage/{token}` of the local store (gateway/storage_stream.hpp); null when the
+  /// files are elsewhere (S3).
+  std::shared_ptr<storage_streams> storage;
   connection_tracker tracker;
   std::string ws_path = "/api/v1/ws";
   bool hsts = false;

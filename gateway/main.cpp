@@ -8,6 +8,7 @@
 #include "actors/console/console_module.hpp"
 #include "actors/events/dlq_command.hpp"
 #include "actors/events/events_module.hpp"
+#include "actors/files/files_module.hpp"
 #include "actors/identity/identity_module.hpp"
 #include "actors/ops/ops_module.hpp"
 #include "actors/payments/payments_module.hpp"
@@ -19,6 +20,7 @@
 #include "gateway/auth.hpp"
 #include "gateway/context.hpp"
 #include "gateway/server.hpp"
+#include "gateway/storage_stream.hpp"
 #include "messages/type_ids.hpp"
 #include "persistence/health.hpp"
 #include "persistence/jetstream/micro_service.hpp"
@@ -66,6 +68,7 @@ Configuration comes from the environment (and ./.env in development); see README
 constexpr void (*modules[])(gh::app&) = {
     &gh::ops::install,      &gh::identity::install, &gh::admin::install,
     &gh::payments::install, &gh::events::install,   &gh::console::install,
+    &gh::files::install,
 };
 
 /// The key material of `GATEHOUSE_SECRETS_KEY`, or (development) of a key file generated under
@@ -194,6 +197,11 @@ int serve(const gh::config::settings& s) {
       ctx.auth = &authenticator;
       for (const auto& r : app.routes())
         ctx.routes.add(r);
+      if (app.local_storage()) {
+        gh::storage_stream_limits limits;
+        limits.stall_timeout = s.gateway.read_timeout;
+        ctx.storage = std::make_shared<gh::storage_streams>(app.local_storage(), limits);
+      }
       {
         gh::server front{ctx};
         try {
@@ -213,6 +221,9 @@ int serve(const gh::config::settings& s) {
                           {"error", e.what()}});
           rc = 1;
         }
+        // Disk work posts back onto io strands: it ends before the io_context does.
+        if (ctx.storage)
+          ctx.storage->stop();
       }
       ctx.console = nullptr;
       ctx.routes = {};

@@ -22,6 +22,9 @@ enum class gh_errc : uint8_t {
   not_configured,       ///< The feature has no configuration (503).
   invalid_signature,    ///< A signed request (a provider's webhook) failed its check (400).
   internal,             ///< A bug or an unexpected failure (500, no details leak).
+  payload_too_large,      ///< The declared or sent size is over a limit (413).
+  unsupported_media_type, ///< The media type is not accepted (415).
+  quota_exceeded,         ///< The change would take the caller past a quota (409).
 };
 
 /// The category atom of every `gh_errc` carried in a `caf::error`.
