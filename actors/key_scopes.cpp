@@ -6,7 +6,7 @@ namespace gh::api_keys {
 
 const std::vector<std::string_view>& known_scopes() {
   static const std::vector<std::string_view> scopes{
-      "keys",       "users:read",      "users:write", "audit:read",
+      "keys",        "users:read",      "users:write", "audit:read",
       "plans:write", "payments:refund", "files:read",  "*"};
   return scopes;
 }

@@ -436,8 +436,9 @@ void read_providers(reader& in, settings& s) {
     if (!s.s3_endpoint.empty())
       check_s3_endpoint(in, s);
     if (!s.s3_bucket.empty() && !is_bucket_name(s.s3_bucket))
-      in.fail("S3_BUCKET", "'" + s.s3_bucket +
-                               "' is not a bucket name (3-63 lower-case letters, digits, '.', '-')");
+      in.fail("S3_BUCKET",
+              "'" + s.s3_bucket +
+                  "' is not a bucket name (3-63 lower-case letters, digits, '.', '-')");
     if (!s.s3_region.empty() && !is_region_name(s.s3_region))
       in.fail("S3_REGION", "'" + s.s3_region + "' is not a region name (letters, digits, '-')");
   }

@@ -59,7 +59,7 @@ struct gateway_settings {
 
 /// What users may store (`FILES_*`).
 struct files_settings {
-  int64_t max_bytes = int64_t{100} * 1024 * 1024;   ///< FILES_MAX_BYTES: one file's size limit
+  int64_t max_bytes = int64_t{100} * 1024 * 1024;    ///< FILES_MAX_BYTES: one file's size limit
   int64_t quota_bytes = int64_t{1024} * 1024 * 1024; ///< FILES_QUOTA_BYTES: each user's total
   /// FILES_ALLOWED_TYPES: media types (`image/png`) or whole top-level types (`image/*`), lower
   /// case; empty allows any type.

@@ -66,9 +66,8 @@ Configuration comes from the environment (and ./.env in development); see README
 
 /// The capabilities, in the order they are installed (routes are matched in this order).
 constexpr void (*modules[])(gh::app&) = {
-    &gh::ops::install,      &gh::identity::install, &gh::admin::install,
-    &gh::payments::install, &gh::events::install,   &gh::console::install,
-    &gh::files::install,
+    &gh::ops::install,    &gh::identity::install, &gh::admin::install, &gh::payments::install,
+    &gh::events::install, &gh::console::install,  &gh::files::install,
 };
 
 /// The key material of `GATEHOUSE_SECRETS_KEY`, or (development) of a key file generated under

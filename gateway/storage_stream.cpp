@@ -101,12 +101,12 @@ class storage_stream : public tracked_session, public std::enable_shared_from_th
 public:
   storage_stream(http_session::socket_type&& socket, beast::flat_buffer&& buffer,
                  gateway_context& ctx, std::string remote_ip)
-      : socket_(std::move(socket)), buffer_(std::move(buffer)), ctx_(ctx),
-        streams_(*ctx.storage), remote_ip_(std::move(remote_ip)), timer_(socket_.get_executor()),
+      : socket_(std::move(socket)), buffer_(std::move(buffer)), ctx_(ctx), streams_(*ctx.storage),
+        remote_ip_(std::move(remote_ip)), timer_(socket_.get_executor()),
         request_id_(new_request_id()), started_(std::chrono::steady_clock::now()) {
     ctx_.stats->connections_open.fetch_add(1, std::memory_order_relaxed);
-    counted_ = streams_.active.fetch_add(1, std::memory_order_relaxed) <
-               streams_.limits().max_transfers;
+    counted_ =
+        streams_.active.fetch_add(1, std::memory_order_relaxed) < streams_.limits().max_transfers;
   }
 
   ~storage_stream() override {
@@ -131,8 +131,9 @@ public:
     // The token bounds the size; the body never passes through this parser.
     parser_.body_limit(boost::none);
     arm();
-    http::async_read_header(socket_, buffer_, parser_,
-                            beast::bind_front_handler(&storage_stream::on_head, shared_from_this()));
+    http::async_read_header(
+        socket_, buffer_, parser_,
+        beast::bind_front_handler(&storage_stream::on_head, shared_from_this()));
   }
 
   // A transfer in flight finishes (each is closed when done); the grace period bounds it.
@@ -242,7 +243,8 @@ private:
     fd_ = fd;
     temp_ = std::move(temp);
     const auto& req = parser_.get();
-    if (auto it = req.find(http::field::expect); it != req.end() && beast::iequals(it->value(), "100-continue")) {
+    if (auto it = req.find(http::field::expect);
+        it != req.end() && beast::iequals(it->value(), "100-continue")) {
       continue_line_ = "HTTP/1.1 100 Continue\r\n\r\n";
       arm();
       net::async_write(socket_, net::buffer(continue_line_),
@@ -270,19 +272,20 @@ private:
       write_chunk();
       return;
     }
-    chunk_.resize(std::min<std::size_t>(streams_.limits().chunk_bytes,
-                                        static_cast<std::size_t>(remaining_)));
+    chunk_.resize(
+        std::min<std::size_t>(streams_.limits().chunk_bytes, static_cast<std::size_t>(remaining_)));
     arm();
-    socket_.async_read_some(net::buffer(chunk_), [self = shared_from_this()](
-                                                     beast::error_code ec, std::size_t n) {
-      if (ec) {
-        // The client stopped sending: the temporary file goes, nothing becomes visible.
-        self->close();
-        return;
-      }
-      self->chunk_.resize(n);
-      self->write_chunk();
-    });
+    socket_.async_read_some(net::buffer(chunk_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) {
+                                // The client stopped sending: the temporary file goes, nothing
+                                // becomes visible.
+                                self->close();
+                                return;
+                              }
+                              self->chunk_.resize(n);
+                              self->write_chunk();
+                            });
   }
 
   void write_chunk() {
@@ -456,10 +459,9 @@ private:
     serialize_head(response_, head_);
     status_ = status;
     arm();
-    net::async_write(socket_, net::buffer(head_),
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->finish(ec);
-                     });
+    net::async_write(
+        socket_, net::buffer(head_),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->finish(ec); });
   }
 
   /// Answers a problem and closes; an upload body still on its way is read and dropped first,
@@ -481,26 +483,25 @@ private:
     status_ = status;
     const bool body_coming = parser_.is_header_done() && method_ == "PUT" && !body_done_;
     arm();
-    const std::array<net::const_buffer, 2> wire{net::buffer(head_),
-                                                net::buffer(response_.body())};
-    net::async_write(socket_, wire,
-                     [self = shared_from_this(), body_coming](beast::error_code ec, std::size_t) {
-                       if (ec || !body_coming) {
-                         self->finish(ec);
-                         return;
-                       }
-                       self->log();
-                       self->logged_ = true;
-                       beast::error_code ignored;
-                       self->socket_.shutdown(net::socket_base::shutdown_send, ignored);
-                       self->linger_left_ = self->streams_.limits().linger_bytes;
-                       self->timer_.expires_after(self->streams_.limits().linger);
-                       self->timer_.async_wait([weak = self->weak_from_this()](beast::error_code e) {
-                         if (auto s = weak.lock(); s && !e)
-                           s->close();
-                       });
-                       self->drain();
-                     });
+    const std::array<net::const_buffer, 2> wire{net::buffer(head_), net::buffer(response_.body())};
+    net::async_write(
+        socket_, wire, [self = shared_from_this(), body_coming](beast::error_code ec, std::size_t) {
+          if (ec || !body_coming) {
+            self->finish(ec);
+            return;
+          }
+          self->log_access();
+          self->logged_ = true;
+          beast::error_code ignored;
+          self->socket_.shutdown(net::socket_base::shutdown_send, ignored);
+          self->linger_left_ = self->streams_.limits().linger_bytes;
+          self->timer_.expires_after(self->streams_.limits().linger);
+          self->timer_.async_wait([weak = self->weak_from_this()](beast::error_code e) {
+            if (auto s = weak.lock(); s && !e)
+              s->close();
+          });
+          self->drain();
+        });
   }
 
   void drain() {
@@ -525,7 +526,7 @@ private:
   void close() {
     if (!logged_ && status_ != 0) {
       logged_ = true;
-      log();
+      log_access();
     }
     beast::error_code ignored;
     timer_.cancel();
@@ -544,7 +545,7 @@ private:
     }
   }
 
-  void log() {
+  void log_access() {
     const auto elapsed = std::chrono::steady_clock::now() - started_;
     const double seconds = std::chrono::duration<double>(elapsed).count();
     ctx_.stats->observe_http(0, status_, seconds);
@@ -583,8 +584,7 @@ private:
 
 void serve_storage(http_session::socket_type&& socket, beast::flat_buffer&& buffer,
                    gateway_context& ctx, std::string remote_ip) {
-  std::make_shared<storage_stream>(std::move(socket), std::move(buffer), ctx,
-                                   std::move(remote_ip))
+  std::make_shared<storage_stream>(std::move(socket), std::move(buffer), ctx, std::move(remote_ip))
       ->run();
 }
 

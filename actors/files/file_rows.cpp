@@ -1,7 +1,7 @@
 #include "actors/files/file_rows.hpp"
 
-#include "messages/decode.hpp"
 #include "actors/files/requests.hpp"
+#include "messages/decode.hpp"
 #include "messages/event_envelope.hpp"
 
 #include <boost/json/array.hpp>
@@ -62,7 +62,7 @@ boost::json::object event_data(const file_row& f) {
 }
 
 boost::json::object page_json(const db::rows& rows, std::size_t limit, const storage::store& store,
-                       int64_t ttl, bool with_owner) {
+                              int64_t ttl, bool with_owner) {
   boost::json::array items;
   std::optional<file_row> last;
   const auto now = unix_now();

@@ -1,69 +1,48 @@
 #include "actors/files/filenames.hpp"
 
+#include "messages/decode.hpp"
+
 #include <algorithm>
-#include <cstdint>
-#include <optional>
-#include <utility>
 
 namespace gh::files {
 
 namespace {
 
-/// The code point at the start of `text` and its length in bytes; nullopt for a malformed,
-/// overlong or surrogate sequence.
-std::optional<std::pair<char32_t, std::size_t>> next_code_point(std::string_view text) {
+/// The length of the well-formed UTF-8 sequence at the start of `text`; 0 when it is not one.
+std::size_t sequence_length(std::string_view text) {
   const auto b0 = static_cast<unsigned char>(text[0]);
-  if (b0 < 0x80)
-    return std::pair{char32_t{b0}, std::size_t{1}};
-  std::size_t len = 0;
-  char32_t cp = 0;
-  if ((b0 & 0xe0) == 0xc0) {
-    len = 2;
-    cp = b0 & 0x1f;
-  } else if ((b0 & 0xf0) == 0xe0) {
-    len = 3;
-    cp = b0 & 0x0f;
-  } else if ((b0 & 0xf8) == 0xf0) {
-    len = 4;
-    cp = b0 & 0x07;
-  } else {
-    return std::nullopt;
-  }
-  if (text.size() < len)
-    return std::nullopt;
-  for (std::size_t i = 1; i < len; ++i) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if ((b & 0xc0) != 0x80)
-      return std::nullopt;
-    cp = (cp << 6) | (b & 0x3f);
-  }
-  static constexpr char32_t min_of[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < min_of[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return std::nullopt;
-  return std::pair{cp, len};
+  const std::size_t len = b0 < 0x80             ? 1
+                          : (b0 & 0xe0) == 0xc0 ? 2
+                          : (b0 & 0xf0) == 0xe0 ? 3
+                          : (b0 & 0xf8) == 0xf0 ? 4
+                                                : 0;
+  if (len == 0 || len > text.size() || !decode::is_valid_utf8(text.substr(0, len)))
+    return 0;
+  return len;
 }
 
-bool dropped(char32_t cp) {
-  return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
-         (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
-         (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
-}
-
-bool replaced(char32_t cp) {
-  switch (cp) {
-  case '/':
-  case '\\':
-  case '<':
-  case '>':
-  case ':':
-  case '"':
-  case '|':
-  case '?':
-  case '*':
-    return true;
+/// True for what is dropped: C0 controls, DEL, C1 controls (U+0080–U+009F), U+061C, the
+/// zero-width and directional marks U+200B–U+200F, the embeddings and overrides U+202A–U+202E,
+/// U+2060–U+2069 (isolates among them) and U+FEFF, matched on their UTF-8 bytes.
+bool dropped(std::string_view c) {
+  const auto b = [&c](std::size_t i) { return static_cast<unsigned char>(c[i]); };
+  switch (c.size()) {
+  case 1:
+    return b(0) < 0x20 || b(0) == 0x7f;
+  case 2:
+    return (b(0) == 0xc2 && b(1) <= 0x9f) || (b(0) == 0xd8 && b(1) == 0x9c);
+  case 3:
+    return (b(0) == 0xe2 && b(1) == 0x80 &&
+            ((b(2) >= 0x8b && b(2) <= 0x8f) || (b(2) >= 0xaa && b(2) <= 0xae))) ||
+           (b(0) == 0xe2 && b(1) == 0x81 && b(2) >= 0xa0 && b(2) <= 0xa9) ||
+           (b(0) == 0xef && b(1) == 0xbb && b(2) == 0xbf);
   default:
     return false;
   }
+}
+
+bool replaced(char c) {
+  return std::string_view{"/\\<>:\"|?*"}.find(c) != std::string_view::npos;
 }
 
 /// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
@@ -76,6 +55,14 @@ std::string_view cut(std::string_view text, std::size_t max) {
   return text.substr(0, end);
 }
 
+/// `text` without leading and trailing dots and spaces.
+std::string_view trim_dots(std::string_view text) {
+  const auto first = text.find_first_not_of(". ");
+  if (first == std::string_view::npos)
+    return {};
+  return text.substr(first, text.find_last_not_of(". ") - first + 1);
+}
+
 } // namespace
 
 std::string sanitize_filename(std::string_view name) {
@@ -84,23 +71,19 @@ std::string sanitize_filename(std::string_view name) {
   // Bounded work whatever arrives: nothing past four times the cap can survive the cut.
   name = name.substr(0, std::min(name.size(), max_filename_bytes * 4 + 4));
   while (!name.empty()) {
-    const auto cp = next_code_point(name);
-    if (!cp) {
+    const auto len = sequence_length(name);
+    if (len == 0) {
       name.remove_prefix(1);
       continue;
     }
-    const auto [code, len] = *cp;
-    if (replaced(code))
+    const auto c = name.substr(0, len);
+    if (len == 1 && replaced(c[0]))
       out.push_back('_');
-    else if (!dropped(code))
-      out.append(name.substr(0, len));
+    else if (!dropped(c))
+      out.append(c);
     name.remove_prefix(len);
   }
-  const auto first = out.find_first_not_of(". ");
-  if (first == std::string::npos)
-    return {};
-  const auto last = out.find_last_not_of(". ");
-  out = out.substr(first, last - first + 1);
+  out = std::string{trim_dots(out)};
   if (out.size() <= max_filename_bytes)
     return out;
   // Too long: keep an extension of up to 16 bytes, cut the stem.
@@ -109,7 +92,7 @@ std::string sanitize_filename(std::string_view name) {
     const auto ext = out.substr(dot);
     return std::string{cut(out, max_filename_bytes - ext.size())} + ext;
   }
-  return std::string{cut(out, max_filename_bytes)};
+  return std::string{trim_dots(cut(out, max_filename_bytes))};
 }
 
 } // namespace gh::files

@@ -82,9 +82,9 @@ private:
             r->reply->fail(gh_errc::not_found, "no such file");
             return;
           }
-          replies::json(r, 200,
-                        file_json(file_row::from(rows.front()), *opt_.store, unix_now(),
-                                  opt_.url_ttl, true));
+          replies::json(
+              r, 200,
+              file_json(file_row::from(rows.front()), *opt_.store, unix_now(), opt_.url_ttl, true));
         });
   }
 

@@ -11,7 +11,10 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
+
+#include <type_traits>
 
 namespace gh::files {
 
@@ -101,19 +104,19 @@ private:
           // another against the quota and never together past it.
           tx.exec("INSERT INTO file_quotas (user_id) VALUES ($1::uuid) ON CONFLICT DO NOTHING",
                   {f.user_id});
-          auto reserved = tx.exec(
-              "UPDATE file_quotas SET reserved_bytes = reserved_bytes + $2::bigint "
-              "WHERE user_id = $1::uuid AND reserved_bytes + $2::bigint <= $3::bigint "
-              "RETURNING reserved_bytes",
-              {f.user_id, std::to_string(f.size), std::to_string(quota)});
+          auto reserved =
+              tx.exec("UPDATE file_quotas SET reserved_bytes = reserved_bytes + $2::bigint "
+                      "WHERE user_id = $1::uuid AND reserved_bytes + $2::bigint <= $3::bigint "
+                      "RETURNING reserved_bytes",
+                      {f.user_id, std::to_string(f.size), std::to_string(quota)});
           if (reserved.empty())
             return false;
           tx.exec("INSERT INTO files (id, tenant_id, user_id, filename, content_type, size, "
                   "sha256, status, storage_key, upload_expires_at) VALUES ($1::uuid, $2::uuid, "
                   "$3::uuid, $4, $5, $6::bigint, $7, 'pending', $8, to_timestamp($9::bigint))",
-                  {f.id, f.tenant_id, f.user_id, f.filename, f.content_type,
-                   std::to_string(f.size), f.sha256.empty() ? db::param{} : db::param{f.sha256},
-                   f.storage_key, std::to_string(f.upload_expires_at)});
+                  {f.id, f.tenant_id, f.user_id, f.filename, f.content_type, std::to_string(f.size),
+                   f.sha256.empty() ? db::param{} : db::param{f.sha256}, f.storage_key,
+                   std::to_string(f.upload_expires_at)});
           return true;
         },
         [this, r, f, now](bool reserved) {
@@ -154,8 +157,7 @@ private:
     const bool deleting = std::is_same_v<Atom, delete_atom>;
     self_
         ->request(opt_.registry, opt_.upload_timeout, forward_atom_v,
-                  user_key{std::string{upload_kind}, r->auth.user_id, id},
-                  caf::make_message(what))
+                  user_key{std::string{upload_kind}, r->auth.user_id, id}, caf::make_message(what))
         .then(
             [r, deleting](uint8_t code, std::string& text) {
               const auto err = static_cast<gh_errc>(code);
@@ -183,15 +185,14 @@ private:
     query<db::rows>(
         r,
         [q, user = r->auth.user_id](db::transaction& tx) {
-          return tx.exec("SELECT " + file_columns +
-                             " FROM files f WHERE f.user_id = $1::uuid AND ($2::bigint IS NULL "
-                             "OR (f.created_at, f.id) < (timestamptz 'epoch' + $2::bigint * "
-                             "interval '1 microsecond', $3::uuid)) "
-                             "ORDER BY f.created_at DESC, f.id DESC LIMIT $4::int",
-                         {user,
-                          q.after ? db::param{std::to_string(q.after->created_us)} : db::param{},
-                          q.after ? db::param{q.after->id} : db::param{},
-                          std::to_string(q.limit + 1)});
+          return tx.exec(
+              "SELECT " + file_columns +
+                  " FROM files f WHERE f.user_id = $1::uuid AND ($2::bigint IS NULL "
+                  "OR (f.created_at, f.id) < (timestamptz 'epoch' + $2::bigint * "
+                  "interval '1 microsecond', $3::uuid)) "
+                  "ORDER BY f.created_at DESC, f.id DESC LIMIT $4::int",
+              {user, q.after ? db::param{std::to_string(q.after->created_us)} : db::param{},
+               q.after ? db::param{q.after->id} : db::param{}, std::to_string(q.limit + 1)});
         },
         [this, r, limit = static_cast<std::size_t>(q.limit)](const db::rows& rows) {
           replies::json(r, 200, page_json(rows, limit, *opt_.store, opt_.url_ttl, false));
@@ -216,9 +217,9 @@ private:
             r->reply->fail(gh_errc::not_found, "no such file");
             return;
           }
-          replies::json(r, 200,
-                        file_json(file_row::from(rows.front()), *opt_.store, unix_now(),
-                                  opt_.url_ttl));
+          replies::json(
+              r, 200,
+              file_json(file_row::from(rows.front()), *opt_.store, unix_now(), opt_.url_ttl));
         });
   }
 

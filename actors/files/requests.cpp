@@ -191,8 +191,9 @@ std::optional<file_cursor> decode_cursor(std::string_view text) {
 
 decoded<list_query> decode_list_query(std::string_view query, bool with_user) {
   field_errors errors;
-  const auto params = with_user ? decode::query_params(query, {"cursor", "limit", "user_id"}, errors)
-                                : decode::query_params(query, {"cursor", "limit"}, errors);
+  const auto params = with_user
+                          ? decode::query_params(query, {"cursor", "limit", "user_id"}, errors)
+                          : decode::query_params(query, {"cursor", "limit"}, errors);
   list_query q;
   if (auto it = params.find("cursor"); it != params.end() && !it->second.empty()) {
     q.after = decode_cursor(it->second);

@@ -348,11 +348,12 @@ caf::behavior janitor(caf::stateful_actor<janitor_state>* self, db::database* db
               if (rows)
                 for (const auto& r : *rows)
                   caf::anon_send(self->state.registry, forward_atom_v,
-                             user_key{std::string{upload_kind}, db::text(r, 0), db::text(r, 1)},
-                             caf::make_message(refresh_atom_v));
+                                 user_key{std::string{upload_kind}, db::text(r, 0), db::text(r, 1)},
+                                 caf::make_message(refresh_atom_v));
               // The first sweep is retried soon when the database was not there yet.
               const bool again = all && !rows;
-              self->delayed_send(self, again ? std::chrono::milliseconds{2000} : self->state.interval,
+              self->delayed_send(self,
+                                 again ? std::chrono::milliseconds{2000} : self->state.interval,
                                  sweep_atom_v, again);
             });
       },

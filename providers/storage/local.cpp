@@ -22,7 +22,8 @@ local_store::local_store(fs::path root, std::string token_key, std::string publi
 }
 
 upload_target local_store::upload_url(const object_ref& o, int64_t now, int64_t ttl) const {
-  const auto token = encode_token({"PUT", o.key, o.size, o.content_type, {}, now + ttl}, token_key_);
+  const auto token =
+      encode_token({"PUT", o.key, o.size, o.content_type, {}, now + ttl}, token_key_);
   return {public_base_ + "/storage/" + token, "PUT", {{"Content-Type", o.content_type}}};
 }
 

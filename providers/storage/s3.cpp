@@ -53,8 +53,10 @@ s3_store::s3_store(s3_options options) : opt_(std::move(options)) {
   auto parsed = boost::urls::parse_absolute_uri(opt_.endpoint);
   if (!parsed || parsed->host().empty())
     throw std::invalid_argument("S3_ENDPOINT is not a URL");
-  scheme_ = parsed->scheme();
-  host_ = parsed->encoded_host_and_port();
+  scheme_ = parsed->scheme_id() == boost::urls::scheme::https ? "https" : "http";
+  host_ = parsed->host();
+  if (parsed->has_port())
+    host_ += ":" + std::to_string(parsed->port_number());
 }
 
 std::pair<std::string, std::string> s3_store::locate(const std::string& key) const {
@@ -96,13 +98,12 @@ s3_store::call_result s3_store::call(const std::string& method, const std::strin
   }
   const auto [host, path] = locate(key);
   const auto date = sigv4::amz_date(unix_now());
-  sigv4::request r{method,
-                   path,
-                   {},
-                   {{"host", host},
-                    {"x-amz-content-sha256", std::string{empty_sha256}},
-                    {"x-amz-date", date}},
-                   std::string{empty_sha256}};
+  sigv4::request r{
+      method,
+      path,
+      {},
+      {{"host", host}, {"x-amz-content-sha256", std::string{empty_sha256}}, {"x-amz-date", date}},
+      std::string{empty_sha256}};
   const auto auth = sigv4::authorization(r, opt_.keys, date);
 
   CURL* curl = curl_easy_init();
@@ -111,8 +112,9 @@ s3_store::call_result s3_store::call(const std::string& method, const std::strin
     return out;
   }
   curl_slist* headers = nullptr;
-  for (const auto& h : {"Authorization: " + auth, "x-amz-content-sha256: " + std::string{empty_sha256},
-                        "x-amz-date: " + date, std::string{"Expect:"}})
+  for (const auto& h :
+       {"Authorization: " + auth, "x-amz-content-sha256: " + std::string{empty_sha256},
+        "x-amz-date: " + date, std::string{"Expect:"}})
     headers = curl_slist_append(headers, h.c_str());
   const auto url = scheme_ + "://" + host + path;
   transfer t{sink, curl};
@@ -183,8 +185,7 @@ outcome s3_store::remove(const std::string& key) const {
   const auto r = call("DELETE", key, nullptr);
   if (!r.error.empty())
     return outcome::unavailable;
-  return r.status == 204 || r.status == 200 || r.status == 404 ? outcome::ok
-                                                                 : outcome::unavailable;
+  return r.status == 204 || r.status == 200 || r.status == 404 ? outcome::ok : outcome::unavailable;
 }
 
 } // namespace gh::storage

@@ -228,18 +228,18 @@ TEST(LoaderTest, FilesSettingsAreRead) {
 }
 
 TEST(LoaderTest, FilesSettingsAreValidated) {
-  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"FILES_MAX_BYTES", "0"},
-           {"FILES_MAX_BYTES", "-1"},
-           {"FILES_MAX_BYTES", "100MiB"},
-           {"FILES_QUOTA_BYTES", "lots"},
-           {"FILES_ALLOWED_TYPES", "image"},
-           {"FILES_ALLOWED_TYPES", "*/*"},
-           {"FILES_ALLOWED_TYPES", "image/png;q=1"},
-           {"FILES_URL_TTL", "500ms"},
-           {"FILES_URL_TTL", "8d"},
-           {"FILES_URL_TTL", "200h"},
-           {"S3_FORCE_PATH_STYLE", "yes"}}) {
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"FILES_MAX_BYTES", "0"},
+                                                        {"FILES_MAX_BYTES", "-1"},
+                                                        {"FILES_MAX_BYTES", "100MiB"},
+                                                        {"FILES_QUOTA_BYTES", "lots"},
+                                                        {"FILES_ALLOWED_TYPES", "image"},
+                                                        {"FILES_ALLOWED_TYPES", "*/*"},
+                                                        {"FILES_ALLOWED_TYPES", "image/png;q=1"},
+                                                        {"FILES_URL_TTL", "500ms"},
+                                                        {"FILES_URL_TTL", "8d"},
+                                                        {"FILES_URL_TTL", "200h"},
+                                                        {"S3_FORCE_PATH_STYLE", "yes"}}) {
     auto env = base_env();
     env[name] = value;
     auto errors = expect_errors({env, {}});

@@ -27,7 +27,7 @@ TEST(FilenameTest, DropsControlAndBidiCharacters) {
   // U+202E RIGHT-TO-LEFT OVERRIDE would show "exe.txt" as "txt.exe".
   EXPECT_EQ(sanitize_filename("invoice\u202Etxt.exe"), "invoicetxt.exe");
   EXPECT_EQ(sanitize_filename("a\u2066b\u2069c\u200Ed\u200Fe\u061Cf\uFEFFg\u200Bh"), "abcdefgh");
-  EXPECT_EQ(sanitize_filename("\xc2\x85x"), "x"); // C1 NEL
+  EXPECT_EQ(sanitize_filename("\xc2\x85x"), "x");           // C1 NEL
   EXPECT_EQ(sanitize_filename("\xff\xfeok\xc0\xaf"), "ok"); // not UTF-8, overlong '/'
   EXPECT_EQ(sanitize_filename("\u202E"), "");
 }
@@ -47,17 +47,17 @@ TEST(FilenameTest, CapsTheLengthOnACharacterBoundary) {
 }
 
 TEST(UploadRequestTest, DecodesAValidRequest) {
-  auto d = decode_upload(
-      R"({"filename":"a/b.png","content_type":"Image/PNG","size":1234,"sha256":")" +
-      std::string(64, 'a') + R"("})");
+  auto d =
+      decode_upload(R"({"filename":"a/b.png","content_type":"Image/PNG","size":1234,"sha256":")" +
+                    std::string(64, 'a') + R"("})");
   ASSERT_TRUE(std::holds_alternative<upload_request>(d));
   const auto& r = std::get<upload_request>(d);
   EXPECT_EQ(r.filename, "a_b.png");
   EXPECT_EQ(r.content_type, "image/png");
   EXPECT_EQ(r.size, 1234);
   EXPECT_EQ(r.sha256, std::string(64, 'a'));
-  auto with_params = decode_upload(
-      R"({"filename":"a.txt","content_type":"text/plain; charset=utf-8","size":0})");
+  auto with_params =
+      decode_upload(R"({"filename":"a.txt","content_type":"text/plain; charset=utf-8","size":0})");
   ASSERT_TRUE(std::holds_alternative<upload_request>(with_params));
   EXPECT_EQ(std::get<upload_request>(with_params).content_type, "text/plain; charset=utf-8");
 }

@@ -56,16 +56,15 @@ TEST(StorageTokenTest, RefusesTamperingOtherKeysAndExpiry) {
 }
 
 TEST(StorageTokenTest, RefusesMalformedInput) {
-  for (const std::string bad : {"", ".", "abc", "abc.def", std::string(3000, 'a'), "a.b.c",
-                                "!!!.???"})
+  for (const std::string bad :
+       {"", ".", "abc", "abc.def", std::string(3000, 'a'), "a.b.c", "!!!.???"})
     EXPECT_EQ(std::get<token_error>(decode_token(bad, "k1", 0)), token_error::malformed) << bad;
   // Signed with the right key but not our format.
   const std::string payload = "gh1\nPUT\n../../etc/passwd\n1\ntext/plain\n\n99";
   const auto t = gh::crypto::base64url_encode(payload) + "." +
                  gh::crypto::base64url_encode(gh::crypto::hmac_sha256("k1", payload));
   EXPECT_EQ(std::get<token_error>(decode_token(t, "k1", 0)), token_error::malformed);
-  EXPECT_THROW(encode_token({"PUT", key, 1, "text/plain", "a\nb", 1}, "k1"),
-               std::invalid_argument);
+  EXPECT_THROW(encode_token({"PUT", key, 1, "text/plain", "a\nb", 1}, "k1"), std::invalid_argument);
 }
 
 TEST(StorageKeyTest, OnlyOurKeys) {
@@ -86,8 +85,8 @@ TEST(StorageKeyTest, ContentDispositionIsSafe) {
 }
 
 TEST(LocalStoreTest, StatDigestAndRemove) {
-  const auto root = std::filesystem::temp_directory_path() /
-                    ("gh-local-store-" + gh::crypto::random_token(6));
+  const auto root =
+      std::filesystem::temp_directory_path() / ("gh-local-store-" + gh::crypto::random_token(6));
   local_store store{root, "token-key", "http://127.0.0.1:1"};
   EXPECT_EQ(store.stat(key).result, outcome::missing);
   EXPECT_EQ(store.sha256(key).result, outcome::missing);

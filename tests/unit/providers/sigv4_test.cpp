@@ -45,11 +45,11 @@ TEST(SigV4Test, GetVanilla) {
 }
 
 TEST(SigV4Test, AnyChangeChangesTheSignature) {
-  sigv4::request r{"PUT",
-                   "/bucket/key",
-                   {},
-                   {{"host", "127.0.0.1:9000"}, {"content-type", "image/png"},
-                    {"content-length", "10"}}};
+  sigv4::request r{
+      "PUT",
+      "/bucket/key",
+      {},
+      {{"host", "127.0.0.1:9000"}, {"content-type", "image/png"}, {"content-length", "10"}}};
   const auto base = sigv4::signature(r, s3_docs, "20260101T000000Z");
   auto other = r;
   other.headers[1].second = "image/gif";
@@ -70,7 +70,8 @@ TEST(SigV4Test, EncodesAsAwsDoes) {
   EXPECT_EQ(sigv4::amz_date(1369353600), "20130524T000000Z");
   // Query parameters are sorted by encoded name, then value; header values trimmed.
   sigv4::request r{"GET", "/k", {{"b", "2"}, {"a", "x y"}}, {{"Host", "  h   1  "}}};
-  EXPECT_EQ(sigv4::canonical_request(r), "GET\n/k\na=x%20y&b=2\nhost:h 1\n\nhost\nUNSIGNED-PAYLOAD");
+  EXPECT_EQ(sigv4::canonical_request(r),
+            "GET\n/k\na=x%20y&b=2\nhost:h 1\n\nhost\nUNSIGNED-PAYLOAD");
 }
 
 TEST(S3StoreTest, PresignsUploadsWithTypeAndLengthSigned) {
