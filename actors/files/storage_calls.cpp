@@ -1,12 +1,14 @@
 #include "actors/files/storage_calls.hpp"
 
 #include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 namespace gh::files {
 
 namespace {
 
-storage_worker::behavior_type worker_impl(std::shared_ptr<const storage::store> store) {
+storage_worker::behavior_type worker_impl(storage_worker::pointer /*self*/,
+                                          const std::shared_ptr<const storage::store>& store) {
   return {
       [store](exec_atom, storage_job& job) {
         if (std::chrono::steady_clock::now() >= job.deadline)
@@ -33,7 +35,7 @@ storage_calls::~storage_calls() {
 storage_worker storage_calls::pick() {
   std::lock_guard guard{mutex_};
   if (workers_.empty())
-    return nullptr;
+    return {};
   return workers_[next_.fetch_add(1, std::memory_order_relaxed) % workers_.size()];
 }
 

@@ -280,9 +280,11 @@ TEST_P(FilesTest, UploadCompleteListDownloadAndDelete) {
   EXPECT_EQ(down.body, bytes);
   EXPECT_TRUE(down.headers["content-disposition"].starts_with("attachment;"))
       << down.headers["content-disposition"];
-  EXPECT_EQ(down.headers["content-type"], "text/plain");
-  if (!s3())
+  EXPECT_TRUE(down.headers["content-type"].starts_with("text/plain"))
+      << down.headers["content-type"];
+  if (!s3()) {
     EXPECT_EQ(down.headers["x-content-type-options"], "nosniff");
+  }
   auto part = fetch("GET", url, {}, {{"Range", "bytes=7-11"}});
   EXPECT_EQ(part.status, 206);
   EXPECT_EQ(part.body, "files");
@@ -414,8 +416,9 @@ TEST_P(FilesTest, AnExpiredUrlIsRefusedAndTheUploadActorCleansUp) {
     return scalar("SELECT count(*) FROM files WHERE user_id = '" + u.id + "'") == "0";
   }));
   EXPECT_FALSE(object_exists(key));
-  if (!s3())
+  if (!s3()) {
     EXPECT_TRUE(fs::is_empty(data_dir_ / "storage" / fs::path{key}.parent_path()));
+  }
   EXPECT_EQ(scalar("SELECT reserved_bytes FROM file_quotas WHERE user_id = '" + u.id + "'"), "0");
   EXPECT_EQ(api(u, "POST", "/api/v1/files/" + id + "/complete").status, 404);
   EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE payload->'data'->>'file_id' = '" + id + "'"),
@@ -538,7 +541,7 @@ TEST_P(FilesTest, APersonUploadsAndDownloadsWithCurl) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FilesTest, ::testing::Values("local", "s3"),
-                         [](const auto& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 // --- what Swift's S3 API itself refuses of our signatures ---------------------------------------
 

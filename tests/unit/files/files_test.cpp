@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 using namespace gh::files;
 
 TEST(FilenameTest, KeepsOrdinaryNames) {
@@ -110,7 +113,7 @@ TEST(ListQueryTest, CursorsRoundTripAndNothingElseDecodes) {
   ASSERT_TRUE(back);
   EXPECT_EQ(back->created_us, c.created_us);
   EXPECT_EQ(back->id, c.id);
-  for (const std::string bad : {"", "x", "ZjEuMS54", std::string(200, 'A')})
+  for (const auto& bad : std::vector<std::string>{"", "x", "ZjEuMS54", std::string(200, 'A')})
     EXPECT_FALSE(decode_cursor(bad)) << bad;
 
   auto q = decode_list_query("cursor=" + text + "&limit=10", false);

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 using namespace gh::storage;
 
@@ -56,8 +58,8 @@ TEST(StorageTokenTest, RefusesTamperingOtherKeysAndExpiry) {
 }
 
 TEST(StorageTokenTest, RefusesMalformedInput) {
-  for (const std::string bad :
-       {"", ".", "abc", "abc.def", std::string(3000, 'a'), "a.b.c", "!!!.???"})
+  for (const auto& bad : std::vector<std::string>{"", ".", "abc", "abc.def", std::string(3000, 'a'),
+                                                  "a.b.c", "!!!.???"})
     EXPECT_EQ(std::get<token_error>(decode_token(bad, "k1", 0)), token_error::malformed) << bad;
   // Signed with the right key but not our format.
   const std::string payload = "gh1\nPUT\n../../etc/passwd\n1\ntext/plain\n\n99";
