@@ -467,7 +467,7 @@ private:
   /// Answers a problem and closes; an upload body still on its way is read and dropped first,
   /// for a while, so the client reads the answer rather than a reset.
   void refuse(int status, std::string_view slug, std::string_view title, std::string detail,
-              std::vector<std::pair<std::string, std::string>> headers = {}) {
+              const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
     std::vector<std::pair<http::field, std::string>> kept;
     if (auto it = response_.find(http::field::content_range); it != response_.end())
@@ -505,7 +505,7 @@ private:
   }
 
   void drain() {
-    chunk_.resize(64 * 1024);
+    chunk_.resize(std::size_t{64} * 1024);
     socket_.async_read_some(net::buffer(chunk_),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                               if (ec || n >= self->linger_left_) {

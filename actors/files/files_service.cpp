@@ -1,5 +1,6 @@
 #include "actors/files/files_service.hpp"
 
+#include "actors/files/file_reads.hpp"
 #include "actors/files/file_rows.hpp"
 #include "actors/files/requests.hpp"
 #include "actors/files/upload_flow.hpp"
@@ -50,9 +51,9 @@ public:
     else if (route == "/api/v1/files/{id}/complete")
       ask_upload_actor(r, complete_atom_v);
     else if (route == "/api/v1/files" && r->method == "GET")
-      list(r);
+      list_files(self_, reads(), r, r->auth.user_id, false);
     else if (route == "/api/v1/files/{id}" && r->method == "GET")
-      get(r);
+      get_file(self_, reads(), r, r->auth.user_id, false);
     else if (route == "/api/v1/files/{id}" && r->method == "DELETE")
       ask_upload_actor(r, delete_atom_v);
     else
@@ -154,12 +155,12 @@ private:
       r->reply->fail(gh_errc::not_found, "no such file");
       return;
     }
-    const bool deleting = std::is_same_v<Atom, delete_atom>;
+    constexpr bool deleting = std::is_same_v<Atom, delete_atom>;
     self_
         ->request(opt_.registry, opt_.upload_timeout, forward_atom_v,
                   user_key{std::string{upload_kind}, r->auth.user_id, id}, caf::make_message(what))
         .then(
-            [r, deleting](uint8_t code, std::string& text) {
+            [r](uint8_t code, std::string& text) {
               const auto err = static_cast<gh_errc>(code);
               if (err == gh_errc::ok && deleting)
                 replies::empty(r);
@@ -173,55 +174,7 @@ private:
             [r](const caf::error& err) { replies::failure(r, err); });
   }
 
-  // --- reading ------------------------------------------------------------------------------
-
-  void list(const req_ptr& r) {
-    auto decoded = decode_list_query(r->query, false);
-    if (auto* errors = std::get_if<field_errors>(&decoded)) {
-      r->reply->fail(gh_errc::validation, "the query is invalid", std::move(*errors));
-      return;
-    }
-    const auto q = std::get<list_query>(std::move(decoded));
-    query<db::rows>(
-        r,
-        [q, user = r->auth.user_id](db::transaction& tx) {
-          return tx.exec(
-              "SELECT " + file_columns +
-                  " FROM files f WHERE f.user_id = $1::uuid AND ($2::bigint IS NULL "
-                  "OR (f.created_at, f.id) < (timestamptz 'epoch' + $2::bigint * "
-                  "interval '1 microsecond', $3::uuid)) "
-                  "ORDER BY f.created_at DESC, f.id DESC LIMIT $4::int",
-              {user, q.after ? db::param{std::to_string(q.after->created_us)} : db::param{},
-               q.after ? db::param{q.after->id} : db::param{}, std::to_string(q.limit + 1)});
-        },
-        [this, r, limit = static_cast<std::size_t>(q.limit)](const db::rows& rows) {
-          replies::json(r, 200, page_json(rows, limit, *opt_.store, opt_.url_ttl, false));
-        });
-  }
-
-  void get(const req_ptr& r) {
-    const std::string id{r->param("id")};
-    if (!is_uuid(id)) {
-      r->reply->fail(gh_errc::not_found, "no such file");
-      return;
-    }
-    query<db::rows>(
-        r,
-        [id, user = r->auth.user_id](db::transaction& tx) {
-          return tx.exec("SELECT " + file_columns +
-                             " FROM files f WHERE f.id = $1::uuid AND f.user_id = $2::uuid",
-                         {id, user});
-        },
-        [this, r](const db::rows& rows) {
-          if (rows.empty()) {
-            r->reply->fail(gh_errc::not_found, "no such file");
-            return;
-          }
-          replies::json(
-              r, 200,
-              file_json(file_row::from(rows.front()), *opt_.store, unix_now(), opt_.url_ttl));
-        });
-  }
+  read_options reads() const { return {opt_.db, opt_.store, opt_.url_ttl, opt_.db_timeout}; }
 
   self_ptr self_;
   files_options& opt_;

@@ -6,6 +6,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <cctype>
 
 namespace gh::files {
@@ -19,13 +20,10 @@ constexpr std::size_t max_media_type_bytes = 255;
 constexpr int64_t max_size = int64_t{1} << 53;
 
 bool is_token(std::string_view t) {
-  if (t.empty())
-    return false;
-  for (const char c : t)
-    if (std::isalnum(static_cast<unsigned char>(c)) == 0 &&
-        std::string_view{"!#$%&'*+-.^_`|~"}.find(c) == std::string_view::npos)
-      return false;
-  return true;
+  return !t.empty() && std::ranges::all_of(t, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
+  });
 }
 
 std::string_view trim(std::string_view t) {
@@ -156,14 +154,10 @@ bool type_allowed(std::string_view type, const std::vector<std::string>& allowed
   if (allowed.empty())
     return true;
   const auto slash = type.find('/');
-  for (const auto& a : allowed) {
-    if (a == type)
-      return true;
-    if (a.ends_with("/*") && slash != std::string_view::npos &&
-        a.substr(0, a.size() - 1) == type.substr(0, slash + 1))
-      return true;
-  }
-  return false;
+  return std::ranges::any_of(allowed, [type, slash](const std::string& a) {
+    return a == type || (a.ends_with("/*") && slash != std::string_view::npos &&
+                         a.substr(0, a.size() - 1) == type.substr(0, slash + 1));
+  });
 }
 
 std::string encode_cursor(const file_cursor& c) {

@@ -212,12 +212,8 @@ void delete_object(self_ptr self, Next after_object) {
   st.opt.calls->call<storage::outcome>(
       self, st.opt.store_timeout,
       [key = st.row->storage_key](const storage::store& s) { return s.remove(key); },
-      [self, after_object](std::optional<storage::outcome> removed) mutable {
-        if (!removed || *removed != storage::outcome::ok) {
-          after_object(false);
-          return;
-        }
-        after_object(true);
+      [after_object](std::optional<storage::outcome> removed) mutable {
+        after_object(removed && *removed == storage::outcome::ok);
       });
 }
 

@@ -64,7 +64,7 @@ object_digest local_store::sha256(const std::string& key) const {
                ? object_digest{outcome::missing, {}, 0, {}}
                : object_digest{outcome::unavailable, {}, 0, std::string{"cannot open the object"}};
   sha256_stream hash;
-  std::array<char, 64 * 1024> chunk{};
+  std::array<char, std::size_t{64} * 1024> chunk{};
   int64_t size = 0;
   for (;;) {
     const auto n = ::read(fd, chunk.data(), chunk.size());

@@ -97,12 +97,23 @@ std::string canonical_request(const request& r) {
     query.emplace_back(uri_encode(name), uri_encode(value));
   std::sort(query.begin(), query.end());
   std::string out = r.method + "\n" + (r.path.empty() ? "/" : r.path) + "\n";
-  for (std::size_t i = 0; i < query.size(); ++i)
-    out += (i == 0 ? "" : "&") + query[i].first + "=" + query[i].second;
-  out += "\n";
-  for (const auto& [name, value] : sorted_headers(r))
-    out += name + ":" + value + "\n";
-  out += "\n" + signed_headers(r) + "\n" + r.payload_hash;
+  for (std::size_t i = 0; i < query.size(); ++i) {
+    out += i == 0 ? "" : "&";
+    out += query[i].first;
+    out += '=';
+    out += query[i].second;
+  }
+  out += '\n';
+  for (const auto& [name, value] : sorted_headers(r)) {
+    out += name;
+    out += ':';
+    out += value;
+    out += '\n';
+  }
+  out += '\n';
+  out += signed_headers(r);
+  out += '\n';
+  out += r.payload_hash;
   return out;
 }
 

@@ -138,6 +138,9 @@ protected:
   bool s3() const { return GetParam() == "s3"; }
 
   void start(std::map<std::string, std::string> extra = {}) {
+    // A database of the test's own: the bootstrap key works only while no real key exists, and
+    // other suites create keys.
+    extra.try_emplace("DATABASE_URL", db_.url());
     extra.try_emplace("GATEHOUSE_LISTEN", "127.0.0.1:" + std::to_string(port_));
     extra.try_emplace("GATEHOUSE_PUBLIC_URL", "http://127.0.0.1:" + std::to_string(port_));
     extra.try_emplace("GATEHOUSE_DATA_DIR", data_dir_.string());
@@ -206,7 +209,7 @@ protected:
   }
 
   pqxx::result query(const std::string& sql) {
-    pqxx::connection conn{required_env("DATABASE_URL")};
+    pqxx::connection conn{db_.url()};
     return pqxx::nontransaction{conn}.exec(sql);
   }
 
@@ -233,6 +236,7 @@ protected:
     return storage::s3_store{o}.stat(key).result == storage::outcome::ok;
   }
 
+  scratch_database db_;
   fs::path data_dir_;
   uint16_t port_ = 0;
   std::unique_ptr<gatehouse_process> server_;
