@@ -31,6 +31,10 @@ namespace gh::nats {
 class bus;
 } // namespace gh::nats
 
+namespace gh::storage {
+class local_store;
+} // namespace gh::storage
+
 namespace gh {
 
 /// A job a capability runs periodically: `run` is called on a thread of its own (it may
@@ -174,6 +178,12 @@ public:
   /// Sets the actor that answers WebSocket frames (the console module's).
   void set_console(console_actor console) { console_ = std::move(console); }
 
+  /// Has the front actor serve `PUT/GET /storage/{token}` from `store` (the files module's
+  /// local backend).
+  void set_local_storage(std::shared_ptr<const storage::local_store> store) {
+    local_storage_ = std::move(store);
+  }
+
   /// Sends `a` an exit at shutdown, after the background actors and the stop hooks.
   void own(caf::actor a);
 
@@ -200,6 +210,9 @@ public:
   }
   const std::vector<command_spec>& commands() const noexcept { return commands_; }
   const console_actor& console() const noexcept { return console_; }
+  const std::shared_ptr<const storage::local_store>& local_storage() const noexcept {
+    return local_storage_;
+  }
 
   /// Runs the start hooks.
   void start();
@@ -219,6 +232,7 @@ private:
   std::vector<command_spec> commands_;
   std::vector<std::shared_ptr<void>>* survivors_;
   console_actor console_;
+  std::shared_ptr<const storage::local_store> local_storage_;
   std::vector<caf::actor> owned_;
   std::vector<caf::actor> background_;
   std::vector<std::function<void()>> start_hooks_;

@@ -5,10 +5,11 @@
 namespace gh::api_keys {
 
 const std::vector<std::string_view>& known_scopes() {
-  static const std::vector<std::string_view> scopes{
-      "keys",          "users:read",     "users:write",
-      "audit:read",    "plans:write",    "payments:refund",
-      "webhooks:read", "webhooks:write", "*"};
+  static const std::vector<std::string_view> scopes{"keys",           "users:read",
+                                                    "users:write",    "audit:read",
+                                                    "plans:write",    "payments:refund",
+                                                    "files:read",     "webhooks:read",
+                                                    "webhooks:write", "*"};
   return scopes;
 }
 

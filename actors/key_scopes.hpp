@@ -9,8 +9,8 @@
 namespace gh::api_keys {
 
 /// The scopes an API key may carry: `keys`, `users:read`, `users:write`, `audit:read`,
-/// `plans:write`, `payments:refund`, `webhooks:read`, `webhooks:write` (which grants
-/// `webhooks:read` too), and `*` (every scope, present and future).
+/// `plans:write`, `payments:refund`, `files:read`, `webhooks:read`, `webhooks:write` (which
+/// grants `webhooks:read` too), and `*` (every scope, present and future).
 const std::vector<std::string_view>& known_scopes();
 
 /// True when `scope` is one of `known_scopes()`.

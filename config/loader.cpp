@@ -4,6 +4,7 @@
 
 #include <boost/url/parse.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -296,6 +297,71 @@ void read_dependencies(reader& in, settings& s) {
   }
 }
 
+bool is_bucket_name(std::string_view name) {
+  if (name.size() < 3 || name.size() > 63)
+    return false;
+  for (const char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
+      return false;
+  return name.front() != '.' && name.front() != '-' && name.back() != '.' && name.back() != '-';
+}
+
+bool is_region_name(std::string_view name) {
+  if (name.size() > 64)
+    return false;
+  for (const char c : name)
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-')
+      return false;
+  return true;
+}
+
+bool is_loopback_host(std::string_view host) {
+  return host == "localhost" || host == "[::1]" || host == "::1" || host.starts_with("127.");
+}
+
+/// `S3_ENDPOINT`: an http(s) origin (a path is refused: the bucket goes there or in the host);
+/// production accepts plain http only towards loopback.
+void check_s3_endpoint(reader& in, const settings& s) {
+  auto parsed = boost::urls::parse_absolute_uri(s.s3_endpoint);
+  if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") ||
+      parsed->host().empty() || !parsed->encoded_query().empty() ||
+      (!parsed->encoded_path().empty() && parsed->encoded_path() != "/") ||
+      parsed->has_userinfo()) {
+    in.fail("S3_ENDPOINT", "'" + s.s3_endpoint + "' is not an http(s) origin");
+    return;
+  }
+  if (s.production() && parsed->scheme() == "http" && !is_loopback_host(parsed->host()))
+    in.fail("S3_ENDPOINT", "production refuses plain http except towards loopback");
+}
+
+/// `FILES_ALLOWED_TYPES`: `type/subtype` or `type/*`, lower-cased.
+void read_allowed_types(reader& in, files_settings& f) {
+  auto list = in.get("FILES_ALLOWED_TYPES");
+  if (!list)
+    return;
+  const auto token = [](std::string_view t) {
+    if (t.empty() || t.size() > 127)
+      return false;
+    for (const char c : t)
+      if (std::isalnum(static_cast<unsigned char>(c)) == 0 &&
+          std::string_view{"!#$&-^_.+"}.find(c) == std::string_view::npos)
+        return false;
+    return true;
+  };
+  for (auto& item : split_list(*list)) {
+    for (auto& c : item)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto slash = item.find('/');
+    const bool ok = slash != std::string::npos && token(item.substr(0, slash)) &&
+                    (item.substr(slash + 1) == "*" || token(item.substr(slash + 1)));
+    if (!ok) {
+      in.fail("FILES_ALLOWED_TYPES", "'" + item + "' is not a media type (type/subtype or type/*)");
+      continue;
+    }
+    f.allowed_types.push_back(std::move(item));
+  }
+}
+
 void read_providers(reader& in, settings& s) {
   if (auto files = in.get("JWT_SIGNING_KEY_FILE")) {
     for (auto& path : split_list(*files)) {
@@ -386,6 +452,20 @@ void read_providers(reader& in, settings& s) {
       s.s3_secret_access_key = std::move(*key);
     else
       in.fail("S3_SECRET_ACCESS_KEY", "is required when STORAGE_BACKEND=s3");
+    if (!s.s3_endpoint.empty())
+      check_s3_endpoint(in, s);
+    if (!s.s3_bucket.empty() && !is_bucket_name(s.s3_bucket))
+      in.fail("S3_BUCKET",
+              "'" + s.s3_bucket +
+                  "' is not a bucket name (3-63 lower-case letters, digits, '.', '-')");
+    if (!s.s3_region.empty() && !is_region_name(s.s3_region))
+      in.fail("S3_REGION", "'" + s.s3_region + "' is not a region name (letters, digits, '-')");
+  }
+  if (auto flag = in.get("S3_FORCE_PATH_STYLE")) {
+    if (*flag == "true" || *flag == "1")
+      s.s3_force_path_style = true;
+    else if (*flag != "false" && *flag != "0")
+      in.fail("S3_FORCE_PATH_STYLE", "must be true or false");
   }
   if (auto id = in.get("TELEGRAM_API_ID"))
     s.telegram_api_id = *id;
@@ -422,6 +502,14 @@ void read_tuning(reader& in, settings& s) {
   in.duration("GATEHOUSE_RATE_WINDOW", s.rate_window, milliseconds{1000}, milliseconds{3600000});
   in.duration("GATEHOUSE_ACCESS_TOKEN_TTL", s.access_token_ttl, milliseconds{5000},
               milliseconds{24 * 3600000LL});
+
+  auto& f = s.files;
+  constexpr int64_t tib = int64_t{1024} * 1024 * 1024 * 1024;
+  in.number<int64_t>("FILES_MAX_BYTES", f.max_bytes, 1, 5 * tib);
+  in.number<int64_t>("FILES_QUOTA_BYTES", f.quota_bytes, 0, 1024 * tib);
+  // S3 refuses presigned URLs that live longer than seven days.
+  in.duration("FILES_URL_TTL", f.url_ttl, milliseconds{1000}, milliseconds{7 * 24 * 3600000LL});
+  read_allowed_types(in, f);
 }
 
 /// Production refuses settings that are only acceptable on a developer's machine.

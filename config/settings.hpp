@@ -60,6 +60,16 @@ struct gateway_settings {
   unsigned io_threads = 1; ///< GATEHOUSE_IO_THREADS (default: one per core)
 };
 
+/// What users may store (`FILES_*`).
+struct files_settings {
+  int64_t max_bytes = int64_t{100} * 1024 * 1024;    ///< FILES_MAX_BYTES: one file's size limit
+  int64_t quota_bytes = int64_t{1024} * 1024 * 1024; ///< FILES_QUOTA_BYTES: each user's total
+  /// FILES_ALLOWED_TYPES: media types (`image/png`) or whole top-level types (`image/*`), lower
+  /// case; empty allows any type.
+  std::vector<std::string> allowed_types;
+  std::chrono::milliseconds url_ttl{900000}; ///< FILES_URL_TTL: signed URLs' lifetime
+};
+
 /// Every setting of a Gatehouse process, read once at start (see API.md "Configuration").
 struct settings {
   host_port listen{"127.0.0.1", 8080};
@@ -97,6 +107,10 @@ struct settings {
   std::string s3_bucket;
   std::string s3_access_key_id;
   secret s3_secret_access_key;
+  /// S3_FORCE_PATH_STYLE: `{endpoint}/{bucket}/{key}` instead of `{bucket}.{endpoint host}/{key}`.
+  bool s3_force_path_style = false;
+
+  files_settings files;
 
   std::string telegram_api_id;
   secret telegram_api_hash;

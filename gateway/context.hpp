@@ -20,6 +20,8 @@
 
 namespace gh {
 
+class storage_streams;
+
 /// A connection the server can ask to wind down.
 class tracked_session {
 public:
@@ -95,6 +97,9 @@ struct gateway_context {
   user_sinks* sinks = nullptr;
   /// The authentication middleware; null serves every route anonymously.
   const authenticator* auth = nullptr;
+  /// `PUT/GET /storage/{token}` of the local store (gateway/storage_stream.hpp); null when the
+  /// files are elsewhere (S3).
+  std::shared_ptr<storage_streams> storage;
   connection_tracker tracker;
   /// Open WebSockets by session and access token, closed when either is revoked.
   ws_index ws_sessions;

@@ -3,6 +3,7 @@
 #include "config/log.hpp"
 #include "gateway/dispatch.hpp"
 #include "gateway/request_id.hpp"
+#include "gateway/storage_stream.hpp"
 #include "gateway/websocket_session.hpp"
 #include "messages/event_envelope.hpp"
 #include "messages/json.hpp"
@@ -208,6 +209,23 @@ void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
 }
 
 void http_session::read_request() {
+  // The local store's objects stream past the parser (gateway/storage_stream.hpp).
+  if (ctx_.storage) {
+    const auto claim = claims_storage(buffer_);
+    if (claim == storage_claim::undecided) {
+      watch(phase::reading, ctx_.limits.read_timeout);
+      socket_.async_read_some(
+          buffer_.prepare(4096),
+          beast::bind_front_handler(&http_session::on_first_bytes, shared_from_this()));
+      return;
+    }
+    if (claim == storage_claim::yes) {
+      phase_ = phase::none;
+      watchdog_.cancel();
+      serve_storage(std::move(socket_), std::move(buffer_), ctx_, remote_ip_);
+      return;
+    }
+  }
   parser_.emplace();
   reset_parser(*parser_, ctx_.limits.body_limit, ctx_.limits.header_limit);
   read_timed_out_ = false;

@@ -8,6 +8,7 @@
 #include "actors/console/console_module.hpp"
 #include "actors/events/dlq_command.hpp"
 #include "actors/events/events_module.hpp"
+#include "actors/files/files_module.hpp"
 #include "actors/identity/identity_module.hpp"
 #include "actors/ops/ops_module.hpp"
 #include "actors/orgs/orgs_module.hpp"
@@ -22,6 +23,7 @@
 #include "gateway/auth.hpp"
 #include "gateway/context.hpp"
 #include "gateway/server.hpp"
+#include "gateway/storage_stream.hpp"
 #include "messages/type_ids.hpp"
 #include "persistence/health.hpp"
 #include "persistence/jetstream/micro_service.hpp"
@@ -67,9 +69,9 @@ Configuration comes from the environment (and ./.env in development); see README
 
 /// The capabilities, in the order they are installed (routes are matched in this order).
 constexpr void (*modules[])(gh::app&) = {
-    &gh::ops::install,      &gh::identity::install, &gh::admin::install,
-    &gh::payments::install, &gh::records::install,  &gh::orgs::install,
-    &gh::webhooks::install, &gh::events::install,   &gh::console::install,
+    &gh::ops::install,     &gh::identity::install, &gh::admin::install,    &gh::payments::install,
+    &gh::records::install, &gh::orgs::install,     &gh::webhooks::install, &gh::files::install,
+    &gh::events::install,  &gh::console::install,
 };
 
 /// The key material of `GATEHOUSE_SECRETS_KEY`, or (development) of a key file generated under
@@ -205,6 +207,11 @@ int serve(const gh::config::settings& s) {
       // account, here or on another replica) closes its WebSockets at once.
       revoked.on_revoked(
           [&ctx](const std::string& id) { ctx.ws_sessions.close_all(id, "session revoked"); });
+      if (app.local_storage()) {
+        gh::storage_stream_limits limits;
+        limits.stall_timeout = s.gateway.read_timeout;
+        ctx.storage = std::make_shared<gh::storage_streams>(app.local_storage(), limits);
+      }
       {
         gh::server front{ctx};
         try {
@@ -224,6 +231,9 @@ int serve(const gh::config::settings& s) {
                           {"error", e.what()}});
           rc = 1;
         }
+        // Disk work posts back onto io strands: it ends before the io_context does.
+        if (ctx.storage)
+          ctx.storage->stop();
       }
       revoked.on_revoked({});
       ctx.console = nullptr;

@@ -34,6 +34,10 @@ std::string_view problem_slug(gh_errc code) noexcept {
     return "precondition-failed";
   case gh_errc::payload_too_large:
     return "payload-too-large";
+  case gh_errc::unsupported_media_type:
+    return "unsupported-media-type";
+  case gh_errc::quota_exceeded:
+    return "quota-exceeded";
   case gh_errc::internal:
     return "internal";
   }
@@ -55,11 +59,14 @@ int http_status(gh_errc code) noexcept {
   case gh_errc::not_found:
     return 404;
   case gh_errc::conflict:
+  case gh_errc::quota_exceeded:
     return 409;
   case gh_errc::precondition_failed:
     return 412;
   case gh_errc::payload_too_large:
     return 413;
+  case gh_errc::unsupported_media_type:
+    return 415;
   case gh_errc::rate_limited:
     return 429;
   case gh_errc::provider_unavailable:

@@ -36,6 +36,10 @@ std::string_view title_of(gh_errc code) {
     return "Precondition failed";
   case gh_errc::payload_too_large:
     return "Payload too large";
+  case gh_errc::unsupported_media_type:
+    return "Unsupported media type";
+  case gh_errc::quota_exceeded:
+    return "Quota exceeded";
   case gh_errc::internal:
     return "Internal error";
   }

@@ -11,6 +11,8 @@ GH_PACKAGES=(
   libnats-dev libpqxx-dev libhiredis-dev libsimdjson-dev libssl-dev libargon2-dev
   libcurl4-openssl-dev libgtest-dev libgmock-dev
   postgresql-15 postgresql-client-15 redis-server nats-server
+  # The s3 storage backend's tests run against OpenStack Swift's S3 API (tests/support/swift.sh).
+  swift-proxy swift-account swift-container swift-object
 )
 # Only the benchmark and the fuzz targets need these.
 GH_BENCH_PACKAGES=(nginx-light wrk)

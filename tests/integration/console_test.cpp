@@ -213,6 +213,9 @@ TEST_F(ConsoleTest, EveryCommandAnswersOverTheSocketAndAPaymentIsPushed) {
   ASSERT_EQ(mine.at("result").as_array().size(), 1U) << json::serialize(mine);
   EXPECT_EQ(mine.at("result").at(0).at("id"), created.at("result").at("id"));
   EXPECT_EQ(status_of(run(ws, "/orgs create", 74)), 400);
+  auto files = run(ws, "/files", 75);
+  ASSERT_TRUE(files.at("ok").as_bool()) << json::serialize(files);
+  EXPECT_TRUE(files.at("result").at("items").as_array().empty());
 
   // The webhook lands; the payment arrives on this socket as a push.
   const auto checkout_id = std::string{by_name.at("result").at("checkout_id").as_string()};

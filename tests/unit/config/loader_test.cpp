@@ -203,3 +203,78 @@ TEST(LoaderTest, S3NeedsItsSettings) {
   auto errors = expect_errors({env, {}});
   EXPECT_EQ(errors.size(), 5U) << describe(errors);
 }
+
+TEST(LoaderTest, FilesDefaults) {
+  const auto s = expect_ok({base_env(), {}});
+  EXPECT_EQ(s.files.max_bytes, 100 * 1024 * 1024);
+  EXPECT_EQ(s.files.quota_bytes, int64_t{1024} * 1024 * 1024);
+  EXPECT_TRUE(s.files.allowed_types.empty());
+  EXPECT_EQ(s.files.url_ttl, std::chrono::minutes{15});
+  EXPECT_FALSE(s.s3_force_path_style);
+}
+
+TEST(LoaderTest, FilesSettingsAreRead) {
+  auto env = base_env();
+  env["FILES_MAX_BYTES"] = "2048";
+  env["FILES_QUOTA_BYTES"] = "10000";
+  env["FILES_ALLOWED_TYPES"] = "image/*, Application/PDF,text/plain";
+  env["FILES_URL_TTL"] = "8s";
+  const auto s = expect_ok({env, {}});
+  EXPECT_EQ(s.files.max_bytes, 2048);
+  EXPECT_EQ(s.files.quota_bytes, 10000);
+  EXPECT_EQ(s.files.allowed_types,
+            (std::vector<std::string>{"image/*", "application/pdf", "text/plain"}));
+  EXPECT_EQ(s.files.url_ttl, std::chrono::seconds{8});
+}
+
+TEST(LoaderTest, FilesSettingsAreValidated) {
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"FILES_MAX_BYTES", "0"},
+                                                        {"FILES_MAX_BYTES", "-1"},
+                                                        {"FILES_MAX_BYTES", "100MiB"},
+                                                        {"FILES_QUOTA_BYTES", "lots"},
+                                                        {"FILES_ALLOWED_TYPES", "image"},
+                                                        {"FILES_ALLOWED_TYPES", "*/*"},
+                                                        {"FILES_ALLOWED_TYPES", "image/png;q=1"},
+                                                        {"FILES_URL_TTL", "500ms"},
+                                                        {"FILES_URL_TTL", "8d"},
+                                                        {"FILES_URL_TTL", "200h"},
+                                                        {"S3_FORCE_PATH_STYLE", "yes"}}) {
+    auto env = base_env();
+    env[name] = value;
+    auto errors = expect_errors({env, {}});
+    EXPECT_TRUE(names(errors, name)) << name << "=" << value;
+  }
+}
+
+TEST(LoaderTest, S3SettingsAreValidated) {
+  auto good = base_env();
+  good["STORAGE_BACKEND"] = "s3";
+  good["S3_ENDPOINT"] = "http://127.0.0.1:9000";
+  good["S3_REGION"] = "us-east-1";
+  good["S3_BUCKET"] = "gatehouse-files";
+  good["S3_ACCESS_KEY_ID"] = "test:tester";
+  good["S3_SECRET_ACCESS_KEY"] = "testing";
+  good["S3_FORCE_PATH_STYLE"] = "true";
+  const auto s = expect_ok({good, {}});
+  EXPECT_TRUE(s.s3_force_path_style);
+  EXPECT_EQ(s.s3_bucket, "gatehouse-files");
+
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"S3_ENDPOINT", "ftp://example.com"},
+           {"S3_ENDPOINT", "https://s3.example.com/bucket"},
+           {"S3_ENDPOINT", "https://user:pw@s3.example.com"},
+           {"S3_BUCKET", "No_Such"},
+           {"S3_BUCKET", "ab"},
+           {"S3_REGION", "us east"}}) {
+    auto env = good;
+    env[name] = value;
+    auto errors = expect_errors({env, {}});
+    EXPECT_TRUE(names(errors, name)) << name << "=" << value;
+  }
+  // Production sends objects to a store over the network only encrypted.
+  auto prod = good;
+  prod["S3_ENDPOINT"] = "http://s3.example.com";
+  prod["GATEHOUSE_ENV"] = "production";
+  EXPECT_TRUE(names(expect_errors({prod, {}}), "S3_ENDPOINT"));
+}

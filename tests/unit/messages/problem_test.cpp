@@ -30,7 +30,11 @@ TEST(ProblemTest, EveryCodeHasItsStatusAndSlug) {
         row{gh_errc::rate_limited, 429, "rate-limited"},
         row{gh_errc::provider_unavailable, 503, "provider-unavailable"},
         row{gh_errc::not_configured, 503, "not-configured"},
-        row{gh_errc::internal, 500, "internal"}}) {
+        row{gh_errc::internal, 500, "internal"},
+        row{gh_errc::payload_too_large, 413, "payload-too-large"},
+        row{gh_errc::unsupported_media_type, 415, "unsupported-media-type"},
+        row{gh_errc::quota_exceeded, 409, "quota-exceeded"},
+        row{gh_errc::precondition_failed, 412, "precondition-failed"}}) {
     EXPECT_EQ(http_status(r.code), r.status);
     EXPECT_EQ(problem_slug(r.code), r.slug);
     auto err = make_error(r.code);
