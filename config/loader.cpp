@@ -203,8 +203,8 @@ void read_general(reader& in, settings& s) {
         in.fail("GATEHOUSE_ALLOWED_REDIRECTS",
                 "'" + item + "' is not an origin (scheme://host[:port], no path or query)");
       else if (s.production() && !origin->starts_with("https://"))
-        in.fail("GATEHOUSE_ALLOWED_REDIRECTS", "production allows only https origins, not '" +
-                                                   item + "'");
+        in.fail("GATEHOUSE_ALLOWED_REDIRECTS",
+                "production allows only https origins, not '" + item + "'");
       else
         s.allowed_redirects.push_back(*origin);
     }

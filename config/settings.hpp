@@ -108,10 +108,10 @@ struct settings {
   unsigned register_rate = 10; ///< GATEHOUSE_REGISTER_RATE: registrations per address per window
   std::chrono::milliseconds rate_window{60000};       ///< GATEHOUSE_RATE_WINDOW
   std::chrono::milliseconds access_token_ttl{900000}; ///< GATEHOUSE_ACCESS_TOKEN_TTL
+  unsigned pg_pool_size = 4;                          ///< GATEHOUSE_PG_POOL_SIZE
   /// GATEHOUSE_REFRESH_GRACE: how long a just-rotated refresh token still answers with the pair
   /// its rotation issued (two tabs refreshing at once), instead of counting as reuse; 0 = never.
   std::chrono::milliseconds refresh_grace{5000};
-  unsigned pg_pool_size = 4;                          ///< GATEHOUSE_PG_POOL_SIZE
 
   bool production() const noexcept { return mode == run_mode::production; }
 };

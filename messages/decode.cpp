@@ -285,8 +285,9 @@ std::optional<std::string> origin_of(std::string_view url) {
     return std::nullopt;
   auto lower = [](std::string_view text) {
     std::string out{text};
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    });
     return out;
   };
   const auto scheme = lower(parsed->scheme());

@@ -186,8 +186,7 @@ handled apply_session(const event_envelope& event, const json::object& object,
   if (s.subscription.empty() || stripe == nullptr)
     return {outcome::done, {}};
   // Stripe unreachable: the whole completion waits for the retry (its writes roll back).
-  return record_checkout_subscription(event, s.subscription, db::text(row, 1), created, stripe,
-                                      tx);
+  return record_checkout_subscription(event, s.subscription, db::text(row, 1), created, stripe, tx);
 }
 
 handled apply_invoice(const event_envelope& event, const json::object& object, int64_t created,

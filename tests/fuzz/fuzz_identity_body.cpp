@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (gh::credentials::password_problem(r->password))
       std::abort();
     // An accepted name is one a mail may quote: no line breaks, controls or bidi overrides.
-    if (r->name && (gh::decode::name_problem(*r->name, 200) || gh::decode::one_line(*r->name) != *r->name))
+    if (r->name &&
+        (gh::decode::name_problem(*r->name, 200) || gh::decode::one_line(*r->name) != *r->name))
       std::abort();
   }
   if (auto patch = gh::identity::decode_profile_patch(body);

@@ -69,10 +69,11 @@ protected:
     key = std::make_unique<jwt::signing_key>(jwt::signing_key::generate());
     const auto key_path = (dir / "jwt.pem").string();
     std::ofstream{key_path} << key->private_pem();
-    server = new gatehouse_process({{"JWT_SIGNING_KEY_FILE", key_path},
-                                    {"GATEHOUSE_RATE_WINDOW", "3s"},
-                                    {"GATEHOUSE_REFRESH_GRACE", std::to_string(refresh_grace.count()) + "s"},
-                                    {"GATEHOUSE_DATA_DIR", (dir / "data").string()}});
+    server = new gatehouse_process(
+        {{"JWT_SIGNING_KEY_FILE", key_path},
+         {"GATEHOUSE_RATE_WINDOW", "3s"},
+         {"GATEHOUSE_REFRESH_GRACE", std::to_string(refresh_grace.count()) + "s"},
+         {"GATEHOUSE_DATA_DIR", (dir / "data").string()}});
   }
 
   static void TearDownTestSuite() {

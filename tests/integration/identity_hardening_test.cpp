@@ -42,8 +42,8 @@ std::string fullwidth_first(const std::string& text) {
       continue;
     }
     // U+FF21 + (c - 'A') or U+FF41 + (c - 'a'), as UTF-8: EF BC A1.. / EF BD 81..
-    const unsigned cp = upper ? 0xff21U + static_cast<unsigned>(c - 'A')
-                              : 0xff41U + static_cast<unsigned>(c - 'a');
+    const unsigned cp =
+        upper ? 0xff21U + static_cast<unsigned>(c - 'A') : 0xff41U + static_cast<unsigned>(c - 'a');
     out += static_cast<char>(0xe0 | (cp >> 12));
     out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
     out += static_cast<char>(0x80 | (cp & 0x3f));
@@ -58,7 +58,7 @@ TEST_F(IdentityTest, ANameCannotCarryAMessageIntoTheWelcomeMail) {
   const std::string payload =
       R"("there.\r\n\r\nYour account was flagged. Verify now at https://evil.example \u2026")";
   for (const auto& name : std::vector<std::string>{payload, R"("\u202eevil")", R"("\u200b\u200b")",
-                                                    R"("   ")", R"("bel\u0007")"}) {
+                                                   R"("   ")", R"("bel\u0007")"}) {
     auto r = call("POST", "/api/v1/auth/register",
                   R"({"email":")" + email + R"(","password":"correct horse battery","name":)" +
                       name + "}");
@@ -103,9 +103,9 @@ TEST_F(IdentityTest, AFullwidthLookAlikeIsTheSameAccountEverywhere) {
                  email) == 1;
   }));
   // A Cyrillic 'а' survives NFKC as a different letter: refused, not a second account.
-  auto cyrillic = call("POST", "/api/v1/auth/register",
-                       R"({"email":"\u0430)" + email.substr(1) +
-                           R"(","password":"correct horse battery"})");
+  auto cyrillic =
+      call("POST", "/api/v1/auth/register",
+           R"({"email":"\u0430)" + email.substr(1) + R"(","password":"correct horse battery"})");
   EXPECT_EQ(cyrillic.status, 400) << cyrillic.body;
   EXPECT_TRUE(names_field(cyrillic.body, "email"));
 }
@@ -142,9 +142,10 @@ TEST_F(IdentityTest, TwoTabsRefreshingAtOnceBothGetTheSameNewPair) {
   EXPECT_EQ(str(p0, "access_token"), str(p1, "access_token"));
   EXPECT_NE(str(p0, "refresh_token"), r0);
   // Only a seal of the pair is stored, never the tokens themselves.
-  EXPECT_EQ(count("SELECT count(*) FROM refresh_tokens WHERE successor_sealed LIKE '%' || $1 || '%'",
-                  str(p0, "refresh_token")),
-            0);
+  EXPECT_EQ(
+      count("SELECT count(*) FROM refresh_tokens WHERE successor_sealed LIKE '%' || $1 || '%'",
+            str(p0, "refresh_token")),
+      0);
   // The family lives on: the new token rotates and the access token works.
   const auto r1 = str(p0, "refresh_token");
   EXPECT_EQ(call("GET", "/api/v1/users/me", {}, bearer(str(p0, "access_token"))).status, 200);
@@ -169,8 +170,8 @@ TEST_F(IdentityTest, FailedLoginsOfKnownAccountsArePublishedUpToTheLockout) {
   };
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(call("POST", "/api/v1/auth/login",
-                   R"({"email":")" + email + R"(","password":"secret guess )" +
-                       std::to_string(i) + R"("})")
+                   R"({"email":")" + email + R"(","password":"secret guess )" + std::to_string(i) +
+                       R"("})")
                   .status,
               401);
   ASSERT_TRUE(eventually(5s, [&] { return events() == 3; })) << events();
@@ -187,9 +188,9 @@ TEST_F(IdentityTest, FailedLoginsOfKnownAccountsArePublishedUpToTheLockout) {
   int failures = 3;
   int refused = 0;
   for (int i = 0; i < 8; ++i) {
-    const auto status =
-        call("POST", "/api/v1/auth/login", R"({"email":")" + email + R"(","password":"storm guess"})")
-            .status;
+    const auto status = call("POST", "/api/v1/auth/login",
+                             R"({"email":")" + email + R"(","password":"storm guess"})")
+                            .status;
     failures += status == 401 ? 1 : 0;
     refused += status == 429 ? 1 : 0;
   }

@@ -32,7 +32,9 @@ TEST(EmailTemplates, AMessageSmuggledInANameNeverReachesTheMail) {
   }
   EXPECT_NE(r.text.find("Hello there,\n"), std::string::npos) << r.text;
   // A bidi override or an invisible-only name is no name either.
-  for (const std::string name : {"\xe2\x80\xae" "evil", "\xe2\x80\x8b", "  "}) {
+  for (const std::string name : {"\xe2\x80\xae"
+                                 "evil",
+                                 "\xe2\x80\x8b", "  "}) {
     auto other = std::get<rendered>(render("welcome", {{"name", name}}));
     EXPECT_NE(other.text.find("Hello there,"), std::string::npos) << name;
   }

@@ -112,23 +112,32 @@ TEST(CredentialsTest, RefusesNumbersLibphonenumberHoldsInvalid) {
 
 TEST(CredentialsTest, EmailIsNormalisedWithNfkcBeforeItIsChecked) {
   // Fullwidth letters (U+FF21 'Ａ', U+FF45 'ｅ' ...) are the ASCII letters they stand for.
-  EXPECT_EQ(credentials::normalise_email("\xef\xbc\xa1" "da@example.com"), "ada@example.com");
+  EXPECT_EQ(credentials::normalise_email("\xef\xbc\xa1"
+                                         "da@example.com"),
+            "ada@example.com");
   EXPECT_EQ(credentials::normalise_email("ada@\xef\xbd\x85xample.COM"), "ada@example.com");
   // The ligature U+FB01 is "fi"; the Kelvin sign U+212A is 'K'.
   EXPECT_EQ(credentials::normalise_email("\xef\xac\x81le@example.com"), "file@example.com");
-  EXPECT_EQ(credentials::normalise_email("\xe2\x84\xaa" "ate@example.com"), "kate@example.com");
+  EXPECT_EQ(credentials::normalise_email("\xe2\x84\xaa"
+                                         "ate@example.com"),
+            "kate@example.com");
   EXPECT_EQ(credentials::nfkc("\xef\xbc\xa1"), "A");
 }
 
 TEST(CredentialsTest, RefusesAddressesThatDoNotSurviveNormalisation) {
   const std::string refused[] = {
-      "a\xef\xbc\xa0" "b@example.com", // fullwidth '@' (U+FF20) makes a second '@'
-      "a\xe2\x80\xa5" "b@example.com", // two-dot leader (U+2025) makes ".."
-      "\xd0\xb0" "da@example.com",      // Cyrillic 'а' (U+0430) is not NFKC-equal to 'a'
-      "ada@ex\xe2\x80\x8b" "ample.com", // zero-width space (U+200B)
+      "a\xef\xbc\xa0"
+      "b@example.com", // fullwidth '@' (U+FF20) makes a second '@'
+      "a\xe2\x80\xa5"
+      "b@example.com", // two-dot leader (U+2025) makes ".."
+      "\xd0\xb0"
+      "da@example.com", // Cyrillic 'а' (U+0430) is not NFKC-equal to 'a'
+      "ada@ex\xe2\x80\x8b"
+      "ample.com",                   // zero-width space (U+200B)
       "ada@exa\xe2\x80\xaemple.com", // right-to-left override (U+202E)
-      "jos\xc3\xa9@example.com",      // non-ASCII: the mailer has no SMTPUTF8
-      "ada@b\xc3\xbc" "cher.de",
+      "jos\xc3\xa9@example.com",     // non-ASCII: the mailer has no SMTPUTF8
+      "ada@b\xc3\xbc"
+      "cher.de",
       "ada\xc3@example.com", // ill-formed UTF-8
       std::string(1025, 'a'),
   };
@@ -140,7 +149,8 @@ TEST(CredentialsTest, RefusesPhonesWithoutCountryCodeOrWithBadDigits) {
   for (const std::string_view text :
        {"", "+", "4155552671", "0415555267", "+0123456789", "+12", "+123456", "+1234567890123456",
         "+1-415-abc", "1+4155552671", "++14155552671", "+1 415 555 2671 x2", "00", "000123456789",
-        "\xef\xbc\x8b" "14155552671"})
+        "\xef\xbc\x8b"
+        "14155552671"})
     EXPECT_FALSE(credentials::normalise_phone(text).has_value()) << text;
 }
 
@@ -332,19 +342,18 @@ TEST(RequestsTest, NamesCarryNoMessageControlsOrInvisibleText) {
       R"("there.\r\n\r\nYour account was flagged. Verify now at https://evil.example \u2026")";
   for (const std::string& bad : std::vector<std::string>{
            payload, R"("Ada\nLovelace")", R"("Ada\u001b[31m")", R"("Ada\u0007")", R"("Ada\u0085")",
-        R"("\u202egnp.exe")", R"("Ada\u2066x\u2069")", R"("Ada\u200fLovelace")",
-        R"("Ada\u2028Lovelace")", R"("   ")", R"("\u3000\u00a0")", R"("\u200b\u200b")",
-        R"("\u2060\ufeff")", R"("\u0301\u0301")", R"("")"}) {
+           R"("\u202egnp.exe")", R"("Ada\u2066x\u2069")", R"("Ada\u200fLovelace")",
+           R"("Ada\u2028Lovelace")", R"("   ")", R"("\u3000\u00a0")", R"("\u200b\u200b")",
+           R"("\u2060\ufeff")", R"("\u0301\u0301")", R"("")"}) {
     EXPECT_TRUE(fails_on(identity::decode_register(named(bad)), "name")) << bad;
-    EXPECT_TRUE(fails_on(identity::decode_profile_patch(R"({"name":)" + bad + "}"), "name"))
-        << bad;
+    EXPECT_TRUE(fails_on(identity::decode_profile_patch(R"({"name":)" + bad + "}"), "name")) << bad;
   }
   // Names of every script, emoji sequences joined by U+200D, and trimmed on the way in.
-  for (const auto& [good, stored] :
-       std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [good, stored] : std::vector<std::pair<std::string, std::string>>{
            {R"("  Ada Lovelace ")", "Ada Lovelace"},
            {R"("Zoë 李")", "Zoë 李"},
-           {R"("\ud83d\udc69\u200d\ud83d\udcbb Ada")", "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb Ada"},
+           {R"("\ud83d\udc69\u200d\ud83d\udcbb Ada")",
+            "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb Ada"},
            {R"("O'Brien-Smith, Jr.")", "O'Brien-Smith, Jr."}}) {
     const auto d = identity::decode_register(named(good));
     ASSERT_TRUE(std::holds_alternative<identity::register_request>(d)) << good << describe(d);

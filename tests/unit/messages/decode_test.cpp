@@ -15,18 +15,21 @@ TEST(DecodeTest, NameProblemRefusesWhatBreaksOrHidesText) {
       "esc\x1b[2J",
       "bel\x07",
       "c1 \xc2\x85 next line",
-      "\xe2\x80\xae" "fdp.exe",      // U+202E right-to-left override
-      "a\xe2\x81\xa6" "b\xe2\x81\xa9", // U+2066 .. U+2069 isolates
-      "a\xd8\x9c" "b",                 // U+061C Arabic letter mark
-      "line\xe2\x80\xa8sep",           // U+2028
+      "\xe2\x80\xae"
+      "fdp.exe", // U+202E right-to-left override
+      "a\xe2\x81\xa6"
+      "b\xe2\x81\xa9", // U+2066 .. U+2069 isolates
+      "a\xd8\x9c"
+      "b",                   // U+061C Arabic letter mark
+      "line\xe2\x80\xa8sep", // U+2028
       "",
       "   ",
-      "\xe3\x80\x80",                 // ideographic space only
-      "\xe2\x80\x8b\xe2\x80\x8c",     // zero-width space, zero-width non-joiner
-      "\xef\xbb\xbf\xe2\x81\xa0",     // BOM, word joiner
-      "\xcc\x81\xcc\x81",             // combining acute accents alone
-      "\xe3\x85\xa4",                 // Hangul filler (default ignorable)
-      "bad \xc3",                     // ill-formed UTF-8
+      "\xe3\x80\x80",             // ideographic space only
+      "\xe2\x80\x8b\xe2\x80\x8c", // zero-width space, zero-width non-joiner
+      "\xef\xbb\xbf\xe2\x81\xa0", // BOM, word joiner
+      "\xcc\x81\xcc\x81",         // combining acute accents alone
+      "\xe3\x85\xa4",             // Hangul filler (default ignorable)
+      "bad \xc3",                 // ill-formed UTF-8
   };
   for (const auto& text : refused)
     EXPECT_TRUE(name_problem(text, 200).has_value()) << text;
@@ -45,7 +48,9 @@ TEST(DecodeTest, NameProblemAcceptsNamesOfEveryScript) {
 
 TEST(DecodeTest, TrimSpaceRemovesUnicodeWhiteSpaceAtBothEnds) {
   EXPECT_EQ(trim_space("  Ada  "), "Ada");
-  EXPECT_EQ(trim_space("\xe3\x80\x80" "Ada Lovelace\xc2\xa0"), "Ada Lovelace");
+  EXPECT_EQ(trim_space("\xe3\x80\x80"
+                       "Ada Lovelace\xc2\xa0"),
+            "Ada Lovelace");
   EXPECT_EQ(trim_space(" \t "), "");
   EXPECT_EQ(trim_space("Ada"), "Ada");
 }
@@ -56,7 +61,10 @@ TEST(DecodeTest, OneLineTurnsBreaksAndBidiControlsIntoSpaces) {
   EXPECT_EQ(one_line("esc\x1b bel\x07"), "esc  bel ");
   EXPECT_EQ(one_line("caf\xc3\xa9"), "caf\xc3\xa9");
   EXPECT_EQ(one_line("bad\xc3"), "bad\xef\xbf\xbd");
-  EXPECT_EQ(one_line("\xff\x80" "a"), "\xef\xbf\xbd\xef\xbf\xbd" "a");
+  EXPECT_EQ(one_line("\xff\x80"
+                     "a"),
+            "\xef\xbf\xbd\xef\xbf\xbd"
+            "a");
 }
 
 TEST(DecodeTest, OriginOfComparesAsBrowsersDo) {

@@ -166,9 +166,9 @@ TEST(PaymentRequests, RedirectsGoOnlyToOurOriginOrAnAllowedOne) {
         << url;
   }
   for (const auto* url :
-       {"https://evil.example/", "https://app.example.com.evil.example/",
-        "http://app.example.com/", "https://app.example.com:8443/", "http://127.0.0.1:8081/",
-        "http://localhost:8080/", "https://evil.example/https://app.example.com"}) {
+       {"https://evil.example/", "https://app.example.com.evil.example/", "http://app.example.com/",
+        "https://app.example.com:8443/", "http://127.0.0.1:8081/", "http://localhost:8080/",
+        "https://evil.example/https://app.example.com"}) {
     EXPECT_EQ(named(checkout("success_url", url)), std::vector<std::string>{"success_url"}) << url;
     EXPECT_EQ(named(checkout("cancel_url", url)), std::vector<std::string>{"cancel_url"}) << url;
     EXPECT_EQ(named(decode_portal(R"({"return_url":")" + std::string{url} + "\"}", ours)),

@@ -22,7 +22,8 @@ TEST(SmtpMessage, TextPartsAreInCanonicalFormWithoutControls) {
             "esc[2J bel del nul\tok");
   EXPECT_EQ(smtp::canonical_text("caf\xc3\xa9\n"), "caf\xc3\xa9\r\n");
   auto m = sample();
-  m.text = "Hello \x1b]0;pwned\x07" "Ann,\n\rbye";
+  m.text = "Hello \x1b]0;pwned\x07"
+           "Ann,\n\rbye";
   const auto text = smtp::compose(m, noon);
   EXPECT_NE(text.find(smtp::base64_lines("Hello ]0;pwnedAnn,\r\n\r\nbye")), std::string::npos);
 }
