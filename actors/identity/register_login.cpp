@@ -21,12 +21,8 @@ struct register_outcome {
 /// why the sign-in failed (`password`, `inactive`, `second_factor`) and the failures counted in
 /// this window. Never what was typed.
 json::object login_failed_data(const user_row& user, const std::string& reason, int64_t count) {
-  json::object d;
-  d["user_id"] = user.id;
-  if (user.email)
-    d["email"] = *user.email;
-  if (user.phone)
-    d["phone"] = *user.phone;
+  auto d = user_event_data(user);
+  d.erase("name");
   d["reason"] = reason;
   d["failures"] = count;
   return d;
