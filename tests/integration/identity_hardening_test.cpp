@@ -99,6 +99,7 @@ TEST_F(IdentityTest, AFullwidthLookAlikeIsTheSameAccountEverywhere) {
             202);
   EXPECT_TRUE(eventually(5s, [&] {
     return count("SELECT count(*) FROM outbox WHERE subject = 'email.send' AND "
+                 "payload->'data'->>'template' = 'password_reset' AND "
                  "payload->'data'->>'to' = lower($1)",
                  email) == 1;
   }));
