@@ -1,6 +1,7 @@
 #include "config/loader.hpp"
 
 #include "config/dotenv.hpp"
+#include "messages/decode.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -203,6 +204,23 @@ void read_general(reader& in, settings& s) {
                 "'" + origin + "' is not an origin (scheme://host[:port], nothing after)");
       else
         s.gateway.cors_origins.push_back(origin);
+    }
+  }
+  if (auto origins = in.get("GATEHOUSE_ALLOWED_REDIRECTS")) {
+    for (auto& item : split_list(*origins)) {
+      // An origin alone: no path but '/', no query (an absolute URI has no fragment).
+      const auto origin = decode::origin_of(item);
+      const auto parsed = boost::urls::parse_absolute_uri(item);
+      const bool bare = parsed && !parsed->has_query() &&
+                        (parsed->encoded_path().empty() || parsed->encoded_path() == "/");
+      if (!origin || !bare)
+        in.fail("GATEHOUSE_ALLOWED_REDIRECTS",
+                "'" + item + "' is not an origin (scheme://host[:port], no path or query)");
+      else if (s.production() && !origin->starts_with("https://"))
+        in.fail("GATEHOUSE_ALLOWED_REDIRECTS",
+                "production allows only https origins, not '" + item + "'");
+      else
+        s.allowed_redirects.push_back(*origin);
     }
   }
   if (auto dir = in.get("GATEHOUSE_DATA_DIR"))
@@ -510,6 +528,7 @@ void read_tuning(reader& in, settings& s) {
   // S3 refuses presigned URLs that live longer than seven days.
   in.duration("FILES_URL_TTL", f.url_ttl, milliseconds{1000}, milliseconds{7 * 24 * 3600000LL});
   read_allowed_types(in, f);
+  in.duration("GATEHOUSE_REFRESH_GRACE", s.refresh_grace, milliseconds{0}, milliseconds{60000});
 }
 
 /// Production refuses settings that are only acceptable on a developer's machine.

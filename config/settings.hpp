@@ -96,6 +96,9 @@ struct settings {
   std::string stripe_api_base = "https://api.stripe.com";
 
   std::vector<oidc_provider> oidc_providers;
+  /// GATEHOUSE_ALLOWED_REDIRECTS: exact origins (`scheme://host[:port]`, lower case, no default
+  /// port) a user's browser may be sent back to besides our own (Stripe return pages, logins).
+  std::vector<std::string> allowed_redirects;
 
   /// WEBHOOKS_ALLOW_PRIVATE: outbound webhooks may reach private, loopback, link-local and
   /// unique-local addresses.
@@ -127,6 +130,9 @@ struct settings {
   std::chrono::milliseconds rate_window{60000};       ///< GATEHOUSE_RATE_WINDOW
   std::chrono::milliseconds access_token_ttl{900000}; ///< GATEHOUSE_ACCESS_TOKEN_TTL
   unsigned pg_pool_size = 4;                          ///< GATEHOUSE_PG_POOL_SIZE
+  /// GATEHOUSE_REFRESH_GRACE: how long a just-rotated refresh token still answers with the pair
+  /// its rotation issued (two tabs refreshing at once), instead of counting as reuse; 0 = never.
+  std::chrono::milliseconds refresh_grace{5000};
 
   bool production() const noexcept { return mode == run_mode::production; }
 };

@@ -2,6 +2,9 @@
 
 #include "messages/json.hpp"
 
+#include <boost/url/parse.hpp>
+#include <unicode/uchar.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -61,6 +64,40 @@ bool is_control(char32_t cp) noexcept {
   return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 }
 
+/// Characters that may change how a line reads or where it ends: controls, bidirectional
+/// controls (U+061C, U+200E/F, U+202A-E, U+2066-9) and line and paragraph separators.
+bool breaks_text(char32_t cp) noexcept {
+  const auto c = static_cast<UChar32>(cp);
+  return is_control(cp) || u_hasBinaryProperty(c, UCHAR_BIDI_CONTROL) != 0 ||
+         u_charType(c) == U_LINE_SEPARATOR || u_charType(c) == U_PARAGRAPH_SEPARATOR;
+}
+
+/// A letter, digit, punctuation mark or symbol: something a reader sees.
+bool is_visible(char32_t cp) noexcept {
+  const auto mask = U_GC_L_MASK | U_GC_N_MASK | U_GC_P_MASK | U_GC_S_MASK;
+  return (U_GET_GC_MASK(static_cast<UChar32>(cp)) & mask) != 0 &&
+         u_hasBinaryProperty(static_cast<UChar32>(cp), UCHAR_DEFAULT_IGNORABLE_CODE_POINT) == 0;
+}
+
+/// Appends `cp` to `out` as UTF-8.
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xc0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xe0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  }
+}
+
 } // namespace
 
 std::string echoable(std::string_view name) {
@@ -90,6 +127,73 @@ std::string ascii_lower(std::string_view text) {
   for (auto& c : out)
     if (c >= 'A' && c <= 'Z')
       c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::optional<std::string> name_problem(std::string_view text, std::size_t max_chars) {
+  std::size_t count = 0;
+  bool breaks = false;
+  bool visible = false;
+  if (!for_each_code_point(text, [&](char32_t cp) {
+        ++count;
+        breaks = breaks || breaks_text(cp);
+        visible = visible || is_visible(cp);
+      }))
+    return "must be valid UTF-8";
+  if (breaks)
+    return "must not contain control, bidirectional-control or line-separator characters";
+  if (trim_space(text).empty())
+    return "must not be blank";
+  if (!visible)
+    return "must contain a visible character";
+  if (count > max_chars)
+    return "must be at most " + std::to_string(max_chars) + " characters";
+  return std::nullopt;
+}
+
+std::string trim_space(std::string_view text) {
+  std::size_t at = 0;
+  std::size_t first = std::string_view::npos;
+  std::size_t end = 0;
+  const bool valid = for_each_code_point(text, [&](char32_t cp) {
+    const auto before = at;
+    at += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (u_isUWhiteSpace(static_cast<UChar32>(cp)) != 0)
+      return;
+    if (first == std::string_view::npos)
+      first = before;
+    end = at;
+  });
+  if (!valid)
+    return std::string{text};
+  if (first == std::string_view::npos)
+    return {};
+  return std::string{text.substr(first, end - first)};
+}
+
+std::string one_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    // Decode one code point at a time so that a bad byte costs only itself.
+    std::size_t len = 1;
+    const auto b0 = static_cast<unsigned char>(text[i]);
+    if (b0 >= 0xf0)
+      len = 4;
+    else if (b0 >= 0xe0)
+      len = 3;
+    else if (b0 >= 0xc0)
+      len = 2;
+    char32_t cp = 0xfffd;
+    const auto piece = text.substr(i, std::min(len, text.size() - i));
+    if (piece.size() != len || !for_each_code_point(piece, [&](char32_t c) { cp = c; })) {
+      cp = 0xfffd;
+      len = 1;
+    }
+    append_utf8(out, breaks_text(cp) ? U' ' : cp);
+    i += len;
+  }
   return out;
 }
 
@@ -178,6 +282,34 @@ std::map<std::string, std::string> query_params(std::string_view query,
       errors.push_back({*name, "is given more than once"});
   }
   return out;
+}
+
+std::optional<std::string> origin_of(std::string_view url) {
+  const auto parsed = boost::urls::parse_absolute_uri(url);
+  // Boost.URL 1.81 reads `host:80x` as port 80 and path `x`: an authority's path starts with '/'.
+  if (!parsed || !parsed->has_authority() || parsed->has_userinfo() ||
+      parsed->encoded_host().empty() ||
+      (!parsed->encoded_path().empty() && !parsed->encoded_path().starts_with('/')))
+    return std::nullopt;
+  auto lower = [](std::string_view text) {
+    std::string out{text};
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    });
+    return out;
+  };
+  const auto scheme = lower(parsed->scheme());
+  if (scheme != "http" && scheme != "https")
+    return std::nullopt;
+  std::string origin = scheme + "://" + lower(parsed->encoded_host());
+  if (parsed->has_port() && !parsed->port().empty()) {
+    const auto port = parse_int(parsed->port(), 5, false);
+    if (!port || *port > 65535)
+      return std::nullopt;
+    if (*port != (scheme == "https" ? 443 : 80))
+      origin += ":" + std::to_string(*port);
+  }
+  return origin;
 }
 
 std::optional<int64_t> parse_int(std::string_view text, std::size_t max_digits,

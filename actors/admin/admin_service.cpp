@@ -225,6 +225,13 @@ private:
       r->reply->fail(gh_errc::forbidden, "a key cannot grant a scope it does not hold itself");
       return;
     }
+    // The bootstrap key works only while no key exists: the first key retires it, so a first
+    // key that cannot manage keys would leave nothing that can.
+    if (who.bootstrap() && !grants(req.scopes, "keys")) {
+      validation_failed(r, {{"scopes", "the first key must hold the keys scope (or *): it "
+                                       "retires the bootstrap key"}});
+      return;
+    }
     auto [prefix, key] = new_key();
     // Hashed here: the two callbacks below are built in no particular order, and one takes
     // the key.

@@ -1,5 +1,8 @@
 #include "actors/events/email_templates.hpp"
 
+#include "messages/decode.hpp"
+
+#include <algorithm>
 #include <vector>
 
 namespace gh::email {
@@ -54,9 +57,15 @@ const std::vector<template_def>& templates() {
   return all;
 }
 
+/// An http(s) URL without white space or control characters (it stands alone on a line).
 bool is_http_url(std::string_view v) noexcept {
-  return v.starts_with("https://") || v.starts_with("http://");
+  return (v.starts_with("https://") || v.starts_with("http://")) &&
+         std::none_of(v.begin(), v.end(),
+                      [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
 }
+
+/// The longest person's name a mail quotes (the identity decoders' limit).
+constexpr std::size_t max_name_chars = 200;
 
 /// `pattern` with each `{{var}}` replaced by `value(var)`.
 template <class Value>
@@ -121,20 +130,22 @@ std::variant<rendered, render_error> render(std::string_view name,
                           std::string{required} + "'"};
   for (const auto& [key, value] : vars)
     if (key.ends_with("_url") && !is_http_url(value))
-      return render_error{"variable '" + key + "' must be an http(s) URL"};
+      return render_error{"variable '" + key +
+                          "' must be an http(s) URL without spaces or control characters"};
+  // Every value stays on its line: control characters (CR and LF included), bidirectional
+  // controls and line separators become spaces, in the subject and in both parts. A name that
+  // is not acceptable as a name (identity's rules) is replaced by the template's default, so a
+  // message smuggled into a name never reaches the recipient.
   auto lookup = [&](std::string_view var) -> std::string {
-    if (auto it = vars.find(std::string{var}); it != vars.end())
-      return it->second;
-    if (auto it = def->defaults.find(var); it != def->defaults.end())
-      return std::string{it->second};
+    auto it = vars.find(std::string{var});
+    if (it != vars.end() && !(var == "name" && decode::name_problem(it->second, max_name_chars)))
+      return decode::one_line(var == "name" ? decode::trim_space(it->second) : it->second);
+    if (auto d = def->defaults.find(var); d != def->defaults.end())
+      return std::string{d->second};
     return {};
   };
   rendered out;
   out.subject = substitute(def->subject, lookup);
-  // A subject is one header line: no variable may break it.
-  for (auto& c : out.subject)
-    if (c == '\r' || c == '\n')
-      c = ' ';
   out.text = substitute(def->text, lookup);
   out.html = substitute(def->html, [&](std::string_view var) { return html_escape(lookup(var)); });
   return out;

@@ -50,6 +50,10 @@ struct identity_options {
   std::string csrf_key;
   /// 32 bytes sealing TOTP secrets at rest (`crypto::seal`).
   std::string sealing_key;
+  /// 32 bytes sealing, in a rotated refresh token's row, the pair its rotation answered.
+  std::string refresh_sealing_key;
+  /// How long a rotated refresh token answers with that same pair instead of counting as reuse.
+  std::chrono::milliseconds refresh_grace{5000};
   /// How long a password-reset link works.
   std::chrono::seconds reset_ttl{30 * 60};
   std::string default_tenant = "00000000-0000-0000-0000-000000000001";

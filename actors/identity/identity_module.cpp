@@ -25,6 +25,9 @@ void install(app& a) {
   o.public_url = a.public_base();
   o.sealing_key = crypto::hkdf_sha256(a.secrets_key, "gatehouse sealed secrets v1", 32);
   o.csrf_key = csrf_key_of(a.secrets_key);
+  o.refresh_sealing_key =
+      crypto::hkdf_sha256(a.secrets_key, "gatehouse refresh token successors v1", 32);
+  o.refresh_grace = s.refresh_grace;
   o.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(s.access_token_ttl);
   o.limits.login_attempts_per_ip = s.login_rate;
   o.limits.registrations_per_ip = s.register_rate;

@@ -55,6 +55,18 @@ json::object user_event_data(const user_row& u) {
   return d;
 }
 
+std::string issue_access_token(const jwt::key_ring& keys, const user_row& user,
+                               const std::string& family, int64_t now, int64_t ttl) {
+  jwt::claims c;
+  c.sub = user.id;
+  c.tid = user.tenant_id;
+  c.sid = family;
+  c.jti = crypto::random_uuid();
+  c.iat = now;
+  c.exp = now + ttl;
+  return keys.issue(c);
+}
+
 /// What a TOTP secret is sealed to: only this user's row opens it.
 std::string totp_context(const std::string& user_id) {
   return "totp:" + user_id;
@@ -176,17 +188,12 @@ void identity_service::revoke(const std::string& id, int64_t until) {
 }
 
 void identity_service::respond_tokens(const req_ptr& r, int status, const user_row& user,
-                                      const new_session& s, bool cookies) {
-  const auto now = now_of(self_);
+                                      const new_session& s, bool cookies,
+                                      const std::string& access_token) {
   const auto ttl = opt_.access_ttl.count();
-  jwt::claims c;
-  c.sub = user.id;
-  c.tid = user.tenant_id;
-  c.sid = s.family_id;
-  c.jti = crypto::random_uuid();
-  c.iat = now;
-  c.exp = now + ttl;
-  const auto access = opt_.keys->issue(c);
+  const auto access = access_token.empty()
+                          ? issue_access_token(*opt_.keys, user, s.family_id, now_of(self_), ttl)
+                          : access_token;
   json::object body;
   body["user"] = user.to_json();
   body["token_type"] = "Bearer";

@@ -98,6 +98,10 @@ new_session open_session(db::transaction& tx, const http_request& r, const std::
 
 json::object user_event_data(const user_row& u);
 
+/// A signed access token for `user` in session `family`, issued at `now` for `ttl` seconds.
+std::string issue_access_token(const jwt::key_ring& keys, const user_row& user,
+                               const std::string& family, int64_t now, int64_t ttl);
+
 /// What a TOTP secret is sealed to: only this user's row opens it.
 std::string totp_context(const std::string& user_id);
 
@@ -186,9 +190,10 @@ private:
   /// Revokes a session (and optionally one access token) here and, through Redis, everywhere.
   void revoke(const std::string& id, int64_t until);
 
-  /// Answers with a fresh access token (and refresh token, or cookies) for `user`.
+  /// Answers with an access token (`access`, or a fresh one when empty) and the refresh token
+  /// of `s` (or cookies) for `user`.
   void respond_tokens(const req_ptr& r, int status, const user_row& user, const new_session& s,
-                      bool cookies);
+                      bool cookies, const std::string& access = {});
 
   static void validation_failed(const req_ptr& r, identity::field_errors errors);
 

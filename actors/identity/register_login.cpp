@@ -17,6 +17,17 @@ struct register_outcome {
   new_session session;
 };
 
+/// The data of `user.login_failed`: the account (its id and the identifiers it signs in with),
+/// why the sign-in failed (`password`, `inactive`, `second_factor`) and the failures counted in
+/// this window. Never what was typed.
+json::object login_failed_data(const user_row& user, const std::string& reason, int64_t count) {
+  auto d = user_event_data(user);
+  d.erase("name");
+  d["reason"] = reason;
+  d["failures"] = count;
+  return d;
+}
+
 } // namespace
 
 void identity_service::do_register(const req_ptr& r) {
@@ -125,7 +136,7 @@ void identity_service::find_login_user(const req_ptr& r,
             r,
             [this, r, req, fail_key, user](bool ok) {
               if (!ok || !user || user->status != "active") {
-                login_failed(r, fail_key, user);
+                login_failed(r, fail_key, user, ok && user ? "inactive" : "password");
                 return;
               }
               login_succeeded(r, req, fail_key, *user);
@@ -143,13 +154,19 @@ void identity_service::login_failed(const req_ptr& r, const std::string& fail_ke
               const auto target = user ? user->id : std::string{};
               opt_.db->transact(
                   self_, opt_.db_timeout,
-                  [r, tenant, target, count, limit, reason](db::transaction& tx) {
+                  [r, user, tenant, target, count, limit, reason](db::transaction& tx) {
                     json::object details;
                     details["failures"] = count;
                     details["reason"] = reason;
                     audit::write(tx, *r, tenant, target, "login.failed", target, details);
                     if (count == limit)
                       audit::write(tx, *r, tenant, target, "login.locked", target, details);
+                    // Announced for accounts that exist, and only up to the lockout: an
+                    // identifier adds at most `limit` events per window, however hard it is
+                    // hammered (locked-out attempts never get this far).
+                    if (user && count <= limit)
+                      events::write(tx, "user.login_failed", tenant,
+                                    login_failed_data(*user, reason, count));
                   },
                   [](const caf::error&) {});
               replies::problem(r, gh_errc::unauthorized, "the credentials are not valid", {});

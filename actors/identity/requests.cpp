@@ -1,6 +1,7 @@
 #include "actors/identity/requests.hpp"
 
 #include "actors/identity/credentials.hpp"
+#include "messages/decode.hpp"
 #include "messages/json.hpp"
 
 #include <boost/json/object.hpp>
@@ -15,6 +16,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t max_body = std::size_t{16} * 1024;
+constexpr std::size_t max_name_chars = 200;
 
 /// Parses `body` into an object, refusing fields outside `allowed`.
 std::variant<json::object, field_errors> object_of(std::string_view body,
@@ -72,6 +74,18 @@ bool session_field(const json::object& o, field_errors& errors) {
   if (*mode != "token")
     errors.push_back({"session", R"(must be "cookie" or "token")"});
   return false;
+}
+
+/// A person's name: checked by `decode::name_problem` and stored trimmed.
+std::optional<std::string> name_field(const json::object& o, field_errors& errors) {
+  auto name = string_field(o, "name", max_name_chars, errors);
+  if (!name)
+    return std::nullopt;
+  if (auto problem = decode::name_problem(*name, max_name_chars)) {
+    errors.push_back({"name", *problem});
+    return std::nullopt;
+  }
+  return decode::trim_space(*name);
 }
 
 /// Email and/or phone, normalised; at least one (for register) or exactly one (for login).
@@ -146,7 +160,7 @@ decoded<register_request> decode_register(std::string_view body) {
   register_request r;
   identifier_fields(o, r.email, r.phone, false, errors);
   r.password = new_password_field(o, "password", errors);
-  r.name = string_field(o, "name", 200, errors);
+  r.name = name_field(o, errors);
   r.cookie_session = session_field(o, errors);
   if (!errors.empty())
     return errors;
@@ -192,7 +206,7 @@ decoded<profile_patch> decode_profile_patch(std::string_view body) {
   profile_patch p;
   if (o.contains("name")) {
     p.set_name = true;
-    p.name = string_field(o, "name", 200, errors);
+    p.name = name_field(o, errors);
   }
   if (!errors.empty())
     return errors;

@@ -20,7 +20,13 @@ struct refresh_outcome {
   refresh_result result = refresh_result::invalid;
   std::optional<user_row> user;
   new_session session;
+  std::string access_token;
 };
+
+/// What the pair sealed in a rotated token's row is bound to: that row alone opens it.
+std::string successor_context(const std::string& token_hash) {
+  return "refresh successor:" + token_hash;
+}
 
 } // namespace
 
@@ -47,25 +53,58 @@ void identity_service::do_refresh(const req_ptr& r) {
 
 void identity_service::rotate(const req_ptr& r, const std::string& token, bool from_cookie) {
   const auto hash = crypto::sha256_hex(token);
+  const auto now = now_of(self_);
+  const auto ttl = opt_.access_ttl.count();
   query<refresh_outcome>(
       r,
-      [r, hash](db::transaction& tx) {
+      [r, hash, now, ttl, keys = opt_.keys, key = opt_.refresh_sealing_key,
+       grace_ms = std::to_string(opt_.refresh_grace.count())](db::transaction& tx) {
         refresh_outcome out;
+        // Column 6: spent within the grace window, and what replaced it is still unspent.
         auto rows = tx.exec(
             "SELECT t.family_id::text, (t.used_at IS NOT NULL)::text, "
             "(f.revoked_at IS NOT NULL OR f.expires_at < now())::text, f.user_id::text, "
-            "u.tenant_id::text, u.status FROM refresh_tokens t "
-            "JOIN refresh_families f ON f.id = t.family_id JOIN users u ON u.id = f.user_id "
+            "u.tenant_id::text, u.status, "
+            "(t.used_at > now() - $2::bigint * interval '1 millisecond' AND s.used_at IS NULL "
+            "AND t.successor_sealed IS NOT NULL)::text, t.successor_sealed "
+            "FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id "
+            "JOIN users u ON u.id = f.user_id "
+            "LEFT JOIN refresh_tokens s ON s.token_hash = t.successor_hash "
             "WHERE t.token_hash = $1 FOR UPDATE OF t, f",
-            {hash});
+            {hash, grace_ms});
         if (rows.empty())
           return out;
         const auto& row = rows.front();
         const auto family = db::text(row, 0);
         const auto user_id = db::text(row, 3);
         const auto tenant = db::text(row, 4);
+        const bool live = db::text(row, 2) != "true" && db::text(row, 5) == "active";
+        const auto load_user = [&tx, &user_id]() -> std::optional<user_row> {
+          auto users = tx.exec(
+              "SELECT " + std::string{user_columns} + " FROM users WHERE id = $1::uuid", {user_id});
+          if (users.empty())
+            return std::nullopt;
+          return user_row::from(users.front());
+        };
+        if (db::text(row, 1) == "true" && db::text(row, 6) == "true") {
+          // A parallel refresh (another tab) just lost the race: it gets the pair the winner
+          // got, and the family lives on.
+          const auto pair = crypto::open(key, db::text(row, 7), successor_context(hash));
+          const auto cut = pair ? pair->find('\n') : std::string::npos;
+          if (!live || cut == std::string::npos)
+            return out;
+          out.access_token = pair->substr(0, cut);
+          out.session = {family, pair->substr(cut + 1)};
+          out.user = load_user();
+          if (out.user) {
+            out.result = refresh_result::ok;
+            audit::write(tx, *r, tenant, user_id, "refresh.repeated", family);
+          }
+          return out;
+        }
         if (db::text(row, 1) == "true") {
-          // A spent token came back: someone holds a copy. End the whole family.
+          // A spent token came back after the grace window: someone holds a copy. End the
+          // whole family.
           tx.exec("UPDATE refresh_families SET revoked_at = now(), revoked_reason = 'reuse' "
                   "WHERE id = $1::uuid AND revoked_at IS NULL",
                   {family});
@@ -74,18 +113,26 @@ void identity_service::rotate(const req_ptr& r, const std::string& token, bool f
           out.session.family_id = family;
           return out;
         }
-        if (db::text(row, 2) == "true" || db::text(row, 5) != "active")
+        if (!live)
           return out;
-        tx.exec("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", {hash});
+        out.user = load_user();
+        if (!out.user)
+          return out;
         out.session = {family, crypto::random_token(32)};
+        out.access_token = issue_access_token(*keys, *out.user, family, now, ttl);
+        const auto successor = crypto::sha256_hex(out.session.refresh_token);
+        // Only the token just spent keeps a sealed pair; earlier ones of the family let it go.
+        tx.exec("UPDATE refresh_tokens SET successor_sealed = NULL WHERE family_id = $1::uuid "
+                "AND successor_sealed IS NOT NULL",
+                {family});
+        tx.exec("UPDATE refresh_tokens SET used_at = now(), successor_hash = $2, "
+                "successor_sealed = $3 WHERE token_hash = $1",
+                {hash, successor,
+                 crypto::seal(key, out.access_token + "\n" + out.session.refresh_token,
+                              successor_context(hash))});
         tx.exec("INSERT INTO refresh_tokens (token_hash, family_id) VALUES ($1, $2::uuid)",
-                {crypto::sha256_hex(out.session.refresh_token), family});
+                {successor, family});
         tx.exec("UPDATE refresh_families SET last_used_at = now() WHERE id = $1::uuid", {family});
-        auto users = tx.exec(
-            "SELECT " + std::string{user_columns} + " FROM users WHERE id = $1::uuid", {user_id});
-        if (users.empty())
-          return out;
-        out.user = user_row::from(users.front());
         out.result = refresh_result::ok;
         return out;
       },
@@ -97,7 +144,7 @@ void identity_service::rotate(const req_ptr& r, const std::string& token, bool f
                            from_cookie ? clear_cookies(opt_) : header_list{});
           return;
         }
-        respond_tokens(r, 200, *out.user, out.session, from_cookie);
+        respond_tokens(r, 200, *out.user, out.session, from_cookie, out.access_token);
       });
 }
 

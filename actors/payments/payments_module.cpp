@@ -9,6 +9,7 @@
 #include "actors/payments/reconcile.hpp"
 #include "actors/payments/webhook_receiver.hpp"
 #include "actors/payments/webhook_worker.hpp"
+#include "messages/decode.hpp"
 #include "providers/stripe/callers.hpp"
 
 #include <stdexcept>
@@ -36,6 +37,10 @@ void install(app& a) {
   user_side.stripe = callers.get();
   user_side.registry = a.registry;
   user_side.public_url = a.public_base();
+  if (auto own = decode::origin_of(a.public_base()))
+    user_side.redirect_origins.push_back(*own);
+  for (const auto& origin : s.allowed_redirects)
+    user_side.redirect_origins.push_back(origin);
   auto payments = spawn_payments(a.sys, std::move(user_side));
   a.own(caf::actor_cast<caf::actor>(payments));
   for (const auto& r : routes())

@@ -145,7 +145,7 @@ private:
   };
 
   void start_checkout(const req_ptr& r) {
-    auto decoded = decode_checkout(r->body);
+    auto decoded = decode_checkout(r->body, opt_.redirect_origins);
     if (auto* errors = std::get_if<field_errors>(&decoded)) {
       r->reply->fail(gh_errc::validation, "the checkout request is invalid", std::move(*errors));
       return;
@@ -318,7 +318,7 @@ private:
   // --- portal, subscriptions, invoices ------------------------------------------------------
 
   void open_portal(const req_ptr& r) {
-    auto decoded = decode_portal(r->body);
+    auto decoded = decode_portal(r->body, opt_.redirect_origins);
     if (auto* errors = std::get_if<field_errors>(&decoded)) {
       r->reply->fail(gh_errc::validation, "the portal request is invalid", std::move(*errors));
       return;

@@ -22,6 +22,8 @@ struct payments_options {
   caf::actor registry;
   /// `GATEHOUSE_PUBLIC_URL` without a trailing '/': the default return pages.
   std::string public_url;
+  /// Where Stripe may send a user back to: our origin and `GATEHOUSE_ALLOWED_REDIRECTS`.
+  std::vector<std::string> redirect_origins;
   std::chrono::milliseconds db_timeout{5000};
   /// A Stripe call including its retries: answered before the gateway's 30 s handler timeout.
   std::chrono::milliseconds stripe_timeout{29000};

@@ -5,7 +5,6 @@
 #include "messages/event_envelope.hpp"
 
 #include <boost/json/object.hpp>
-#include <boost/url/parse.hpp>
 
 #include <algorithm>
 
@@ -25,14 +24,20 @@ optional_object(std::string_view body, std::initializer_list<std::string_view> a
   return decode::object_of(body, allowed);
 }
 
-/// Reads the optional URL field `name` into `out`.
-void url_field(const json::object& o, std::string_view name, std::string& out,
-               field_errors& errors) {
+/// Reads the optional URL field `name` into `out`: a redirect URL of an allowed origin.
+void url_field(const json::object& o, std::string_view name, const redirect_origins& allowed,
+               std::string& out, field_errors& errors) {
   const auto* v = o.if_contains(name);
   if (v == nullptr || v->is_null())
     return;
   if (!v->is_string() || !is_redirect_url(v->get_string())) {
     errors.push_back({std::string{name}, "must be an absolute http(s) URL of at most 2048 bytes"});
+    return;
+  }
+  const auto origin = decode::origin_of(v->get_string());
+  if (!origin || std::find(allowed.begin(), allowed.end(), *origin) == allowed.end()) {
+    errors.push_back({std::string{name}, "must point at this service's origin or at an origin "
+                                         "listed in GATEHOUSE_ALLOWED_REDIRECTS"});
     return;
   }
   out = std::string{v->get_string()};
@@ -45,9 +50,7 @@ bool is_redirect_url(std::string_view url) {
         return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
       }))
     return false;
-  const auto parsed = boost::urls::parse_absolute_uri(url);
-  return parsed && (parsed->scheme() == "https" || parsed->scheme() == "http") &&
-         parsed->has_authority() && !parsed->host().empty() && !parsed->has_userinfo();
+  return decode::origin_of(url).has_value();
 }
 
 bool is_payment_intent_id(std::string_view id) noexcept {
@@ -115,7 +118,7 @@ decoded<refund_request> decode_refund(std::string_view body) {
   return r;
 }
 
-decoded<checkout_request> decode_checkout(std::string_view body) {
+decoded<checkout_request> decode_checkout(std::string_view body, const redirect_origins& allowed) {
   auto parsed = decode::object_of(body, {"plan_id", "success_url", "cancel_url"});
   if (auto* errs = std::get_if<field_errors>(&parsed))
     return std::move(*errs);
@@ -127,20 +130,20 @@ decoded<checkout_request> decode_checkout(std::string_view body) {
     errors.push_back({"plan_id", "is required: the id of a plan (a UUID)"});
   else
     r.plan_id = std::string{plan->get_string()};
-  url_field(o, "success_url", r.success_url, errors);
-  url_field(o, "cancel_url", r.cancel_url, errors);
+  url_field(o, "success_url", allowed, r.success_url, errors);
+  url_field(o, "cancel_url", allowed, r.cancel_url, errors);
   if (!errors.empty())
     return errors;
   return r;
 }
 
-decoded<portal_request> decode_portal(std::string_view body) {
+decoded<portal_request> decode_portal(std::string_view body, const redirect_origins& allowed) {
   auto parsed = optional_object(body, {"return_url"});
   if (auto* errs = std::get_if<field_errors>(&parsed))
     return std::move(*errs);
   field_errors errors;
   portal_request r;
-  url_field(std::get<json::object>(parsed), "return_url", r.return_url, errors);
+  url_field(std::get<json::object>(parsed), "return_url", allowed, r.return_url, errors);
   if (!errors.empty())
     return errors;
   return r;

@@ -33,19 +33,27 @@ struct refund_request {
 };
 decoded<refund_request> decode_refund(std::string_view body);
 
+/// The origins (as `decode::origin_of` writes them) a user's browser may be sent back to from
+/// Stripe: Gatehouse's own (`GATEHOUSE_PUBLIC_URL`) and `GATEHOUSE_ALLOWED_REDIRECTS`.
+using redirect_origins = std::vector<std::string>;
+
 /// `{plan_id, success_url?, cancel_url?}` of `POST /api/v1/plans/checkout`.
 struct checkout_request {
   std::string plan_id;
   std::string success_url; ///< empty: Gatehouse's own page
   std::string cancel_url;
 };
-decoded<checkout_request> decode_checkout(std::string_view body);
+
+/// Decodes a checkout request; each URL must be a redirect URL of one of `allowed`.
+decoded<checkout_request> decode_checkout(std::string_view body, const redirect_origins& allowed);
 
 /// `{return_url?}` of `POST /api/v1/billing/portal`.
 struct portal_request {
   std::string return_url;
 };
-decoded<portal_request> decode_portal(std::string_view body);
+
+/// Decodes a portal request; the URL must be a redirect URL of one of `allowed`.
+decoded<portal_request> decode_portal(std::string_view body, const redirect_origins& allowed);
 
 /// `{at_period_end?}` of `POST /api/v1/subscriptions/{id}/cancel`.
 struct cancel_request {

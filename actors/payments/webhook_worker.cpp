@@ -55,8 +55,106 @@ order compare(db::transaction& tx, std::string_view table, std::string_view key_
   return version > stored ? order::newer : version == stored ? order::same : order::older;
 }
 
+/// Records `sub` (Stripe's state as of `version`, an event's `created`) for its owner with the
+/// order-safe upsert: an older version is skipped, a same-version tie is settled by fetching the
+/// subscription from Stripe; publishes `subscription.updated` when it changed anything.
+handled record_subscription(const event_envelope& event, subscription sub, bool deleted,
+                            int64_t version, stripe::client* stripe, db::transaction& tx) {
+  const auto user = owner_of(tx, sub.user_id, sub.customer);
+  if (user.id.empty()) {
+    log::info("stripe subscription of no known user skipped", {{"event", event.id}});
+    return {outcome::done, {}};
+  }
+  const auto seen = compare(tx, "subscriptions", "stripe_subscription_id", sub.id, version);
+  if (seen == order::older)
+    return {outcome::done, {}};
+  if (seen == order::same && stripe != nullptr) {
+    // Two states in one second: Stripe's current one settles it.
+    auto fresh = stripe->get("/v1/subscriptions/" + sub.id);
+    if (fresh.error == gh_errc::provider_unavailable || fresh.error == gh_errc::not_configured)
+      return {outcome::retry, fresh.detail};
+    if (fresh.ok()) {
+      auto refetched = decode_subscription(fresh.body);
+      if (auto* e = std::get_if<object_error>(&refetched))
+        return {outcome::retry, "Stripe's subscription " + e->field + " " + e->message};
+      sub = std::get<subscription>(std::move(refetched));
+    } else if (!deleted) {
+      return {outcome::retry, fresh.detail};
+    }
+  }
+  if (deleted)
+    sub.status = "canceled";
+  auto plan = tx.exec("SELECT id::text FROM plans WHERE stripe_price_id = $1", {sub.price_id});
+  const db::param plan_id = plan.empty() ? db::param{} : db::param{db::text(plan.front(), 0)};
+  const auto id = subscription_uuid(sub.id);
+  // A concurrent insert of the same subscription by another worker is ordered here too. `old`
+  // is the row as it was (a WITH sees the statement's snapshot): only a change is announced.
+  auto applied = tx.exec(
+      "WITH old AS (SELECT status, plan_id, current_period_end, cancel_at_period_end "
+      "FROM subscriptions WHERE stripe_subscription_id = $3) "
+      "INSERT INTO subscriptions (id, user_id, stripe_subscription_id, stripe_customer_id, "
+      "plan_id, status, current_period_end, cancel_at_period_end, stripe_version) "
+      "VALUES ($1::uuid, $2::uuid, $3, $4, $5::uuid, $6, "
+      "CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint) END, $8::boolean, $9::bigint) "
+      "ON CONFLICT (stripe_subscription_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, "
+      "status = EXCLUDED.status, current_period_end = EXCLUDED.current_period_end, "
+      "cancel_at_period_end = EXCLUDED.cancel_at_period_end, "
+      "stripe_version = EXCLUDED.stripe_version, updated_at = now() "
+      "WHERE subscriptions.stripe_version <= EXCLUDED.stripe_version "
+      "RETURNING (NOT EXISTS (SELECT 1 FROM old o WHERE o.status = subscriptions.status AND "
+      "o.plan_id IS NOT DISTINCT FROM subscriptions.plan_id AND o.current_period_end IS NOT "
+      "DISTINCT FROM subscriptions.current_period_end AND o.cancel_at_period_end = "
+      "subscriptions.cancel_at_period_end))::text",
+      {id, user.id, sub.id, sub.customer, plan_id, sub.status,
+       std::to_string(sub.current_period_end), sub.cancel_at_period_end ? "true" : "false",
+       std::to_string(version)});
+  if (applied.empty() || db::text(applied.front(), 0) != "true")
+    return {outcome::done, {}};
+  json::object data;
+  data["user_id"] = user.id;
+  data["plan_id"] = plan_id ? json::value(*plan_id) : json::value(nullptr);
+  data["subscription_id"] = id;
+  data["status"] = sub.status;
+  events::write(tx, "subscription.updated", user.tenant, std::move(data));
+  return {outcome::done, {}};
+}
+
+handled apply_subscription(const event_envelope& event, const json::object& object,
+                           std::string_view type, int64_t created, stripe::client* stripe,
+                           db::transaction& tx) {
+  auto decoded = decode_subscription(object);
+  if (auto* e = std::get_if<object_error>(&decoded))
+    return {outcome::dead, "data.object." + e->field + " " + e->message};
+  return record_subscription(event, std::get<subscription>(std::move(decoded)),
+                             type == "customer.subscription.deleted", created, stripe, tx);
+}
+
+/// The subscription a completed Checkout Session of `user_id` created, fetched from Stripe and
+/// recorded as of the completion event (`version`), so the paid user has it whether or not a
+/// `customer.subscription.*` event ever arrives (Stripe promises neither their order nor that
+/// the endpoint subscribes to them). A later event still wins; an earlier one is older.
+handled record_checkout_subscription(const event_envelope& event, const std::string& sub_id,
+                                     const std::string& user_id, int64_t version,
+                                     stripe::client* stripe, db::transaction& tx) {
+  auto fetched = stripe->get("/v1/subscriptions/" + sub_id);
+  if (fetched.error == gh_errc::not_found)
+    return {outcome::done, {}}; // gone at Stripe already: its deletion event says the rest
+  if (!fetched.ok())
+    return {outcome::retry, fetched.detail};
+  auto decoded = decode_subscription(fetched.body);
+  if (auto* e = std::get_if<object_error>(&decoded))
+    return {outcome::retry, "Stripe's subscription " + e->field + " " + e->message};
+  auto sub = std::get<subscription>(std::move(decoded));
+  if (sub.id != sub_id)
+    return {outcome::retry, "Stripe answered another subscription"};
+  if (sub.user_id.empty())
+    sub.user_id = user_id;
+  return record_subscription(event, std::move(sub), false, version, stripe, tx);
+}
+
 handled apply_session(const event_envelope& event, const json::object& object,
-                      std::string_view type, db::transaction& tx) {
+                      std::string_view type, int64_t created, stripe::client* stripe,
+                      db::transaction& tx) {
   auto decoded = decode_checkout_session(object);
   if (auto* e = std::get_if<object_error>(&decoded))
     return {outcome::dead, "data.object." + e->field + " " + e->message};
@@ -85,66 +183,10 @@ handled apply_session(const event_envelope& event, const json::object& object,
   data["status"] = "complete";
   events::write(tx, "payment.completed", db::text(row, 3), std::move(data));
   log::info("checkout completed", {{"event", event.id}});
-  return {outcome::done, {}};
-}
-
-handled apply_subscription(const event_envelope& event, const json::object& object,
-                           std::string_view type, int64_t created, stripe::client* stripe,
-                           db::transaction& tx) {
-  auto decoded = decode_subscription(object);
-  if (auto* e = std::get_if<object_error>(&decoded))
-    return {outcome::dead, "data.object." + e->field + " " + e->message};
-  auto sub = std::get<subscription>(std::move(decoded));
-  const auto user = owner_of(tx, sub.user_id, sub.customer);
-  if (user.id.empty()) {
-    log::info("stripe subscription of no known user skipped", {{"event", event.id}});
+  if (s.subscription.empty() || stripe == nullptr)
     return {outcome::done, {}};
-  }
-  const auto seen = compare(tx, "subscriptions", "stripe_subscription_id", sub.id, created);
-  if (seen == order::older)
-    return {outcome::done, {}};
-  if (seen == order::same && stripe != nullptr) {
-    // Two states in one second: Stripe's current one settles it.
-    auto fresh = stripe->get("/v1/subscriptions/" + sub.id);
-    if (fresh.error == gh_errc::provider_unavailable || fresh.error == gh_errc::not_configured)
-      return {outcome::retry, fresh.detail};
-    if (fresh.ok()) {
-      auto refetched = decode_subscription(fresh.body);
-      if (auto* e = std::get_if<object_error>(&refetched))
-        return {outcome::retry, "Stripe's subscription " + e->field + " " + e->message};
-      sub = std::get<subscription>(std::move(refetched));
-    } else if (type != "customer.subscription.deleted") {
-      return {outcome::retry, fresh.detail};
-    }
-  }
-  if (type == "customer.subscription.deleted")
-    sub.status = "canceled";
-  auto plan = tx.exec("SELECT id::text FROM plans WHERE stripe_price_id = $1", {sub.price_id});
-  const db::param plan_id = plan.empty() ? db::param{} : db::param{db::text(plan.front(), 0)};
-  const auto id = subscription_uuid(sub.id);
-  // A concurrent insert of the same subscription by another worker is ordered here too.
-  auto applied = tx.exec(
-      "INSERT INTO subscriptions (id, user_id, stripe_subscription_id, stripe_customer_id, "
-      "plan_id, status, current_period_end, cancel_at_period_end, stripe_version) "
-      "VALUES ($1::uuid, $2::uuid, $3, $4, $5::uuid, $6, "
-      "CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint) END, $8::boolean, $9::bigint) "
-      "ON CONFLICT (stripe_subscription_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, "
-      "status = EXCLUDED.status, current_period_end = EXCLUDED.current_period_end, "
-      "cancel_at_period_end = EXCLUDED.cancel_at_period_end, "
-      "stripe_version = EXCLUDED.stripe_version, updated_at = now() "
-      "WHERE subscriptions.stripe_version <= EXCLUDED.stripe_version RETURNING id",
-      {id, user.id, sub.id, sub.customer, plan_id, sub.status,
-       std::to_string(sub.current_period_end), sub.cancel_at_period_end ? "true" : "false",
-       std::to_string(created)});
-  if (applied.empty())
-    return {outcome::done, {}};
-  json::object data;
-  data["user_id"] = user.id;
-  data["plan_id"] = plan_id ? json::value(*plan_id) : json::value(nullptr);
-  data["subscription_id"] = id;
-  data["status"] = sub.status;
-  events::write(tx, "subscription.updated", user.tenant, std::move(data));
-  return {outcome::done, {}};
+  // Stripe unreachable: the whole completion waits for the retry (its writes roll back).
+  return record_checkout_subscription(event, s.subscription, db::text(row, 1), created, stripe, tx);
 }
 
 handled apply_invoice(const event_envelope& event, const json::object& object, int64_t created,
@@ -215,7 +257,7 @@ handled apply(stripe::client* stripe, const event_envelope& event, db::transacti
     return {outcome::dead, "data must be a Stripe event with created and data.object"};
   const auto when = created->get_int64();
   if (type == "checkout.session.completed" || type == "checkout.session.expired")
-    return apply_session(event, *object, type, tx);
+    return apply_session(event, *object, type, when, stripe, tx);
   if (type == "customer.subscription.created" || type == "customer.subscription.updated" ||
       type == "customer.subscription.deleted")
     return apply_subscription(event, *object, type, when, stripe, tx);

@@ -9,11 +9,19 @@ GH_PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache git curl ca-certificates
   libcaf-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libnats-dev libpqxx-dev libhiredis-dev libsimdjson-dev libssl-dev libargon2-dev
-  libcurl4-openssl-dev libgtest-dev libgmock-dev
+  libcurl4-openssl-dev libgtest-dev libgmock-dev libicu-dev
+  libphonenumber8 libprotobuf-dev libabsl-dev
   postgresql-15 postgresql-client-15 redis-server nats-server
   # The s3 storage backend's tests run against OpenStack Swift's S3 API (tests/support/swift.sh).
   swift-proxy swift-account swift-container swift-object
 )
+# Debian packages whose headers are unpacked under .local/deps instead of installed:
+# libphonenumber-dev depends on the unversioned libboost-thread-dev (Boost 1.74), which
+# conflicts with the Boost 1.81 packages above. Its library comes from libphonenumber8 (above),
+# the headers it includes from libprotobuf-dev and libabsl-dev; the version unpacked is the
+# installed library's.
+GH_HEADER_PACKAGES=(libphonenumber-dev:libphonenumber8)
+GH_DEPS="$GH_ROOT/.local/deps"
 # Only the benchmark and the fuzz targets need these.
 GH_BENCH_PACKAGES=(nginx-light wrk)
 GH_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
@@ -31,14 +39,41 @@ gh_install() {
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  gh_log "installing: ${missing[*]}"
-  local sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  # Debian's packages start their own services where systemd runs; ours run on other ports.
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
+  if [ ${#missing[@]} -gt 0 ]; then
+    gh_log "installing: ${missing[*]}"
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    # Debian's packages start their own services where systemd runs; ours run on other ports.
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+  fi
+  gh_unpack_headers
+}
+
+# gh_unpack_headers: unpacks each of GH_HEADER_PACKAGES (`dev-package:installed-library`) at the
+# installed library's version into GH_DEPS, once per version.
+gh_unpack_headers() {
+  local entry pkg lib version stamp tmp
+  for entry in "${GH_HEADER_PACKAGES[@]}"; do
+    pkg="${entry%%:*}" lib="${entry##*:}"
+    version=$(dpkg-query -W -f='${Version}' "$lib" 2>/dev/null) || gh_die "$lib is not installed"
+    stamp="$GH_DEPS/$pkg.version"
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ] && continue
+    gh_log "unpacking the headers of $pkg $version into $GH_DEPS"
+    tmp=$(mktemp -d)
+    chmod 777 "$tmp" # apt-get download runs as _apt
+    if ! (cd "$tmp" && apt-get download -qq "$pkg=$version" >/dev/null 2>&1); then
+      # An old package list may not know the version yet.
+      if [ "$(id -u)" -eq 0 ]; then apt-get update -qq; else sudo apt-get update -qq; fi
+      (cd "$tmp" && apt-get download -qq "$pkg=$version" >/dev/null 2>&1) ||
+        gh_die "cannot download $pkg=$version"
+    fi
+    mkdir -p "$GH_DEPS"
+    dpkg-deb -x "$tmp"/*.deb "$GH_DEPS"
+    rm -rf "$tmp"
+    echo "$version" >"$stamp"
+  done
 }
 
 # gh_port_in_use PORT: true when something listens on 127.0.0.1:PORT.

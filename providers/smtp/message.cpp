@@ -51,6 +51,23 @@ std::string rfc5322_date(std::chrono::system_clock::time_point when) {
 
 } // namespace
 
+std::string canonical_text(std::string_view body) {
+  std::string out;
+  out.reserve(body.size() + body.size() / 32 + 2);
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const auto c = static_cast<unsigned char>(body[i]);
+    if (c == '\r' || c == '\n') {
+      out += "\r\n";
+      if (c == '\r' && i + 1 < body.size() && body[i + 1] == '\n')
+        ++i;
+    } else if (c >= 0x20 || c == '\t') {
+      if (c != 0x7f)
+        out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string address_of(std::string_view mailbox) {
   const auto open = mailbox.rfind('<');
   if (open == std::string_view::npos)
@@ -96,10 +113,10 @@ std::string compose(const mail_message& m, std::chrono::system_clock::time_point
   out += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
   out += "--" + boundary + "\r\n";
   out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
-  out += base64_lines(m.text) + "\r\n";
+  out += base64_lines(canonical_text(m.text)) + "\r\n";
   out += "--" + boundary + "\r\n";
   out += "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
-  out += base64_lines(m.html) + "\r\n";
+  out += base64_lines(canonical_text(m.html)) + "\r\n";
   out += "--" + boundary + "--\r\n";
   return out;
 }

@@ -20,8 +20,14 @@ struct mail_message {
 /// The bare address of a `Name <address>` or `address` header value; empty when malformed.
 std::string address_of(std::string_view mailbox);
 
-/// The RFC 5322 text of `m` (CRLF line ends, multipart/alternative, base64 parts), dated `date`.
-/// Empty when a header value could smuggle a line break.
+/// `body` in the canonical form of a MIME text part (RFC 2045 §6.8, RFC 2046 §4.1.1): every
+/// line break (CR, LF or CRLF) is CRLF, and the other ASCII control characters but TAB (NUL,
+/// ESC, BEL, DEL, ...) are dropped.
+std::string canonical_text(std::string_view body);
+
+/// The RFC 5322 text of `m` (CRLF line ends, multipart/alternative, base64 parts in canonical
+/// form, see `canonical_text`), dated `date`. Empty when a header value could smuggle a line
+/// break.
 std::string compose(const mail_message& m, std::chrono::system_clock::time_point date);
 
 /// Standard base64 (RFC 4648, padded) in lines of at most 76 characters joined by CRLF.

@@ -3,7 +3,10 @@
 // holds the ids and values the payment tables rely on.
 #include "actors/payments/requests.hpp"
 #include "actors/payments/stripe_events.hpp"
+#include "messages/decode.hpp"
 #include "messages/json.hpp"
+
+#include <algorithm>
 
 #include <cstddef>
 #include <cstdint>
@@ -54,12 +57,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   (void)gh::payments::decode_new_plan(input);
   (void)gh::payments::decode_refund(input);
-  (void)gh::payments::decode_portal(input);
   (void)gh::payments::decode_cancel(input);
-  if (auto c = gh::payments::decode_checkout(input);
+  // An accepted redirect URL is a web URL of an allowed origin, and nothing else.
+  static const gh::payments::redirect_origins allowed{"http://127.0.0.1:8080",
+                                                      "https://app.example.com"};
+  const auto allowed_url = [](const std::string& url) {
+    if (url.empty())
+      return true;
+    const auto origin = gh::decode::origin_of(url);
+    return gh::payments::is_redirect_url(url) && origin &&
+           std::find(allowed.begin(), allowed.end(), *origin) != allowed.end();
+  };
+  if (auto p = gh::payments::decode_portal(input, allowed);
+      std::holds_alternative<gh::payments::portal_request>(p))
+    require(allowed_url(std::get<gh::payments::portal_request>(p).return_url));
+  if (auto c = gh::payments::decode_checkout(input, allowed);
       std::holds_alternative<gh::payments::checkout_request>(c)) {
     const auto& v = std::get<gh::payments::checkout_request>(c);
-    require(v.success_url.empty() || gh::payments::is_redirect_url(v.success_url));
+    require(allowed_url(v.success_url) && allowed_url(v.cancel_url));
   }
+  (void)gh::decode::origin_of(input);
   return 0;
 }

@@ -252,6 +252,32 @@ TEST_F(AdminTest, EveryRouteWantsAnApiKey) {
   EXPECT_EQ(as_root("GET", "/api/v1/admin/api-keys").status, 200);
 }
 
+TEST_F(AdminTest, AFirstKeyThatCannotManageKeysIsRefused) {
+  // No live key: the bootstrap key works again, and its first key must keep keys manageable.
+  exec("UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL");
+  const auto tag = fresh_tag();
+  for (const auto* scopes :
+       {R"(["users:read"])", R"(["users:read","users:write","audit:read"])", "[]"}) {
+    auto r = call("POST", "/api/v1/admin/api-keys",
+                  R"({"name":")" + tag + R"(","scopes":)" + scopes + "}", api_key(bootstrap));
+    EXPECT_EQ(r.status, 400) << scopes << " -> " << r.body;
+    EXPECT_TRUE(names_field(parse(r.body), "scopes")) << r.body;
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM api_keys WHERE name = $1", tag), 0);
+  // The bootstrap key still works, since nothing retired it.
+  EXPECT_EQ(call("GET", "/api/v1/admin/api-keys", {}, api_key(bootstrap)).status, 200);
+  // With `keys` (or `*`) the first key is made, and it retires the bootstrap key.
+  auto made =
+      call("POST", "/api/v1/admin/api-keys",
+           R"({"name":")" + tag + R"(","scopes":["keys","users:read"]})", api_key(bootstrap));
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(call("GET", "/api/v1/admin/api-keys", {}, api_key(bootstrap)).status, 401);
+  // The suite's root key again, alone.
+  exec("UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL");
+  exec("UPDATE api_keys SET revoked_at = NULL WHERE id = $1::uuid", root_id);
+  EXPECT_EQ(as_root("GET", "/api/v1/admin/api-keys").status, 200);
+}
+
 TEST_F(AdminTest, WrongKeysAre401) {
   const auto made_up = "gh_aaaaaaaa_" + crypto::random_token(32);
   for (const auto& key : {made_up, root + "x", root.substr(0, root.size() - 1), upper(root),

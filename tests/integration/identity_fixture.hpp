@@ -52,6 +52,10 @@ inline headers bearer(const std::string& token) {
   return {{"Authorization", "Bearer " + token}};
 }
 
+/// The suite's `GATEHOUSE_REFRESH_GRACE`, and a wait that outlasts it.
+inline constexpr auto refresh_grace = std::chrono::seconds{2};
+inline constexpr auto past_refresh_grace = std::chrono::milliseconds{2600};
+
 /// A unique email address for one test.
 inline std::string fresh_email(std::string_view who) {
   return std::string{who} + "-" + crypto::random_token(6) + "@example.com";
@@ -65,9 +69,11 @@ protected:
     key = std::make_unique<jwt::signing_key>(jwt::signing_key::generate());
     const auto key_path = (dir / "jwt.pem").string();
     std::ofstream{key_path} << key->private_pem();
-    server = new gatehouse_process({{"JWT_SIGNING_KEY_FILE", key_path},
-                                    {"GATEHOUSE_RATE_WINDOW", "3s"},
-                                    {"GATEHOUSE_DATA_DIR", (dir / "data").string()}});
+    server = new gatehouse_process(
+        {{"JWT_SIGNING_KEY_FILE", key_path},
+         {"GATEHOUSE_RATE_WINDOW", "3s"},
+         {"GATEHOUSE_REFRESH_GRACE", std::to_string(refresh_grace.count()) + "s"},
+         {"GATEHOUSE_DATA_DIR", (dir / "data").string()}});
   }
 
   static void TearDownTestSuite() {

@@ -179,7 +179,9 @@ TEST_F(IdentityTest, RefreshRotatesAndReuseRevokesTheWholeFamily) {
   const auto a2 = str(parse(second.body), "access_token");
   EXPECT_NE(r1, r2);
   EXPECT_EQ(call("GET", "/api/v1/users/me", {}, bearer(a2)).status, 200);
-  // r1 again: a stolen copy. The family ends: r2 and the access tokens stop working.
+  // r1 again after the grace window: a stolen copy. The family ends: r2 and the access tokens
+  // stop working.
+  std::this_thread::sleep_for(past_refresh_grace);
   EXPECT_EQ(call("POST", "/api/v1/auth/refresh", R"({"refresh_token":")" + r1 + R"("})").status,
             401);
   EXPECT_EQ(call("POST", "/api/v1/auth/refresh", R"({"refresh_token":")" + r2 + R"("})").status,

@@ -278,3 +278,30 @@ TEST(LoaderTest, S3SettingsAreValidated) {
   prod["GATEHOUSE_ENV"] = "production";
   EXPECT_TRUE(names(expect_errors({prod, {}}), "S3_ENDPOINT"));
 }
+
+TEST(LoaderTest, AllowedRedirectsAreExactOriginsCheckedAtStart) {
+  fixture f{base_env(), {}};
+  EXPECT_TRUE(expect_ok(f).allowed_redirects.empty());
+  f.env["GATEHOUSE_ALLOWED_REDIRECTS"] =
+      "https://App.Example.com, https://admin.example.com:8443/ ,http://127.0.0.1:3000";
+  EXPECT_EQ(expect_ok(f).allowed_redirects,
+            (std::vector<std::string>{"https://app.example.com", "https://admin.example.com:8443",
+                                      "http://127.0.0.1:3000"}));
+  for (const auto* bad : {"https://app.example.com/path", "app.example.com", "https://x.example/?q",
+                          "javascript:alert(1)", "https://user@app.example.com"}) {
+    f.env["GATEHOUSE_ALLOWED_REDIRECTS"] = bad;
+    EXPECT_TRUE(names(expect_errors(f), "GATEHOUSE_ALLOWED_REDIRECTS")) << bad;
+  }
+  f.env["GATEHOUSE_ALLOWED_REDIRECTS"] = "http://app.example.com";
+  f.env["GATEHOUSE_ENV"] = "production";
+  EXPECT_TRUE(names(expect_errors(f), "GATEHOUSE_ALLOWED_REDIRECTS"));
+}
+
+TEST(LoaderTest, RefreshGraceIsAShortDuration) {
+  fixture f{base_env(), {}};
+  EXPECT_EQ(expect_ok(f).refresh_grace, std::chrono::seconds{5});
+  f.env["GATEHOUSE_REFRESH_GRACE"] = "0";
+  EXPECT_EQ(expect_ok(f).refresh_grace, std::chrono::seconds{0});
+  f.env["GATEHOUSE_REFRESH_GRACE"] = "2m";
+  EXPECT_TRUE(names(expect_errors(f), "GATEHOUSE_REFRESH_GRACE"));
+}

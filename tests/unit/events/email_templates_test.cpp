@@ -21,6 +21,43 @@ TEST(EmailTemplates, HtmlPartEscapesVariablesTextPartKeepsThem) {
             std::string::npos);
 }
 
+TEST(EmailTemplates, AMessageSmuggledInANameNeverReachesTheMail) {
+  // The security review's registration payload, as a stored name would carry it.
+  const std::string payload =
+      "there.\r\n\r\nYour account was flagged. Verify now at https://evil.example \xe2\x80\xa6";
+  auto r = std::get<rendered>(render("welcome", {{"name", payload}}));
+  for (const auto* part : {&r.subject, &r.text, &r.html}) {
+    EXPECT_EQ(part->find("evil.example"), std::string::npos) << *part;
+    EXPECT_EQ(part->find("flagged"), std::string::npos) << *part;
+  }
+  EXPECT_NE(r.text.find("Hello there,\n"), std::string::npos) << r.text;
+  // A bidi override or an invisible-only name is no name either.
+  for (const std::string name : {"\xe2\x80\xae"
+                                 "evil",
+                                 "\xe2\x80\x8b", "  "}) {
+    auto other = std::get<rendered>(render("welcome", {{"name", name}}));
+    EXPECT_NE(other.text.find("Hello there,"), std::string::npos) << name;
+  }
+  // A good name is kept, trimmed.
+  auto fine = std::get<rendered>(render("welcome", {{"name", " Zo\xc3\xab "}}));
+  EXPECT_NE(fine.text.find("Hello Zo\xc3\xab,"), std::string::npos);
+}
+
+TEST(EmailTemplates, EveryVariableStaysOnItsLineInTheTextPart) {
+  auto r = std::get<rendered>(
+      render("password_reset", {{"reset_url", "https://app/reset?token=t"},
+                                {"expires_in_minutes", "30\r\n\r\nCall +1 555 0100 now"}}));
+  EXPECT_EQ(r.text.find("\r"), std::string::npos);
+  EXPECT_NE(r.text.find("within 30    Call +1 555 0100 now minutes"), std::string::npos) << r.text;
+  EXPECT_EQ(r.html.find("\r"), std::string::npos);
+  // A URL stands alone on its line: no spaces or controls in it.
+  for (const std::string url : {"https://app/reset?t=1\r\n\r\nhttps://evil.example",
+                                "https://app/reset?t=1 https://evil.example"})
+    EXPECT_TRUE(std::holds_alternative<render_error>(
+        render("password_reset", {{"reset_url", url}, {"expires_in_minutes", "30"}})))
+        << url;
+}
+
 TEST(EmailTemplates, PasswordResetNeedsItsVariables) {
   auto missing = render("password_reset", {{"reset_url", "https://app/reset?token=t"}});
   ASSERT_TRUE(std::holds_alternative<render_error>(missing));

@@ -98,14 +98,59 @@ TEST(CredentialsTest, NormalisesPhonesToE164) {
   EXPECT_EQ(credentials::normalise_phone("+1 (415) 555-2671"), "+14155552671");
   EXPECT_EQ(credentials::normalise_phone("0044 20 7946 0958"), "+442079460958");
   EXPECT_EQ(credentials::normalise_phone("+44.20.7946.0958"), "+442079460958");
-  EXPECT_EQ(credentials::normalise_phone("+1234567"), "+1234567");
-  EXPECT_EQ(credentials::normalise_phone("+123456789012345"), "+123456789012345");
+  EXPECT_EQ(credentials::normalise_phone("+49 151 12345678"), "+4915112345678");
+  EXPECT_EQ(credentials::normalise_phone("+33 6 12 34 56 78"), "+33612345678");
+}
+
+TEST(CredentialsTest, RefusesNumbersLibphonenumberHoldsInvalid) {
+  // E.164-shaped, but no country has the calling code 999, and +1 234 567 and the 15-digit
+  // +1 234... belong to no assigned range.
+  for (const std::string_view text :
+       {"+999999999999", "+1234567", "+123456789012345", "+1 (015) 555-2671", "+44 20 7946 09"})
+    EXPECT_FALSE(credentials::normalise_phone(text).has_value()) << text;
+}
+
+TEST(CredentialsTest, EmailIsNormalisedWithNfkcBeforeItIsChecked) {
+  // Fullwidth letters (U+FF21 'Ａ', U+FF45 'ｅ' ...) are the ASCII letters they stand for.
+  EXPECT_EQ(credentials::normalise_email("\xef\xbc\xa1"
+                                         "da@example.com"),
+            "ada@example.com");
+  EXPECT_EQ(credentials::normalise_email("ada@\xef\xbd\x85xample.COM"), "ada@example.com");
+  // The ligature U+FB01 is "fi"; the Kelvin sign U+212A is 'K'.
+  EXPECT_EQ(credentials::normalise_email("\xef\xac\x81le@example.com"), "file@example.com");
+  EXPECT_EQ(credentials::normalise_email("\xe2\x84\xaa"
+                                         "ate@example.com"),
+            "kate@example.com");
+  EXPECT_EQ(credentials::nfkc("\xef\xbc\xa1"), "A");
+}
+
+TEST(CredentialsTest, RefusesAddressesThatDoNotSurviveNormalisation) {
+  const std::string refused[] = {
+      "a\xef\xbc\xa0"
+      "b@example.com", // fullwidth '@' (U+FF20) makes a second '@'
+      "a\xe2\x80\xa5"
+      "b@example.com", // two-dot leader (U+2025) makes ".."
+      "\xd0\xb0"
+      "da@example.com", // Cyrillic 'а' (U+0430) is not NFKC-equal to 'a'
+      "ada@ex\xe2\x80\x8b"
+      "ample.com",                   // zero-width space (U+200B)
+      "ada@exa\xe2\x80\xaemple.com", // right-to-left override (U+202E)
+      "jos\xc3\xa9@example.com",     // non-ASCII: the mailer has no SMTPUTF8
+      "ada@b\xc3\xbc"
+      "cher.de",
+      "ada\xc3@example.com", // ill-formed UTF-8
+      std::string(1025, 'a'),
+  };
+  for (const auto& text : refused)
+    EXPECT_FALSE(credentials::normalise_email(text).has_value()) << text;
 }
 
 TEST(CredentialsTest, RefusesPhonesWithoutCountryCodeOrWithBadDigits) {
   for (const std::string_view text :
        {"", "+", "4155552671", "0415555267", "+0123456789", "+12", "+123456", "+1234567890123456",
-        "+1-415-abc", "1+4155552671", "++14155552671", "+1 415 555 2671 x2", "00", "000123456789"})
+        "+1-415-abc", "1+4155552671", "++14155552671", "+1 415 555 2671 x2", "00", "000123456789",
+        "\xef\xbc\x8b"
+        "14155552671"})
     EXPECT_FALSE(credentials::normalise_phone(text).has_value()) << text;
 }
 
@@ -286,6 +331,37 @@ TEST(RequestsTest, RegisterBoundsTheName) {
   const auto ok = identity::decode_register(body(200));
   ASSERT_TRUE(std::holds_alternative<identity::register_request>(ok)) << describe(ok);
   EXPECT_EQ(std::get<identity::register_request>(ok).name, std::string(200, 'n'));
+}
+
+TEST(RequestsTest, NamesCarryNoMessageControlsOrInvisibleText) {
+  const auto named = [](const std::string& name_json) {
+    return R"({"email":"a@b.com","password":"plumb-wagon7","name":)" + name_json + "}";
+  };
+  // The security review's payload: a welcome mail would have carried a second paragraph.
+  const std::string payload =
+      R"("there.\r\n\r\nYour account was flagged. Verify now at https://evil.example \u2026")";
+  for (const std::string& bad : std::vector<std::string>{
+           payload, R"("Ada\nLovelace")", R"("Ada\u001b[31m")", R"("Ada\u0007")", R"("Ada\u0085")",
+           R"("\u202egnp.exe")", R"("Ada\u2066x\u2069")", R"("Ada\u200fLovelace")",
+           R"("Ada\u2028Lovelace")", R"("   ")", R"("\u3000\u00a0")", R"("\u200b\u200b")",
+           R"("\u2060\ufeff")", R"("\u0301\u0301")", R"("")"}) {
+    EXPECT_TRUE(fails_on(identity::decode_register(named(bad)), "name")) << bad;
+    EXPECT_TRUE(fails_on(identity::decode_profile_patch(R"({"name":)" + bad + "}"), "name")) << bad;
+  }
+  // Names of every script, emoji sequences joined by U+200D, and trimmed on the way in.
+  for (const auto& [good, stored] : std::vector<std::pair<std::string, std::string>>{
+           {R"("  Ada Lovelace ")", "Ada Lovelace"},
+           {R"("Zoë 李")", "Zoë 李"},
+           {R"("\ud83d\udc69\u200d\ud83d\udcbb Ada")",
+            "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb Ada"},
+           {R"("O'Brien-Smith, Jr.")", "O'Brien-Smith, Jr."}}) {
+    const auto d = identity::decode_register(named(good));
+    ASSERT_TRUE(std::holds_alternative<identity::register_request>(d)) << good << describe(d);
+    EXPECT_EQ(std::get<identity::register_request>(d).name, stored);
+    const auto p = identity::decode_profile_patch(R"({"name":)" + good + "}");
+    ASSERT_TRUE(std::holds_alternative<identity::profile_patch>(p)) << good << describe(p);
+    EXPECT_EQ(std::get<identity::profile_patch>(p).name, stored);
+  }
 }
 
 TEST(RequestsTest, RegisterRefusesBodiesThatAreNotObjects) {

@@ -121,22 +121,63 @@ TEST(PaymentRequests, OptionalBodiesMayBeEmptyButNotWrong) {
   EXPECT_FALSE(std::get<refund_request>(decode_refund("  ")).amount);
   EXPECT_EQ(*std::get<refund_request>(decode_refund(R"({"amount":5})")).amount, 5);
   EXPECT_TRUE(std::holds_alternative<field_errors>(decode_refund(R"({"amount":0})")));
-  EXPECT_TRUE(
-      std::holds_alternative<field_errors>(decode_portal(R"({"return_url":"javascript:x"})")));
+  EXPECT_TRUE(std::holds_alternative<field_errors>(
+      decode_portal(R"({"return_url":"javascript:x"})", {"https://app.example.com"})));
+}
+
+const redirect_origins ours{"http://127.0.0.1:8080", "https://app.example.com"};
+
+/// The fields `errors` of decoding `d` name.
+template <class T>
+std::vector<std::string> named(const decoded<T>& d) {
+  std::vector<std::string> out;
+  if (const auto* errors = std::get_if<field_errors>(&d))
+    for (const auto& e : *errors)
+      out.push_back(e.field);
+  return out;
 }
 
 TEST(PaymentRequests, CheckoutUrlsMustBeWebUrlsWithoutCredentials) {
   const std::string plan = R"("plan_id":"0b4f3c9e-5d0a-4c44-9a53-2f0c5c1f6b11")";
   EXPECT_TRUE(std::holds_alternative<checkout_request>(
-      decode_checkout("{" + plan + R"(,"success_url":"https://app.example.com/ok?x=1"})")));
+      decode_checkout("{" + plan + R"(,"success_url":"https://app.example.com/ok?x=1"})", ours)));
   for (const auto* url : {"ftp://x.example", "https://user:pw@x.example/", "/relative",
                           "https://x.example/\u0001", ""})
     EXPECT_TRUE(std::holds_alternative<field_errors>(
-        decode_checkout("{" + plan + R"(,"success_url":")" + url + "\"}")))
+        decode_checkout("{" + plan + R"(,"success_url":")" + url + "\"}", ours)))
         << url;
-  EXPECT_TRUE(std::holds_alternative<field_errors>(decode_checkout(R"({"plan_id":"p1"})")));
+  EXPECT_TRUE(std::holds_alternative<field_errors>(decode_checkout(R"({"plan_id":"p1"})", ours)));
   EXPECT_TRUE(is_payment_intent_id("pi_3MtwBw"));
   EXPECT_FALSE(is_payment_intent_id("ch_3MtwBw"));
+}
+
+TEST(PaymentRequests, RedirectsGoOnlyToOurOriginOrAnAllowedOne) {
+  const std::string plan = R"("plan_id":"0b4f3c9e-5d0a-4c44-9a53-2f0c5c1f6b11")";
+  const auto checkout = [&](const std::string& field, const std::string& url) {
+    return decode_checkout("{" + plan + R"(,")" + field + R"(":")" + url + "\"}", ours);
+  };
+  for (const auto* url :
+       {"http://127.0.0.1:8080/?checkout=complete", "https://app.example.com/billing?x=1",
+        "HTTPS://App.Example.COM:443/done", "https://app.example.com"}) {
+    EXPECT_TRUE(std::holds_alternative<checkout_request>(checkout("success_url", url))) << url;
+    EXPECT_TRUE(std::holds_alternative<checkout_request>(checkout("cancel_url", url))) << url;
+    EXPECT_TRUE(std::holds_alternative<portal_request>(
+        decode_portal(R"({"return_url":")" + std::string{url} + "\"}", ours)))
+        << url;
+  }
+  for (const auto* url :
+       {"https://evil.example/", "https://app.example.com.evil.example/", "http://app.example.com/",
+        "https://app.example.com:8443/", "http://127.0.0.1:8081/", "http://localhost:8080/",
+        "https://evil.example/https://app.example.com"}) {
+    EXPECT_EQ(named(checkout("success_url", url)), std::vector<std::string>{"success_url"}) << url;
+    EXPECT_EQ(named(checkout("cancel_url", url)), std::vector<std::string>{"cancel_url"}) << url;
+    EXPECT_EQ(named(decode_portal(R"({"return_url":")" + std::string{url} + "\"}", ours)),
+              std::vector<std::string>{"return_url"})
+        << url;
+  }
+  // With no origin allowed at all, nothing is.
+  EXPECT_TRUE(std::holds_alternative<field_errors>(
+      decode_portal(R"({"return_url":"https://app.example.com/"})", {})));
 }
 
 } // namespace

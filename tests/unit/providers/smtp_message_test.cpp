@@ -16,6 +16,18 @@ smtp::mail_message sample() {
 
 const auto noon = std::chrono::system_clock::from_time_t(1795435200);
 
+TEST(SmtpMessage, TextPartsAreInCanonicalFormWithoutControls) {
+  EXPECT_EQ(smtp::canonical_text("a\nb\rc\r\nd"), "a\r\nb\r\nc\r\nd");
+  EXPECT_EQ(smtp::canonical_text("esc\x1b[2J bel\x07 del\x7f nul" + std::string(1, '\0') + "\tok"),
+            "esc[2J bel del nul\tok");
+  EXPECT_EQ(smtp::canonical_text("caf\xc3\xa9\n"), "caf\xc3\xa9\r\n");
+  auto m = sample();
+  m.text = "Hello \x1b]0;pwned\x07"
+           "Ann,\n\rbye";
+  const auto text = smtp::compose(m, noon);
+  EXPECT_NE(text.find(smtp::base64_lines("Hello ]0;pwnedAnn,\r\n\r\nbye")), std::string::npos);
+}
+
 TEST(SmtpMessage, ComposesHeadersAndTwoBase64Parts) {
   const auto text = smtp::compose(sample(), noon);
   ASSERT_FALSE(text.empty());
@@ -25,7 +37,7 @@ TEST(SmtpMessage, ComposesHeadersAndTwoBase64Parts) {
             std::string::npos);
   EXPECT_NE(text.find("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
                       "base64\r\n\r\n" +
-                      smtp::base64_lines("Hello Ann,\n") + "\r\n"),
+                      smtp::base64_lines("Hello Ann,\r\n") + "\r\n"),
             std::string::npos);
   EXPECT_NE(text.find(smtp::base64_lines("<p>Hello Ann,</p>")), std::string::npos);
   EXPECT_TRUE(text.ends_with("--=_gatehouse_alternative--\r\n"));
