@@ -51,9 +51,11 @@ start_postgres() {
   local data="$dir/pg" pw="$dir/pg.password"
   # A postmaster killed with SIGKILL leaves its lock file; one whose process is gone (or a zombie
   # PID 1 has not reaped yet) would make pg_ctl believe it still runs.
-  if [ -f "$data/postmaster.pid" ] && ! gh_alive "$(head -1 "$data/postmaster.pid")"; then
-    rm -f "$data/postmaster.pid"
-  fi
+  # The same holds for the lock file of its socket.
+  local lock
+  for lock in "$data/postmaster.pid" "$data"/.s.PGSQL.*.lock; do
+    if [ -f "$lock" ] && ! gh_alive "$(head -1 "$lock")"; then rm -f "$lock"; fi
+  done
   if [ ! -f "$data/PG_VERSION" ]; then
     mkdir -p "$data"
     [ -f "$pw" ] || head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$pw"
@@ -135,9 +137,15 @@ kill_postgres() {
   local pm children
   pm=$(head -1 "$dir/pg/postmaster.pid" 2>/dev/null || true)
   gh_alive "$pm" || return 0
-  children=$(for s in /proc/[0-9]*/stat; do
-    sed -nE "s/^([0-9]+) \(.*\) . $pm .*/\1/p" "$s" 2>/dev/null
-  done)
+  children=""
+  # Field 4 of /proc/PID/stat, after the parenthesised command name, is the parent's PID (read
+  # with builtins only: this runs while a storm keeps the machine busy).
+  local s line fields
+  for s in /proc/[0-9]*/stat; do
+    { read -r line <"$s"; } 2>/dev/null || continue
+    read -ra fields <<<"${line##*) }"
+    [ "${fields[1]:-}" = "$pm" ] && children="$children ${s//[^0-9]/}"
+  done
   # shellcheck disable=SC2086
   kill_now "$pm" $children
 }
