@@ -44,7 +44,8 @@ void expect_sound(const storm_report& report, const storm_options& o) {
   if (o.faults) {
     EXPECT_GE(report.faults.size(), static_cast<std::size_t>(o.duration.count() / 20));
   }
-  std::size_t stored_users = 0, applied = 0;
+  std::size_t stored_users = 0;
+  std::size_t applied = 0;
   for (const auto& r : report.rows) {
     if (r.flow == "registration" && r.stage == "stored (users rows)")
       stored_users = r.count;

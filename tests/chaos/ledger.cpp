@@ -181,8 +181,13 @@ void tally(const storm_record& record, const sources& from, storm_report& report
   // Stage counts of published, in-JetStream and applied rows of `rows` for `consumer`.
   auto pipeline = [&](stage_counter& c, const std::multimap<std::string, const outbox_row*>& rows,
                       const std::string& consumer, const std::string& event) {
-    std::size_t published = 0, streamed = 0, copies = 0, applied = 0;
-    std::string unpublished, unstreamed, unapplied;
+    std::size_t published = 0;
+    std::size_t streamed = 0;
+    std::size_t copies = 0;
+    std::size_t applied = 0;
+    std::string unpublished;
+    std::string unstreamed;
+    std::string unapplied;
     for (const auto& [k, r] : rows) {
       published += r->published ? 1 : 0;
       if (!r->published)
@@ -217,7 +222,8 @@ void tally(const storm_record& record, const sources& from, storm_report& report
   // Registrations: acknowledged -> users row -> user.created -> welcome -> email.send -> mail.
   {
     stage_counter c{report, "registration"};
-    std::set<std::string> acked, attempted;
+    std::set<std::string> acked;
+    std::set<std::string> attempted;
     std::size_t by_conflict = 0;
     for (const auto& r : record.registrations) {
       attempted.insert(r.email);
@@ -294,7 +300,9 @@ void tally(const storm_record& record, const sources& from, storm_report& report
   // one subscription.updated.
   {
     stage_counter c{report, "stripe webhook"};
-    std::set<std::string> acked, attempted, acked_subscriptions;
+    std::set<std::string> acked;
+    std::set<std::string> attempted;
+    std::set<std::string> acked_subscriptions;
     std::size_t duplicate_answers = 0;
     for (const auto& w : record.webhooks) {
       attempted.insert(w.event_id);

@@ -87,6 +87,7 @@ public:
   /// Runs `in_flight` client threads until the deadline (an operation under way finishes).
   void run(storm_record& record) {
     std::vector<std::thread> threads;
+    threads.reserve(static_cast<std::size_t>(options_.in_flight));
     for (int i = 0; i < options_.in_flight; ++i)
       threads.emplace_back([this, i, &record] { client(i, record); });
     for (auto& t : threads)
@@ -116,12 +117,12 @@ private:
   /// A status or transport failure to try again after: 5xx, 429, a refused or cut connection.
   static bool retryable(int status) { return status == 0 || status == 429 || status >= 500; }
 
-  void pause(std::mt19937_64& rng) const {
+  static void pause(std::mt19937_64& rng) {
     std::this_thread::sleep_for(std::chrono::milliseconds{100 + rng() % 300});
   }
 
-  test::http_reply call(uint16_t port, const std::string& target, const std::string& body,
-                        std::map<std::string, std::string> headers) const {
+  static test::http_reply call(uint16_t port, const std::string& target, const std::string& body,
+                               const std::map<std::string, std::string>& headers) {
     try {
       return test::http_call(port, "POST", target, body, headers);
     } catch (const std::exception&) {
@@ -175,7 +176,7 @@ private:
                                {"data", json::array{json::object{
                                             {"id", "si_" + w.subscription_id.substr(4)},
                                             {"price", json::object{{"id", "price_chaos"}}}}}}}},
-        {"current_period_end", now + 30 * 86400},
+        {"current_period_end", now + int64_t{30} * 86400},
         {"cancel_at_period_end", false},
         {"created", now}};
     // Stripe's own copy, should a same-second tie make a worker ask for it.
@@ -292,6 +293,7 @@ storm_report run_storm(const storm_options& options) {
     slots.back()->start();
   }
   std::vector<std::string> payers;
+  payers.reserve(4);
   for (int i = 0; i < 4; ++i)
     payers.push_back(register_payer(slots[static_cast<std::size_t>(i) % 2]->port(), i, record));
 
@@ -345,6 +347,7 @@ storm_report run_storm(const storm_options& options) {
   }};
 
   std::vector<uint16_t> ports;
+  ports.reserve(slots.size());
   for (const auto& s : slots)
     ports.push_back(s->port());
   clients{options, ports, stripe, payers, deadline}.run(record);
@@ -370,7 +373,8 @@ storm_report run_storm(const storm_options& options) {
   std::this_thread::sleep_for(3s);
   report.drain_seconds = std::chrono::duration<double>(steady::now() - drain_start).count() - 3;
   tally(record, from, report);
-  std::size_t registered = 0, delivered = 0;
+  double registered = 0;
+  double delivered = 0;
   for (const auto& r : record.registrations)
     registered += r.acked ? 1 : 0;
   for (const auto& w : record.webhooks)

@@ -97,7 +97,8 @@ public:
   static const char* name(service s);
 
 private:
-  bool run(const std::string& command, const std::string& dir, const std::string& extra = {});
+  static bool run(const std::string& command, const std::string& dir,
+                  const std::string& extra = {});
 
   std::string dir_;
   std::string database_url_;
