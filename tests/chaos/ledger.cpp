@@ -219,6 +219,20 @@ void tally(const storm_record& record, const sources& from, storm_report& report
     }
   };
 
+  // The rows of `subject`: one per key of `wanted` (none missing, none twice), then published,
+  // in JetStream and applied by `consumer`.
+  auto rows_through = [&](stage_counter& c, const std::set<std::string>& wanted,
+                          const std::string& subject, const std::string& consumer,
+                          const std::string& keys) {
+    const auto rows = rows_of(subject);
+    std::string ex;
+    c.row(subject + " rows", rows.size());
+    const auto [absent, absent_example] = missing(wanted, keys_of(rows));
+    c.fail(keys + " without a " + subject + " row", absent, absent_example);
+    c.fail(keys + " with two " + subject + " rows", twice(rows, ex), ex);
+    pipeline(c, rows, consumer, subject);
+  };
+
   // Registrations: acknowledged -> users row -> user.created -> welcome -> email.send -> mail.
   {
     stage_counter c{report, "registration"};
@@ -251,23 +265,12 @@ void tally(const storm_record& record, const sources& from, storm_report& report
       if (!attempted.contains(email))
         c.fail("users stored that no client sent", 1, email);
     }
-    const auto created = rows_of("user.created");
-    std::string ex;
-    c.row("user.created rows", created.size());
-    const auto [unannounced, unannounced_example] = missing(user_ids, keys_of(created));
-    c.fail("users without a user.created row", unannounced, unannounced_example);
-    c.fail("users with two user.created rows", twice(created, ex), ex);
-    pipeline(c, created, "welcome", "user.created");
+    rows_through(c, user_ids, "user.created", "welcome", "users");
 
     std::set<std::string> welcome_keys;
     for (const auto& id : user_ids)
       welcome_keys.insert("welcome:" + id);
-    const auto mails = rows_of("email.send");
-    c.row("email.send rows", mails.size());
-    const auto [unwelcomed, unwelcomed_example] = missing(welcome_keys, keys_of(mails));
-    c.fail("users whose welcome was never queued", unwelcomed, unwelcomed_example);
-    c.fail("welcome mails queued twice (user.created applied twice)", twice(mails, ex), ex);
-    pipeline(c, mails, "email", "email.send");
+    rows_through(c, welcome_keys, "email.send", "email", "welcome keys");
 
     const auto sent = scalar(db, "SELECT count(*) FROM email_deliveries WHERE status = 'sent'");
     c.row("email_deliveries sent", static_cast<std::size_t>(sent));
@@ -317,13 +320,9 @@ void tally(const storm_record& record, const sources& from, storm_report& report
           duplicate_answers == 0
               ? std::string{}
               : std::to_string(duplicate_answers) + " of them answered `duplicate` on a retry");
-    const auto hooks = rows_of("stripe.webhook.customer.subscription.updated");
+    rows_through(c, acked, "stripe.webhook.customer.subscription.updated", "stripe",
+                 "acknowledged webhooks");
     std::string ex;
-    c.row("stored (outbox rows)", hooks.size());
-    const auto [lost, lost_example] = missing(acked, keys_of(hooks));
-    c.fail("acknowledged webhooks not stored", lost, lost_example);
-    c.fail("webhooks stored twice", twice(hooks, ex), ex);
-    pipeline(c, hooks, "stripe", "stripe.webhook.*");
 
     std::map<std::string, std::string> subscriptions; // Stripe id -> our id
     for (const auto& r : query(db, "SELECT stripe_subscription_id, id::text FROM subscriptions"))

@@ -32,12 +32,6 @@ using namespace std::chrono_literals;
 constexpr const char* webhook_secret = "whsec_chaos_storm";
 constexpr const char* password = "correct horse battery staple";
 
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 /// One Gatehouse process of the storm on a fixed port, killed and started again.
 class gatehouse_slot {
 public:
@@ -165,7 +159,7 @@ private:
     std::replace(w.event_id.begin(), w.event_id.end(), '-', '_');
     std::replace(w.subscription_id.begin(), w.subscription_id.end(), '-', '_');
     const auto payer = rng() % payers_.size();
-    const auto now = unix_now();
+    const auto now = test::unix_now();
     json::object subscription{
         {"id", w.subscription_id},
         {"object", "subscription"},
@@ -193,10 +187,11 @@ private:
     while (steady::now() < give_up_) {
       ++w.attempts;
       // Each delivery is signed anew, as Stripe does.
-      const auto reply = call(
-          ports_[rng() % ports_.size()], "/webhooks/stripe", body,
-          {{"Content-Type", "application/json; charset=utf-8"},
-           {"Stripe-Signature", test::stripe_signature_header(webhook_secret, unix_now(), body)}});
+      const auto reply =
+          call(ports_[rng() % ports_.size()], "/webhooks/stripe", body,
+               {{"Content-Type", "application/json; charset=utf-8"},
+                {"Stripe-Signature",
+                 test::stripe_signature_header(webhook_secret, test::unix_now(), body)}});
       if (reply.status == 200) {
         w.acked = true;
         w.duplicate_answer = reply.body.find(R"("duplicate":true)") != std::string::npos;

@@ -1,6 +1,7 @@
 // The event pipeline against real parts: a nats-server of the test's own (stopped and started
 // again), the run's PostgreSQL (a scratch database per test, so counts are exact) and an SMTP
 // sink. Gatehouse runs as a real process.
+#include "tests/support/fake_stripe.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/nats_client.hpp"
 #include "tests/support/process.hpp"
@@ -52,12 +53,6 @@ std::string stripe_signature(const std::string& secret, int64_t t, const std::st
     hex += digits[mac[i] & 0x0f];
   }
   return "t=" + std::to_string(t) + ",v1=" + hex;
-}
-
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 class EventsTest : public ::testing::Test {

@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -81,6 +82,13 @@ private:
   std::unique_ptr<impl> impl_;
   uint16_t port_ = 0;
 };
+
+/// Now in Unix seconds (Stripe's `created` and signature times).
+inline int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 /// The `Stripe-Signature` header Stripe sends for `payload` at Unix time `t`:
 /// `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<payload>")>`.
