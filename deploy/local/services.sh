@@ -8,10 +8,21 @@
 #   services.sh stop DIR           stop whatever runs from DIR
 #   services.sh status DIR
 #   services.sh stop-redis DIR | start-redis DIR   (fault drills)
+#   services.sh kill-SERVICE DIR | start-SERVICE DIR
+#                                  SIGKILL (PostgreSQL: the postmaster and every backend at once)
+#                                  or start again one of postgres, redis, nats (chaos drills)
 #
 # `start` writes DIR/env with DATABASE_URL, REDIS_URL, NATS_URL and NATS_MONITOR_URL.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# The servers started here run on after this script: they must not inherit its caller's
+# descriptors. A `flock` lock held through one would stay held for as long as they run (and block
+# every later build), a test's listening socket would stay bound.
+for fd in /proc/$$/fd/*; do
+  fd="${fd##*/}"
+  if [ "$fd" -gt 2 ] && [ "$fd" -lt 255 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
 
 cmd="${1:-}"; dir="${2:-}"
 [ -n "$cmd" ] && [ -n "$dir" ] || gh_die "usage: services.sh start|stop|status DIR [auto]"
@@ -38,6 +49,13 @@ choose_ports() {
 
 start_postgres() {
   local data="$dir/pg" pw="$dir/pg.password"
+  # A postmaster killed with SIGKILL leaves its lock file; one whose process is gone (or a zombie
+  # PID 1 has not reaped yet) would make pg_ctl believe it still runs.
+  # The same holds for the lock file of its socket.
+  local lock
+  for lock in "$data/postmaster.pid" "$data"/.s.PGSQL.*.lock; do
+    if [ -f "$lock" ] && ! gh_alive "$(head -1 "$lock")"; then rm -f "$lock"; fi
+  done
   if [ ! -f "$data/PG_VERSION" ]; then
     mkdir -p "$data"
     [ -f "$pw" ] || head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$pw"
@@ -98,6 +116,40 @@ stop_pid_file() {
   rm -f "$1"
 }
 
+# kill_now PID...: SIGKILL, then waits until none of them runs any more.
+kill_now() {
+  local pid
+  for pid in "$@"; do [ "$pid" -gt 1 ] || gh_die "refusing to kill '$pid'"; done
+  kill -9 "$@" 2>/dev/null || true
+  for pid in "$@"; do gh_wait_dead "$pid" 10 || gh_die "process $pid survived SIGKILL"; done
+}
+
+# kill_pid_file FILE: SIGKILL the process FILE names, if it runs.
+kill_pid_file() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null || true)
+  if gh_alive "$pid"; then kill_now "$pid"; fi
+}
+
+# kill_postgres: SIGKILL the postmaster and its children together, as a machine crash would (a
+# postmaster killed alone leaves backends holding its shared memory, and no new one can start).
+kill_postgres() {
+  local pm children
+  pm=$(head -1 "$dir/pg/postmaster.pid" 2>/dev/null || true)
+  gh_alive "$pm" || return 0
+  children=""
+  # Field 4 of /proc/PID/stat, after the parenthesised command name, is the parent's PID (read
+  # with builtins only: this runs while a storm keeps the machine busy).
+  local s line fields
+  for s in /proc/[0-9]*/stat; do
+    { read -r line <"$s"; } 2>/dev/null || continue
+    read -ra fields <<<"${line##*) }"
+    [ "${fields[1]:-}" = "$pm" ] && children="$children ${s//[^0-9]/}"
+  done
+  # shellcheck disable=SC2086
+  kill_now "$pm" $children
+}
+
 write_env() {
   cat >"$dir/env" <<ENV
 export DATABASE_URL='postgresql://gatehouse:$(cat "$dir/pg.password")@127.0.0.1:$PG_PORT/gatehouse'
@@ -124,6 +176,11 @@ case "$cmd" in
     ;;
   stop-redis) stop_pid_file "$dir/redis.pid" ;;
   start-redis) source "$ports"; start_redis ;;
+  kill-postgres) kill_postgres ;;
+  kill-redis) kill_pid_file "$dir/redis.pid" ;;
+  kill-nats) kill_pid_file "$dir/nats.pid" ;;
+  start-postgres) source "$ports"; start_postgres ;;
+  start-nats) source "$ports"; start_nats ;;
   status)
     [ -f "$ports" ] && source "$ports" || gh_die "nothing started in $dir"
     as_pg "$PG_BIN/pg_ctl" -D "$dir/pg" status >/dev/null 2>&1 && echo "postgres: up :$PG_PORT" || echo "postgres: down"

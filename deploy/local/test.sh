@@ -5,6 +5,13 @@
 #
 #   deploy/local/test.sh              Release build with tests (build/test)
 #   deploy/local/test.sh --sanitize   ASan + UBSan build (build/asan)
+#   deploy/local/test.sh --tsan       ThreadSanitizer build (build/tsan) of the tests where actors,
+#                                     asio threads and nats.c's threads meet: the registry and
+#                                     other actor units, the HTTP sessions, the event pipeline
+#                                     (Gatehouse itself runs instrumented); any report fails
+#
+# The fault storm (ctest label `chaos`, about two minutes per variant) runs in the Release
+# build only.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GH_ROOT"
@@ -22,6 +29,16 @@ if [ "$mode" = "--sanitize" ]; then
   gh_build "$build" RelWithDebInfo -DGATEHOUSE_SANITIZE=ON -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1"
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  CTEST_ARGS="${CTEST_ARGS:-} -LE chaos"
+elif [ "$mode" = "--tsan" ]; then
+  build=build/tsan
+  tsan_tests="unit_actors unit_gateway unit_events integration_events"
+  GH_BUILD_TARGETS="gatehouse $tsan_tests" gh_build "$build" RelWithDebInfo -DGATEHOUSE_TSAN=ON \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1"
+  tsan_reports="$(mktemp -d /tmp/gatehouse-tsan.XXXXXX)"
+  # Reports go to files (Gatehouse's stderr is a test's temporary file): checked after the run.
+  export TSAN_OPTIONS="suppressions=$GH_ROOT/tests/tsan.supp:log_path=$tsan_reports/report:second_deadlock_stack=1:history_size=4"
+  CTEST_ARGS="${CTEST_ARGS:-} -R ^($(echo "$tsan_tests" | tr ' ' '|'))\$"
 else
   build=build/test
   gh_build "$build" Release
@@ -46,4 +63,17 @@ source "$services/env"
 export PATH="$PATH:/usr/sbin:/sbin"
 export GATEHOUSE_BIN="$GH_ROOT/$build/gateway/gatehouse"
 
-ctest --test-dir "$build" --output-on-failure --timeout 600 ${CTEST_ARGS:-}
+rc=0
+# shellcheck disable=SC2086 # CTEST_ARGS is a list of arguments
+ctest --test-dir "$build" --output-on-failure --timeout 600 ${CTEST_ARGS:-} || rc=$?
+if [ -n "${tsan_reports:-}" ]; then
+  if compgen -G "$tsan_reports/report*" >/dev/null; then
+    for f in "$tsan_reports"/report*; do head -c 20000 "$f"; echo; done
+    gh_log "ThreadSanitizer: $(cat "$tsan_reports"/report* | grep -c '^WARNING: ThreadSanitizer') report(s) above"
+    rc=1
+  else
+    gh_log "ThreadSanitizer: no reports"
+  fi
+  rm -rf "$tsan_reports"
+fi
+exit "$rc"

@@ -1,14 +1,15 @@
 // The event pipeline against real parts: a nats-server of the test's own (stopped and started
 // again), the run's PostgreSQL (a scratch database per test, so counts are exact) and an SMTP
 // sink. Gatehouse runs as a real process.
+#include "tests/support/fake_stripe.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/nats_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/services.hpp"
 #include "tests/support/smtp_sink.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
-#include <nats/nats.h>
 #include <openssl/evp.h>
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
@@ -26,88 +27,6 @@ namespace gh::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-/// A JetStream message as the tests read it back.
-struct stored_message {
-  std::string subject;
-  std::string body;
-  std::map<std::string, std::string> headers;
-};
-
-/// A plain nats.c client of the test's own.
-class nats_client {
-public:
-  explicit nats_client(const std::string& url) {
-    EXPECT_EQ(natsConnection_ConnectTo(&conn_, url.c_str()), NATS_OK);
-    EXPECT_EQ(natsConnection_JetStream(&js_, conn_, nullptr), NATS_OK);
-  }
-  ~nats_client() {
-    jsCtx_Destroy(js_);
-    natsConnection_Destroy(conn_);
-  }
-  nats_client(const nats_client&) = delete;
-  nats_client& operator=(const nats_client&) = delete;
-
-  /// Every message of `stream` (empty when it does not exist).
-  std::vector<stored_message> messages(const char* stream) {
-    std::vector<stored_message> out;
-    jsStreamInfo* info = nullptr;
-    if (js_GetStreamInfo(&info, js_, stream, nullptr, nullptr) != NATS_OK)
-      return out;
-    const auto first = info->State.FirstSeq;
-    const auto last = info->State.LastSeq;
-    jsStreamInfo_Destroy(info);
-    for (auto seq = first; seq != 0 && seq <= last; ++seq) {
-      natsMsg* m = nullptr;
-      if (js_GetMsg(&m, js_, stream, seq, nullptr, nullptr) != NATS_OK)
-        continue;
-      stored_message sm{natsMsg_GetSubject(m),
-                        {natsMsg_GetData(m), static_cast<std::size_t>(natsMsg_GetDataLength(m))},
-                        {}};
-      const char** keys = nullptr;
-      int count = 0;
-      if (natsMsgHeader_Keys(m, &keys, &count) == NATS_OK) {
-        for (int i = 0; i < count; ++i) {
-          const char* value = nullptr;
-          if (natsMsgHeader_Get(m, keys[i], &value) == NATS_OK)
-            sm.headers[keys[i]] = value;
-        }
-        free(static_cast<void*>(keys));
-      }
-      out.push_back(std::move(sm));
-      natsMsg_Destroy(m);
-    }
-    return out;
-  }
-
-  /// Publishes `body` on `subject` through JetStream with `Nats-Msg-Id: id`.
-  void publish(const std::string& subject, const std::string& body, const std::string& id) {
-    natsMsg* m = nullptr;
-    ASSERT_EQ(
-        natsMsg_Create(&m, subject.c_str(), nullptr, body.data(), static_cast<int>(body.size())),
-        NATS_OK);
-    natsMsgHeader_Set(m, "Nats-Msg-Id", id.c_str());
-    jsPubAck* ack = nullptr;
-    EXPECT_EQ(js_PublishMsg(&ack, js_, m, nullptr, nullptr), NATS_OK);
-    jsPubAck_Destroy(ack);
-    natsMsg_Destroy(m);
-  }
-
-  /// The reply to a request on `subject`; empty on timeout.
-  std::string request(const std::string& subject) {
-    natsMsg* reply = nullptr;
-    if (natsConnection_RequestString(&reply, conn_, subject.c_str(), "", 3000) != NATS_OK)
-      return {};
-    std::string body{natsMsg_GetData(reply),
-                     static_cast<std::size_t>(natsMsg_GetDataLength(reply))};
-    natsMsg_Destroy(reply);
-    return body;
-  }
-
-private:
-  natsConnection* conn_ = nullptr;
-  jsCtx* js_ = nullptr;
-};
 
 /// The user ids of the `user.created` events in `messages`, one entry per message.
 std::multiset<std::string> created_user_ids(const std::vector<stored_message>& messages) {
@@ -134,12 +53,6 @@ std::string stripe_signature(const std::string& secret, int64_t t, const std::st
     hex += digits[mac[i] & 0x0f];
   }
   return "t=" + std::to_string(t) + ",v1=" + hex;
-}
-
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 class EventsTest : public ::testing::Test {

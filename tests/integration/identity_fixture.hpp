@@ -7,6 +7,7 @@
 
 #include "crypto/crypto.hpp"
 #include "crypto/jwt.hpp"
+#include "tests/support/fake_stripe.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 
@@ -32,12 +33,6 @@ namespace json = boost::json;
 using headers = std::map<std::string, std::string>;
 
 inline const headers json_ct{{"Content-Type", "application/json"}};
-
-inline int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 inline json::object parse(const std::string& body) {
   return json::parse(body).as_object();

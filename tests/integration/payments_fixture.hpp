@@ -29,12 +29,6 @@ namespace json = boost::json;
 inline constexpr const char* webhook_secret = "whsec_gatehouse_payments_test";
 inline constexpr const char* admin_key = "bootstrap-admin-key-for-payments";
 
-inline int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 /// A signed-in user as the tests drive one.
 struct user {
   std::string id;

@@ -41,12 +41,6 @@ using pairs = std::vector<std::pair<std::string, std::string>>;
 constexpr int64_t day = int64_t{24} * 60 * 60;
 constexpr std::size_t body_limit = std::size_t{16} * 1024 * 1024;
 
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string lower(std::string_view s) {
   std::string out{s};
   std::transform(out.begin(), out.end(), out.begin(),

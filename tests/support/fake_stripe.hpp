@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -88,6 +89,12 @@ private:
 /// when both were accepted, otherwise why not.
 std::string pay_checkout(fake_stripe& stripe, uint16_t port, const std::string& webhook_secret,
                          const std::string& session_id);
+/// Now in Unix seconds (Stripe's `created` and signature times).
+inline int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 /// The `Stripe-Signature` header Stripe sends for `payload` at Unix time `t`:
 /// `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<payload>")>`.

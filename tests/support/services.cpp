@@ -12,6 +12,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -93,6 +95,81 @@ void nats_server::stop() {
     process_->wait_exit(std::chrono::seconds{10});
   }
   process_.reset();
+}
+
+namespace {
+
+/// The value of `export NAME='value'` in a services env file.
+std::string exported(const std::string& env_file, const std::string& name) {
+  std::ifstream in{env_file};
+  const std::string prefix = "export " + name + "='";
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(prefix) && line.ends_with('\''))
+      return line.substr(prefix.size(), line.size() - prefix.size() - 1);
+  return {};
+}
+
+} // namespace
+
+service_set::service_set() {
+  char dir[] = "/tmp/gh-services-XXXXXX";
+  if (::mkdtemp(dir) == nullptr)
+    throw std::runtime_error("cannot create a services directory");
+  dir_ = dir;
+  // PostgreSQL runs as its own user and must reach its data below this directory.
+  std::filesystem::permissions(
+      dir_, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                std::filesystem::perms::others_exec);
+  if (!run("start", dir_, "auto"))
+    throw std::runtime_error("deploy/local/services.sh could not start the services");
+  const auto env = dir_ + "/env";
+  database_url_ = exported(env, "DATABASE_URL");
+  redis_url_ = exported(env, "REDIS_URL");
+  nats_url_ = exported(env, "NATS_URL");
+}
+
+service_set::~service_set() {
+  stop_all();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+const char* service_set::name(service s) {
+  switch (s) {
+  case service::postgres:
+    return "postgres";
+  case service::redis:
+    return "redis";
+  case service::nats:
+    return "nats";
+  }
+  return "?";
+}
+
+bool service_set::kill(service s) {
+  return run(std::string{"kill-"} + name(s), dir_);
+}
+
+bool service_set::start(service s) {
+  return run(std::string{"start-"} + name(s), dir_);
+}
+
+void service_set::stop_all() {
+  run("stop", dir_);
+}
+
+bool service_set::run(const std::string& command, const std::string& dir,
+                      const std::string& extra) {
+  std::vector<std::string> argv{"bash", std::string{GH_SOURCE_DIR} + "/deploy/local/services.sh",
+                                command, dir};
+  if (!extra.empty())
+    argv.push_back(extra);
+  child_process script{std::move(argv), {}};
+  const auto code = script.wait_exit(std::chrono::seconds{60});
+  if (code != 0)
+    ADD_FAILURE() << "services.sh " << command << " failed:\n" << script.stderr_text();
+  return code == 0;
 }
 
 scratch_database::scratch_database() {

@@ -68,6 +68,44 @@ private:
   std::unique_ptr<child_process> process_;
 };
 
+/// PostgreSQL, Redis and nats-server of the test's own, started by `deploy/local/services.sh` in a
+/// temporary directory on free ports (the same script and settings as the test run's), for drills
+/// that stop or SIGKILL them; stopped and removed with the object.
+class service_set {
+public:
+  /// The services one drill may kill and start again.
+  enum class service { postgres, redis, nats };
+
+  service_set();
+  ~service_set();
+
+  service_set(const service_set&) = delete;
+  service_set& operator=(const service_set&) = delete;
+
+  const std::string& database_url() const noexcept { return database_url_; }
+  const std::string& redis_url() const noexcept { return redis_url_; }
+  const std::string& nats_url() const noexcept { return nats_url_; }
+
+  /// SIGKILLs `s` (PostgreSQL: the postmaster and every backend at once); true when it worked.
+  bool kill(service s);
+  /// Starts `s` again with its data; true once it accepts connections.
+  bool start(service s);
+  /// Stops every service gracefully (they can be started again one by one).
+  void stop_all();
+
+  /// The name the services script and the reports use: `postgres`, `redis`, `nats`.
+  static const char* name(service s);
+
+private:
+  static bool run(const std::string& command, const std::string& dir,
+                  const std::string& extra = {});
+
+  std::string dir_;
+  std::string database_url_;
+  std::string redis_url_;
+  std::string nats_url_;
+};
+
 /// A PostgreSQL database of the test's own on the run's server (`DATABASE_URL`), dropped at the
 /// end: events tests count rows and messages exactly, so nothing else may write there.
 class scratch_database {

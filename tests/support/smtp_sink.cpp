@@ -166,6 +166,7 @@ void smtp_sink::serve(int fd) {
       current.data = std::move(data);
       {
         std::lock_guard guard{mutex_};
+        current.accepted = std::chrono::system_clock::now();
         messages_.push_back(current);
       }
       send_all(fd, "250 queued\r\n");

@@ -21,6 +21,7 @@ public:
     std::string from;
     std::vector<std::string> recipients;
     std::string data; ///< The message text, dot-unstuffed, CRLF line ends.
+    std::chrono::system_clock::time_point accepted; ///< When the sink answered the DATA with 250.
   };
 
   smtp_sink();
