@@ -161,26 +161,11 @@ bool type_allowed(std::string_view type, const std::vector<std::string>& allowed
 }
 
 std::string encode_cursor(const file_cursor& c) {
-  return crypto::base64url_encode("f1." + std::to_string(c.created_us) + "." + c.id);
+  return encode_keyset_cursor("f1.", c);
 }
 
 std::optional<file_cursor> decode_cursor(std::string_view text) {
-  if (text.empty() || text.size() > 128)
-    return std::nullopt;
-  const auto raw = crypto::base64url_decode(text);
-  if (!raw || !raw->starts_with("f1."))
-    return std::nullopt;
-  const std::string_view payload = std::string_view{*raw}.substr(3);
-  const auto dot = payload.find('.');
-  if (dot == std::string_view::npos)
-    return std::nullopt;
-  const auto micros = decode::parse_int(payload.substr(0, dot), 18, false);
-  const auto id = payload.substr(dot + 1);
-  // Only instants PostgreSQL can hold (1970 to the end of 9999): no cursor fails the query.
-  constexpr int64_t end_of_9999_us = 253402300799999999;
-  if (!micros || *micros > end_of_9999_us || !is_uuid(id))
-    return std::nullopt;
-  return file_cursor{*micros, std::string{id}};
+  return decode_keyset_cursor("f1.", text, 128);
 }
 
 decoded<list_query> decode_list_query(std::string_view query, bool with_user) {

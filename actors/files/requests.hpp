@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/keyset_cursor.hpp"
 #include "messages/decode.hpp"
 #include "messages/http.hpp"
 
@@ -40,10 +41,7 @@ std::string media_type(std::string_view text);
 bool type_allowed(std::string_view type, const std::vector<std::string>& allowed);
 
 /// A position in a files listing, newest first: after (created_at, id).
-struct file_cursor {
-  int64_t created_us = 0;
-  std::string id;
-};
+using file_cursor = keyset_cursor;
 
 /// The opaque text of `c` (base64url).
 std::string encode_cursor(const file_cursor& c);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/keyset_cursor.hpp"
 #include "messages/decode.hpp"
 #include "messages/gh_errc.hpp"
 
@@ -48,10 +49,7 @@ decoded<boost::json::value> decode_patch(std::string_view body);
 
 /// Where a page starts: after the record created at `created_us` (microseconds since the Unix
 /// epoch) with id `id`, in newest-first order.
-struct cursor {
-  int64_t created_us = 0;
-  std::string id;
-};
+using cursor = keyset_cursor;
 
 /// The opaque `next_cursor` of a page whose last record is `c`.
 std::string encode_cursor(const cursor& c);

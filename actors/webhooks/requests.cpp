@@ -159,27 +159,11 @@ decoded<endpoint_patch> decode_endpoint_patch(std::string_view body, const url_p
 }
 
 std::string encode_cursor(const page_cursor& c) {
-  return crypto::base64url_encode(std::string{cursor_tag} + std::to_string(c.created_us) + "." +
-                                  c.id);
+  return encode_keyset_cursor(cursor_tag, c);
 }
 
 std::optional<page_cursor> decode_cursor(std::string_view text) {
-  if (text.empty() || text.size() > max_cursor_chars)
-    return std::nullopt;
-  const auto raw = crypto::base64url_decode(text);
-  if (!raw || !raw->starts_with(cursor_tag))
-    return std::nullopt;
-  const std::string_view payload = std::string_view{*raw}.substr(cursor_tag.size());
-  const auto dot = payload.find('.');
-  if (dot == std::string_view::npos)
-    return std::nullopt;
-  const auto micros = parse_int(payload.substr(0, dot), 18, false);
-  const auto id = payload.substr(dot + 1);
-  // Only instants PostgreSQL can hold (up to the end of 9999): no cursor fails the query.
-  constexpr int64_t end_of_9999_us = 253402300799999999;
-  if (!micros || *micros > end_of_9999_us || !is_uuid(id))
-    return std::nullopt;
-  return page_cursor{*micros, std::string{id}};
+  return decode_keyset_cursor(cursor_tag, text, max_cursor_chars);
 }
 
 decoded<list_query> decode_endpoint_list(std::string_view query) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "actors/keyset_cursor.hpp"
+
 #include "actors/webhooks/webhook_url.hpp"
 #include "messages/decode.hpp"
 
@@ -48,10 +50,7 @@ decoded<new_endpoint> decode_new_endpoint(std::string_view body, const url_polic
 decoded<endpoint_patch> decode_endpoint_patch(std::string_view body, const url_policy& policy);
 
 /// A position in a listing: the last row's creation time (microseconds since the epoch) and id.
-struct page_cursor {
-  int64_t created_us = 0;
-  std::string id;
-};
+using page_cursor = keyset_cursor;
 
 /// The opaque `next_cursor` text of `c`.
 std::string encode_cursor(const page_cursor& c);

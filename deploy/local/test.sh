@@ -28,6 +28,7 @@ if [ "$mode" = "--sanitize" ]; then
   # a third of the time they take at -O2 -g.
   gh_build "$build" RelWithDebInfo -DGATEHOUSE_SANITIZE=ON -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1"
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+  export LSAN_OPTIONS="suppressions=$GH_ROOT/tests/lsan.supp"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   CTEST_ARGS="${CTEST_ARGS:-} -LE chaos"
 elif [ "$mode" = "--tsan" ]; then

@@ -53,11 +53,7 @@ struct stack {
         {"STRIPE_WEBHOOK_SECRET", webhook_secret}});
   }
 
-  std::string scalar(const std::string& sql) const {
-    pqxx::connection conn{db.url()};
-    auto r = pqxx::nontransaction{conn}.exec(sql);
-    return r.empty() || r[0][0].is_null() ? std::string{} : r[0][0].as<std::string>();
-  }
+  std::string scalar(const std::string& sql) const { return db.scalar(sql); }
 
   std::string complete_newest_checkout() {
     const auto session = scalar("SELECT stripe_session_id FROM checkouts WHERE status = 'open' "

@@ -134,11 +134,7 @@ protected:
     return {token, std::string{json::parse(me.body).at("id").as_string()}};
   }
 
-  static std::string scalar(const std::string& sql) {
-    pqxx::connection conn{db->url()};
-    auto r = pqxx::nontransaction{conn}.exec(sql);
-    return r.empty() || r[0][0].is_null() ? std::string{} : r[0][0].as<std::string>();
-  }
+  static std::string scalar(const std::string& sql) { return db->scalar(sql); }
 
   /// Pays the checkout `checkout_id` at the fake Stripe and delivers the signed webhooks of the
   /// completed session and its new subscription.

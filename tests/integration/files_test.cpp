@@ -208,15 +208,7 @@ protected:
     return std::string{up.at("file_id").as_string()};
   }
 
-  pqxx::result query(const std::string& sql) {
-    pqxx::connection conn{db_.url()};
-    return pqxx::nontransaction{conn}.exec(sql);
-  }
-
-  std::string scalar(const std::string& sql) {
-    auto r = query(sql);
-    return r.empty() || r[0][0].is_null() ? std::string{} : r[0][0].as<std::string>();
-  }
+  std::string scalar(const std::string& sql) { return db_.scalar(sql); }
 
   std::string key_of(const std::string& file_id) {
     return scalar("SELECT storage_key FROM files WHERE id = '" + file_id + "'");

@@ -113,15 +113,9 @@ protected:
          {"Stripe-Signature", stripe_signature_header(webhook_secret, unix_now(), body)}});
   }
 
-  pqxx::result query(const std::string& sql) {
-    pqxx::connection conn{db_.url()};
-    return pqxx::nontransaction{conn}.exec(sql);
-  }
+  void query(const std::string& sql) { db_.exec(sql); }
 
-  std::string scalar(const std::string& sql) {
-    auto r = query(sql);
-    return r.empty() || r[0][0].is_null() ? std::string{} : r[0][0].as<std::string>();
-  }
+  std::string scalar(const std::string& sql) { return db_.scalar(sql); }
 
   /// The Checkout Session id Stripe made for the checkout `checkout_id`.
   std::string session_of(const std::string& checkout_id) {

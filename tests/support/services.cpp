@@ -182,6 +182,17 @@ scratch_database::scratch_database() {
   url_ = base.substr(0, slash + 1) + name_;
 }
 
+void scratch_database::exec(const std::string& sql) const {
+  pqxx::connection conn{url_};
+  pqxx::nontransaction{conn}.exec(sql);
+}
+
+std::string scratch_database::scalar(const std::string& sql) const {
+  pqxx::connection conn{url_};
+  auto r = pqxx::nontransaction{conn}.exec(sql);
+  return r.empty() || r[0][0].is_null() ? std::string{} : r[0][0].as<std::string>();
+}
+
 scratch_database::~scratch_database() {
   try {
     pqxx::connection admin{required_env("DATABASE_URL")};

@@ -118,6 +118,12 @@ public:
 
   const std::string& url() const noexcept { return url_; }
 
+  /// Runs `sql` (the test's own text) on a connection of its own.
+  void exec(const std::string& sql) const;
+
+  /// The first column of the first row `sql` returns; empty for no row or NULL.
+  std::string scalar(const std::string& sql) const;
+
 private:
   std::string name_;
   std::string url_;

@@ -12,7 +12,8 @@ namespace {
 storage_claim claim(std::string_view bytes) {
   boost::beast::flat_buffer b;
   auto space = b.prepare(bytes.size());
-  std::memcpy(space.data(), bytes.data(), bytes.size());
+  if (!bytes.empty())
+    std::memcpy(space.data(), bytes.data(), bytes.size());
   b.commit(bytes.size());
   return claims_storage(b);
 }
