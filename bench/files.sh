@@ -89,7 +89,9 @@ mib() { awk -v b="$1" 'BEGIN { printf "%.0f", b / 1048576 }'; }
 # --- small uploads ----------------------------------------------------------------------------
 head -c 1024 /dev/urandom >"$work/small.bin"
 : >"$work/step1.cfg"
+# `next` between entries: without it curl adds every entry's headers to every request.
 for i in $(seq 1 "$uploads"); do
+  [ "$i" -gt 1 ] && echo next >>"$work/step1.cfg"
   printf 'url = "%s/api/v1/files/upload"\nheader = "%s"\nheader = "Content-Type: application/json"\ndata = "{\\"filename\\":\\"s%d.bin\\",\\"content_type\\":\\"application/octet-stream\\",\\"size\\":1024}"\noutput = "%s/up/%d.json"\n' \
     "$base" "$auth" "$i" "$work" "$i" >>"$work/step1.cfg"
 done
@@ -104,6 +106,9 @@ work, n, base, auth = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 with open(f"{work}/step2.cfg", "w") as put, open(f"{work}/step3.cfg", "w") as done:
     for i in range(1, n + 1):
         up = json.load(open(f"{work}/up/{i}.json"))
+        if i > 1:
+            put.write("next\n")
+            done.write("next\n")
         put.write(f'url = "{up["upload_url"]}"\nupload-file = "{work}/small.bin"\n'
                   f'header = "Content-Type: application/octet-stream"\noutput = "/dev/null"\n'
                   f'write-out = "%{{http_code}}\\n"\n')
@@ -120,6 +125,7 @@ t4=$(now_ms)
 gh_ms=$(( (t1 - t0) + (t3 - t2) + (t4 - t3) ))
 : >"$work/nginx.cfg"
 for i in $(seq 1 "$uploads"); do
+  [ "$i" -gt 1 ] && echo next >>"$work/nginx.cfg"
   printf 'url = "http://127.0.0.1:%s/put/%d.bin"\nupload-file = "%s/small.bin"\noutput = "/dev/null"\n' \
     "$ng_port" "$i" "$work" >>"$work/nginx.cfg"
 done
