@@ -47,7 +47,7 @@ work="$(mktemp -d /tmp/gatehouse-ws-bench.XXXXXX)"
 chmod 755 "$work"
 gh_pid=""; nginx_pid=""; ref_pid=""
 cleanup() {
-  [ -z "$ref_pid" ] || kill "$ref_pid" 2>/dev/null || true
+  bench_stop "$ref_pid"
   bench_cleanup
 }
 trap cleanup EXIT
@@ -67,17 +67,13 @@ start_gatehouse() {
   gh_pid=$!
   bench_wait_ready "$gh_port"
 }
-stop() {
-  kill "$1" 2>/dev/null || true
-  gh_wait_dead "$1" 15 || kill -9 "$1" 2>/dev/null || true
-}
 
 start_gatehouse
 gh_log "registering $users users (argon2id each)"
 build/bench/ws_load register --port "$gh_port" --users "$users" --out "$work/users" --concurrency 4
 tenant=$(psql "$DATABASE_URL" -qAtX -c "SELECT tenant_id FROM users WHERE id = '$(head -c 36 "$work/users")'")
 [ -n "$tenant" ] || gh_die "cannot read the users' tenant"
-stop "$gh_pid"; gh_pid=""
+bench_stop "$gh_pid"; gh_pid=""
 
 # run SIDE ROUND PID PORT [ws_load args...]: climbs the steps against one server; appends
 # "SIDE step ..." lines to $work/results.
@@ -102,12 +98,12 @@ for round in $(seq 1 "$rounds"); do
   for _ in $(seq 1 50); do grep -q ready "$work/ref.out" && break; sleep 0.1; done
   grep -q ready "$work/ref.out" || gh_die "the reference server did not start: $(cat "$work/ref.err")"
   run reference "$round" "$ref_pid" "$ref_port" --reference bench.wsref --source "127.$round.1"
-  stop "$ref_pid"; ref_pid=""
+  bench_stop "$ref_pid"; ref_pid=""
 
   start_gatehouse
   run gatehouse "$round" "$gh_pid" "$gh_port" --users-file "$work/users" --tenant "$tenant" \
     --source "127.$round.2"
-  stop "$gh_pid"; gh_pid=""
+  bench_stop "$gh_pid"; gh_pid=""
 done
 
 # values SIDE N FIELD: that field of every round's line for step N.
