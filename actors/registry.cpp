@@ -24,12 +24,11 @@ void forget(state_ptr self, const caf::actor_addr& addr) {
   auto it = st.by_addr.find(addr);
   if (it == st.by_addr.end())
     return;
-  const auto key = it->second;
+  const auto entry = it->second;
+  const auto kind = entry->first.kind;
   st.by_addr.erase(it);
-  if (auto entry = st.by_key.find(key);
-      entry != st.by_key.end() && entry->second.handle.address() == addr)
-    st.by_key.erase(entry);
-  publish_count(self, key.kind, -1);
+  st.by_key.erase(entry);
+  publish_count(self, kind, -1);
 }
 
 void sweep(state_ptr self) {
@@ -84,8 +83,9 @@ caf::behavior registry_impl(caf::stateful_actor<registry_state>* self, registry_
           if (!handle)
             return make_error(gh_errc::internal);
           self->monitor(handle);
-          st.by_addr.emplace(handle.address(), key);
+          const auto addr = handle.address();
           it = st.by_key.emplace(key, registry_state::entry{std::move(handle), {}}).first;
+          st.by_addr.emplace(addr, it);
           ++st.spawned;
           publish_count(self, key.kind, +1);
         }

@@ -33,9 +33,13 @@ struct registry_state {
     caf::actor handle;
     caf::actor_clock::time_point last_used;
   };
+  using entries = std::map<user_key, entry>;
   registry_options options;
-  std::map<user_key, entry> by_key;
-  std::unordered_map<caf::actor_addr, user_key> by_addr;
+  entries by_key;
+  /// The entry of each live actor by its address, for its down message. An iterator, not a
+  /// second copy of the key: the registry's bookkeeping is part of every idle actor's cost
+  /// (bench/actors.sh).
+  std::unordered_map<caf::actor_addr, entries::iterator> by_addr;
   std::map<std::string, int64_t, std::less<>> live;
   uint64_t spawned = 0;
   uint64_t reaped = 0;

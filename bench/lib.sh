@@ -30,15 +30,20 @@ bench_find_gatehouse() {
     gh_die "no gatehouse binary: build one (deploy/local/test.sh or bench/gateway.sh) or set GATEHOUSE_BIN"
 }
 
-# bench_cleanup: stops Gatehouse and nginx (TERM, then KILL after 10 s), the run's services, and
-# removes the scratch folder. For `trap bench_cleanup EXIT`.
-bench_cleanup() {
+# bench_stop PID...: stops each process given (TERM, then KILL after 10 s); empty ones are skipped.
+bench_stop() {
   local pid
-  for pid in "${gh_pid:-}" "${nginx_pid:-}"; do
+  for pid in "$@"; do
     [ -n "$pid" ] || continue
     kill "$pid" 2>/dev/null || true
     gh_wait_dead "$pid" 10 || kill -9 "$pid" 2>/dev/null || true
   done
+}
+
+# bench_cleanup: stops Gatehouse and nginx (bench_stop), the run's services, and removes the
+# scratch folder. For `trap bench_cleanup EXIT`.
+bench_cleanup() {
+  bench_stop "${gh_pid:-}" "${nginx_pid:-}"
   bash deploy/local/services.sh stop "$work/services" >/dev/null 2>&1 || true
   rm -rf "$work"
 }

@@ -502,6 +502,7 @@ void read_tuning(reader& in, settings& s) {
   in.number<std::size_t>("GATEHOUSE_HEADER_LIMIT", g.header_limit, 1 * kib, 256 * kib);
   in.number<std::size_t>("GATEHOUSE_WS_MESSAGE_LIMIT", g.ws_message_limit, 1 * kib, 16 * kib * kib);
   in.number<std::size_t>("GATEHOUSE_WS_QUEUE_LIMIT", g.ws_queue_limit, 1, 100000);
+  in.number<std::size_t>("GATEHOUSE_WS_QUEUE_BYTES", g.ws_queue_bytes, 4 * kib, 1024 * kib * kib);
   in.number<unsigned>("GATEHOUSE_WS_RATE", g.ws_frames_per_second, 1, 100000);
   in.number<unsigned>("GATEHOUSE_WS_PER_USER", g.ws_per_user, 1, 100000);
   in.number<std::size_t>("GATEHOUSE_MAX_CONNECTIONS", g.max_connections, 1, 1000000);

@@ -48,8 +48,10 @@ struct gateway_settings {
   std::size_t header_limit = 16 * 1024;       ///< GATEHOUSE_HEADER_LIMIT
   std::size_t ws_message_limit = 1024 * 1024; ///< GATEHOUSE_WS_MESSAGE_LIMIT
   std::size_t ws_queue_limit = 256;           ///< GATEHOUSE_WS_QUEUE_LIMIT (frames)
-  unsigned ws_frames_per_second = 50;         ///< GATEHOUSE_WS_RATE (pings count too)
-  unsigned ws_per_user = 32;                  ///< GATEHOUSE_WS_PER_USER
+  /// GATEHOUSE_WS_QUEUE_BYTES: bytes of the frames waiting behind the one being written.
+  std::size_t ws_queue_bytes = 4 * 1024 * 1024;
+  unsigned ws_frames_per_second = 50; ///< GATEHOUSE_WS_RATE (pings count too)
+  unsigned ws_per_user = 32;          ///< GATEHOUSE_WS_PER_USER
   /// GATEHOUSE_CORS_ORIGINS: front-end origins allowed to call with credentials (exact).
   std::vector<std::string> cors_origins;
   std::size_t max_connections = 10000;              ///< GATEHOUSE_MAX_CONNECTIONS

@@ -82,8 +82,8 @@ private:
 websocket_session::websocket_session(net::ip::tcp::socket&& socket, gateway_context& ctx,
                                      std::string remote_ip)
     : ws_(std::move(socket)), ctx_(ctx), remote_ip_(std::move(remote_ip)),
-      expiry_(ws_.get_executor()), id_(next_connection_id.fetch_add(1, std::memory_order_relaxed)) {
-}
+      expiry_(ws_.get_executor()), queue_(ctx_.limits.ws_queue_limit, ctx_.limits.ws_queue_bytes),
+      id_(next_connection_id.fetch_add(1, std::memory_order_relaxed)) {}
 
 websocket_session::~websocket_session() {
   if (tracker_id_ != 0)
@@ -299,11 +299,10 @@ bool websocket_session::take_token() {
 void websocket_session::enqueue(std::string frame) {
   if (closing_)
     return;
-  if (queue_.size() >= ctx_.limits.ws_queue_limit) {
+  if (!queue_.push(std::move(frame))) {
     do_close(ws_close::policy_violation, "client too slow");
     return;
   }
-  queue_.push_back(std::move(frame));
   if (!writing_)
     do_write();
 }
@@ -320,7 +319,7 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
   if (ec)
     return;
   ctx_.stats->ws_frames_out.fetch_add(1, std::memory_order_relaxed);
-  queue_.pop_front();
+  queue_.pop();
   if (close_pending_) {
     close_pending_ = false;
     closing_ = false;
@@ -378,7 +377,7 @@ void websocket_session::do_close(ws_close code, std::string reason) {
   expiry_.cancel();
   if (writing_) {
     // The frame being written must stay alive until its write completes.
-    queue_.erase(queue_.begin() + 1, queue_.end());
+    queue_.drop_behind_front();
     // Beast allows no close while a write is in flight: close right after it.
     close_pending_ = true;
     pending_code_ = code;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "gateway/context.hpp"
+#include "gateway/ws_queue.hpp"
 #include "messages/http.hpp"
 #include "messages/ws.hpp"
 
@@ -13,7 +14,6 @@
 #include <boost/beast/websocket/stream.hpp>
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <string>
 
@@ -21,8 +21,11 @@ namespace gh {
 
 /// One WebSocket of the console: text frames go to the console actor; actors answer and push
 /// through its `sink()`, which holds the session weakly and posts onto its strand. One
-/// write in flight, a bounded queue (a slow consumer is closed with 1008), a frame-rate limit,
-/// and Beast's message size limit (close 1009) and keep-alive pings.
+/// write in flight, a queue bounded in frames and bytes (a slow consumer is closed with 1008), a
+/// frame-rate limit, a message size limit (close 1009) and Beast's timeouts. Every buffer it
+/// holds is bounded by a setting: the read buffer by GATEHOUSE_WS_MESSAGE_LIMIT, the queue by
+/// GATEHOUSE_WS_QUEUE_LIMIT and GATEHOUSE_WS_QUEUE_BYTES, the handshake's bytes by
+/// GATEHOUSE_HEADER_LIMIT (the HTTP session read them); Beast's own buffers have fixed sizes.
 class websocket_session : public tracked_session,
                           public std::enable_shared_from_this<websocket_session> {
 public:
@@ -88,7 +91,7 @@ private:
   std::string accept_bytes_; ///< The handshake and early frames, until Beast copied them.
   boost::asio::steady_timer expiry_;
   principal who_;
-  std::deque<std::string> queue_;
+  ws_queue queue_;
   bool writing_ = false;
   bool closing_ = false;
   bool close_pending_ = false;

@@ -77,6 +77,8 @@ TEST(LoaderTest, EmbeddedDefaults) {
   EXPECT_FALSE(s.instance_id.empty());
   EXPECT_TRUE(s.bootstrap_admin_key.empty());
   EXPECT_GE(s.gateway.io_threads, 1U);
+  EXPECT_EQ(s.gateway.ws_queue_limit, 256U);
+  EXPECT_EQ(s.gateway.ws_queue_bytes, 4U * 1024 * 1024);
 }
 
 TEST(LoaderTest, ReadsTypedValues) {
@@ -87,6 +89,7 @@ TEST(LoaderTest, ReadsTypedValues) {
   env["GATEHOUSE_READ_TIMEOUT"] = "1500ms";
   env["GATEHOUSE_IDLE_TIMEOUT"] = "2m";
   env["GATEHOUSE_BODY_LIMIT"] = "2048";
+  env["GATEHOUSE_WS_QUEUE_BYTES"] = "65536";
   env["LOG_FORMAT"] = "text";
   env["LOG_LEVEL"] = "debug";
   env["STRIPE_WEBHOOK_SECRET"] = "whsec_a, whsec_b";
@@ -104,6 +107,7 @@ TEST(LoaderTest, ReadsTypedValues) {
   EXPECT_EQ(s.gateway.read_timeout, std::chrono::milliseconds{1500});
   EXPECT_EQ(s.gateway.idle_timeout, std::chrono::minutes{2});
   EXPECT_EQ(s.gateway.body_limit, 2048U);
+  EXPECT_EQ(s.gateway.ws_queue_bytes, 65536U);
   EXPECT_EQ(s.format, log_format::text);
   EXPECT_EQ(s.level, log_level::debug);
   ASSERT_EQ(s.stripe_webhook_secrets.size(), 2U);
@@ -185,6 +189,8 @@ TEST(LoaderTest, RefusesMalformedValues) {
            {"GATEHOUSE_IO_THREADS", "-1"},
            {"GATEHOUSE_IO_THREADS", "3x"},
            {"GATEHOUSE_SHUTDOWN_GRACE", "5y"},
+           {"GATEHOUSE_WS_QUEUE_BYTES", "1024"},
+           {"GATEHOUSE_WS_QUEUE_BYTES", "2GiB"},
            {"NATS_URL", "http://x"},
            {"SMTP_URL", "mailto:x"},
            {"STORAGE_BACKEND", "ftp"},
