@@ -79,11 +79,13 @@ gh_unpack_headers() {
 # gh_port_in_use PORT: true when something listens on 127.0.0.1:PORT.
 gh_port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# gh_free_port: a port nothing listens on, from the range 20000-59999.
+# gh_free_port: a port nothing listens on, from the range 10000-31999.
 gh_free_port() {
   local p
   for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 40000))
+    # Below the kernel's ephemeral range (32768 and up here), so an outgoing connection's
+    # source port cannot take it between this check and the server's bind.
+    p=$((10000 + RANDOM % 22000))
     gh_port_in_use "$p" || { echo "$p"; return 0; }
   done
   gh_die "no free port found"
