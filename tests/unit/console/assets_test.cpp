@@ -108,9 +108,9 @@ TEST(AssetsTest, TheShapeChecksCatchWhatTheyLookFor) {
   EXPECT_TRUE(fetches_elsewhere(R"(<img src="https://cdn.example/x.png">)", {"src="}));
   EXPECT_TRUE(fetches_elsewhere(R"(a{background:url( '//cdn.example/x.png')})", {"url("}));
   EXPECT_FALSE(fetches_elsewhere(R"(<a href="/docs">)", {"href="}));
-  EXPECT_EQ(gh::test::attribute_values(R"(<a data-src="x" href="/b"><img src="/c">)",
-                                       {"src", "href"}),
-            (std::vector<std::string>{"/b", "/c"}));
+  EXPECT_EQ(
+      gh::test::attribute_values(R"(<a data-src="x" href="/b"><img src="/c">)", {"src", "href"}),
+      (std::vector<std::string>{"/b", "/c"}));
 }
 
 TEST(AssetsTest, HashedAssetsAreImmutableAndThePageIsRevalidated) {
