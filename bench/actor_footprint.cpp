@@ -64,7 +64,7 @@ std::size_t rss_bytes() {
 /// A user id as Gatehouse's are: a UUID's 36 characters.
 std::string user_id(std::size_t i) {
   char out[40];
-  std::snprintf(out, sizeof out, "00000000-0000-4000-8000-%012zx", i % 0x1000000000000);
+  (void)std::snprintf(out, sizeof out, "00000000-0000-4000-8000-%012zx", i % 0x1000000000000);
   return std::string{out, 36};
 }
 
@@ -89,7 +89,7 @@ void report(const char* what, std::size_t n, const snapshot& before, const snaps
 int main(int argc, char** argv) {
   const std::size_t n = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 100000;
   if (n == 0) {
-    std::fprintf(stderr, "usage: actor_footprint [N > 0]\n");
+    (void)std::fprintf(stderr, "usage: actor_footprint [N > 0]\n");
     return 1;
   }
   caf::actor_system_config cfg;
@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
     for (std::size_t j = i; j < end; ++j)
       self->receive([](const std::string&) {},
                     [](const caf::error& e) {
-                      std::fprintf(stderr, "forward failed: %s\n", to_string(e).c_str());
+                      (void)std::fprintf(stderr, "forward failed: %s\n", to_string(e).c_str());
                       std::exit(1);
                     });
   }
@@ -133,8 +133,8 @@ int main(int argc, char** argv) {
   self->request(registry, caf::infinite, gh::count_atom_v)
       .receive([&](uint64_t count) { live = count; }, [](const caf::error&) {});
   if (live != n) {
-    std::fprintf(stderr, "the registry holds %llu actors, not %zu\n",
-                 static_cast<unsigned long long>(live), n);
+    (void)std::fprintf(stderr, "the registry holds %llu actors, not %zu\n",
+                       static_cast<unsigned long long>(live), n);
     return 1;
   }
   std::this_thread::sleep_for(std::chrono::milliseconds{200});

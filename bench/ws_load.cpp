@@ -226,7 +226,7 @@ private:
     uint64_t last_seq = 0;
   };
 
-  void reply(const std::string& line) {
+  void reply(const std::string& line) const {
     const std::string text = line + "\n";
     if (::write(reply_fd_, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
       std::exit(1);
@@ -418,12 +418,14 @@ long rss_kb(long pid) {
 }
 
 std::string random_uuid(std::mt19937_64& rng) {
-  const uint64_t a = rng(), b = rng();
+  const uint64_t a = rng();
+  const uint64_t b = rng();
   char out[37];
-  std::snprintf(out, sizeof out, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  (void)std::snprintf(out, sizeof out, "%08x-%04x-4%03x-%04x-%012llx",
+                      static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xffff),
+                      static_cast<unsigned>(a & 0xfff),
+                      static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                      static_cast<unsigned long long>(b & 0xffffffffffffULL));
   return out;
 }
 
@@ -445,7 +447,7 @@ int run_coordinator(const flags& f) {
   const std::string reference = f.get("reference", "");
   const std::string source = f.get("source", "127.0.1");
   const auto users = reference.empty() ? read_users(f.get("users-file")) : std::vector<user>{};
-  const std::size_t max = static_cast<std::size_t>(steps.back());
+  const auto max = static_cast<std::size_t>(steps.back());
   const std::size_t user_count = (max + per_user - 1) / per_user;
   const std::vector<user> placeholders(reference.empty() ? 0 : user_count);
   const auto& who = reference.empty() ? users : placeholders;
@@ -457,7 +459,8 @@ int run_coordinator(const flags& f) {
 
   std::vector<child> children(procs);
   for (std::size_t i = 0; i < procs; ++i) {
-    int down[2], up[2];
+    int down[2];
+    int up[2];
     if (::pipe(down) != 0 || ::pipe(up) != 0)
       fail("pipe failed");
     const pid_t p = ::fork();
@@ -511,22 +514,32 @@ int run_coordinator(const flags& f) {
     std::this_thread::sleep_for(std::chrono::seconds{1});
     const long rss_open = rss_kb(pid);
     const std::size_t step_users = static_cast<std::size_t>(n) / per_user;
-    std::string push_ms, publish_ms;
+    std::string push_ms;
+    std::string publish_ms;
     for (long r = 0; r < pushes; ++r) {
       ++seq;
       const std::string marker = "ws-bench-" + std::to_string(seq);
       std::vector<std::string> messages;
       messages.reserve(step_users);
       for (std::size_t u = 0; u < step_users; ++u) {
-        if (reference.empty())
-          messages.push_back(R"({"id":")" + random_uuid(rng) +
-                             R"(","type":"user.updated","occurred_at":"2026-12-01T10:00:00.000Z",)"
-                             R"("tenant_id":")" +
-                             tenant + R"(","data":{"user_id":")" + who[u].id + R"(","name":")" +
-                             marker + R"("}})");
-        else
-          messages.push_back(std::to_string(u) + R"( {"event":"user.updated","data":{"name":")" +
-                             marker + R"("}})");
+        if (reference.empty()) {
+          std::string m = R"({"id":")";
+          m += random_uuid(rng);
+          m += R"(","type":"user.updated","occurred_at":"2026-12-01T10:00:00.000Z","tenant_id":")";
+          m += tenant;
+          m += R"(","data":{"user_id":")";
+          m += who[u].id;
+          m += R"(","name":")";
+          m += marker;
+          m += R"("}})";
+          messages.push_back(std::move(m));
+        } else {
+          std::string m = std::to_string(u);
+          m += R"( {"event":"user.updated","data":{"name":")";
+          m += marker;
+          m += R"("}})";
+          messages.push_back(std::move(m));
+        }
       }
       for (auto& c : children) {
         send_line(c, "arm " + std::to_string(seq));
@@ -549,9 +562,9 @@ int run_coordinator(const flags& f) {
         last = std::max(last, t);
       }
       char ms[32];
-      std::snprintf(ms, sizeof ms, "%.1f", static_cast<double>(last - t0) / 1e6);
+      (void)std::snprintf(ms, sizeof ms, "%.1f", static_cast<double>(last - t0) / 1e6);
       push_ms += (r == 0 ? "" : ",") + std::string{ms};
-      std::snprintf(ms, sizeof ms, "%.1f", static_cast<double>(published - t0) / 1e6);
+      (void)std::snprintf(ms, sizeof ms, "%.1f", static_cast<double>(published - t0) / 1e6);
       publish_ms += (r == 0 ? "" : ",") + std::string{ms};
       std::this_thread::sleep_for(std::chrono::milliseconds{300});
     }
@@ -560,7 +573,7 @@ int run_coordinator(const flags& f) {
                 "publish_ms=%s open_s=%.1f\n",
                 n, step_users, idle, rss_open, rss_after, push_ms.c_str(), publish_ms.c_str(),
                 open_s);
-    std::fflush(stdout);
+    (void)std::fflush(stdout);
   }
   for (auto& c : children)
     send_line(c, "quit");
@@ -599,7 +612,7 @@ public:
   std::mutex mutex;
   std::unordered_map<long, std::vector<std::weak_ptr<ref_session>>> by_user;
 
-  void push(long u, std::shared_ptr<const std::string> frame) {
+  void push(long u, const std::shared_ptr<const std::string>& frame) {
     std::vector<std::shared_ptr<ref_session>> targets;
     {
       std::lock_guard guard{mutex};
@@ -642,7 +655,7 @@ void ref_session::on_upgrade(beast::error_code ec) {
 }
 
 void ref_session::do_read() {
-  ws_.async_read_some(buffer_, 64 * 1024,
+  ws_.async_read_some(buffer_, std::size_t{64} * 1024,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec)
                           return;
@@ -673,7 +686,8 @@ void ref_session::do_write() {
                   });
 }
 
-void on_ref_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+void on_ref_message(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg,
+                    void* closure) {
   auto* server = static_cast<ref_server*>(closure);
   const std::string_view text{natsMsg_GetData(msg),
                               static_cast<std::size_t>(natsMsg_GetDataLength(msg))};
@@ -722,8 +736,9 @@ int run_serve(const flags& f) {
       natsConnection_Flush(nc) != NATS_OK)
     fail("cannot subscribe on NATS");
   std::printf("ready\n");
-  std::fflush(stdout);
+  (void)std::fflush(stdout);
   std::vector<std::thread> runners;
+  runners.reserve(contexts.size());
   for (auto& ioc : contexts)
     runners.emplace_back([&ioc] {
       auto guard = asio::make_work_guard(*ioc);
