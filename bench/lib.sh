@@ -7,7 +7,11 @@
 bench_client() {
   local name="$1" client="build/bench/$1"
   shift
-  if [ ! -x "$client" ] || [ "bench/$name.cpp" -nt "$client" ] || [ bench/load_cli.hpp -nt "$client" ]; then
+  local newer=""
+  for part in "bench/$name.cpp" bench/load_cli.hpp bench/"$name"_*.inc; do
+    [ -e "$part" ] && [ "$part" -nt "$client" ] && newer=1
+  done
+  if [ ! -x "$client" ] || [ -n "$newer" ]; then
     gh_log "building $client"
     mkdir -p build/bench
     # shellcheck disable=SC2046 # pkg-config prints several flags
