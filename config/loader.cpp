@@ -380,6 +380,42 @@ void read_allowed_types(reader& in, files_settings& f) {
   }
 }
 
+/// `TELEGRAM_*`, `TDLIB_PATH`: the id and the hash come together, and need the library.
+void read_telegram(reader& in, settings& s) {
+  using std::chrono::milliseconds;
+  if (auto id = in.get("TELEGRAM_API_ID")) {
+    int32_t parsed = 0;
+    auto [end, ec] = std::from_chars(id->data(), id->data() + id->size(), parsed);
+    if (ec != std::errc{} || end != id->data() + id->size() || parsed <= 0)
+      in.fail("TELEGRAM_API_ID", "must be the positive number my.telegram.org shows");
+    else
+      s.telegram_api_id = *id;
+  }
+  if (auto hash = in.get_secret("TELEGRAM_API_HASH"))
+    s.telegram_api_hash = std::move(*hash);
+  if (auto path = in.get("TDLIB_PATH"))
+    s.tdlib_path = *path;
+  if (in.get("TELEGRAM_API_ID").has_value() != !s.telegram_api_hash.empty())
+    in.fail(s.telegram_api_hash.empty() ? "TELEGRAM_API_HASH" : "TELEGRAM_API_ID",
+            "TELEGRAM_API_ID and TELEGRAM_API_HASH are set together");
+  if (s.telegram_configured() && s.tdlib_path.empty())
+    in.fail("TDLIB_PATH", "is required with TELEGRAM_API_ID (deploy/local/lib.sh installs it)");
+  in.duration("TELEGRAM_SESSION_TTL", s.telegram_session_ttl, milliseconds{1000},
+              milliseconds{30LL * 24 * 3600000});
+  in.duration("TELEGRAM_REQUEST_TIMEOUT", s.telegram_request_timeout, milliseconds{100},
+              milliseconds{120000});
+  in.number<unsigned>("TELEGRAM_MAX_SESSIONS", s.telegram_max_sessions, 1, 100000);
+  in.number<unsigned>("TELEGRAM_COMMAND_RATE", s.telegram_command_rate, 1, 100000);
+  for (auto [name, field] : {std::pair{"TELEGRAM_SESSION_DIR", &s.telegram_session_dir},
+                             std::pair{"TELEGRAM_HOST_PATH", &s.telegram_host_path}})
+    if (auto value = in.get(name)) {
+      if (!value->starts_with('/'))
+        in.fail(name, "must be an absolute path");
+      else
+        *field = *value;
+    }
+}
+
 void read_providers(reader& in, settings& s) {
   if (auto files = in.get("JWT_SIGNING_KEY_FILE")) {
     for (auto& path : split_list(*files)) {
@@ -485,12 +521,7 @@ void read_providers(reader& in, settings& s) {
     else if (*flag != "false" && *flag != "0")
       in.fail("S3_FORCE_PATH_STYLE", "must be true or false");
   }
-  if (auto id = in.get("TELEGRAM_API_ID"))
-    s.telegram_api_id = *id;
-  if (auto hash = in.get_secret("TELEGRAM_API_HASH"))
-    s.telegram_api_hash = std::move(*hash);
-  if (auto path = in.get("TDLIB_PATH"))
-    s.tdlib_path = *path;
+  read_telegram(in, s);
 }
 
 void read_tuning(reader& in, settings& s) {

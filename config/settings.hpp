@@ -117,9 +117,24 @@ struct settings {
 
   files_settings files;
 
-  std::string telegram_api_id;
-  secret telegram_api_hash;
-  std::string tdlib_path;
+  std::string telegram_api_id; ///< TELEGRAM_API_ID (digits); with the hash, Telegram is on
+  secret telegram_api_hash;    ///< TELEGRAM_API_HASH
+  std::string tdlib_path;      ///< TDLIB_PATH: libtdjson.so, loaded by the TDLib host
+  /// TELEGRAM_SESSION_TTL: a Telegram session ends this long after its last command.
+  std::chrono::milliseconds telegram_session_ttl{24LL * 3600000};
+  unsigned telegram_max_sessions = 100; ///< TELEGRAM_MAX_SESSIONS: live sessions per process
+  unsigned telegram_command_rate = 60;  ///< TELEGRAM_COMMAND_RATE: `/tg` commands per user a minute
+  /// TELEGRAM_REQUEST_TIMEOUT: time TDLib has to answer one request.
+  std::chrono::milliseconds telegram_request_timeout{20000};
+  /// TELEGRAM_SESSION_DIR: where sessions' directories live; empty: under /dev/shm (else the
+  /// data dir), named after the data dir.
+  std::string telegram_session_dir;
+  /// TELEGRAM_HOST_PATH: the `gatehouse-tdhost` executable; empty: the one beside `gatehouse`.
+  std::string telegram_host_path;
+
+  bool telegram_configured() const noexcept {
+    return !telegram_api_id.empty() && !telegram_api_hash.empty();
+  }
 
   log_level level = log_level::info;
   log_format format = log_format::json;

@@ -16,6 +16,7 @@
 #include "actors/payments/reconcile_command.hpp"
 #include "actors/records/records_module.hpp"
 #include "actors/registry.hpp"
+#include "actors/telegram/telegram_module.hpp"
 #include "actors/webhooks/webhooks_module.hpp"
 #include "config/loader.hpp"
 #include "config/log.hpp"
@@ -71,7 +72,7 @@ Configuration comes from the environment (and ./.env in development); see README
 constexpr void (*modules[])(gh::app&) = {
     &gh::ops::install,     &gh::identity::install, &gh::admin::install,    &gh::payments::install,
     &gh::records::install, &gh::orgs::install,     &gh::webhooks::install, &gh::files::install,
-    &gh::events::install,  &gh::console::install,
+    &gh::events::install,  &gh::telegram::install, &gh::console::install,
 };
 
 /// The key material of `GATEHOUSE_SECRETS_KEY`, or (development) of a key file generated under

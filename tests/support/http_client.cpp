@@ -142,10 +142,15 @@ void ws_client::send_fragmented(const std::string& text, std::size_t frames) {
 
 std::optional<std::string> ws_client::read(std::chrono::milliseconds timeout) {
   auto& ws = impl_->ws;
+  // Asynchronously, so the stream's timer applies (a synchronous read waits for ever); a read
+  // that times out closes the connection.
   beast::get_lowest_layer(ws).expires_after(timeout);
   beast::error_code ec;
   impl_->buffer.clear();
-  ws.read(impl_->buffer, ec);
+  ws.async_read(impl_->buffer, [&ec](beast::error_code e, std::size_t) { ec = e; });
+  impl_->ioc.restart();
+  impl_->ioc.run();
+  beast::get_lowest_layer(ws).expires_never();
   if (ec) {
     close_code_ = ws.reason().code;
     return std::nullopt;
