@@ -30,6 +30,15 @@ GH_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
 # machine (nodejs, with npm).
 GH_BROWSER_PACKAGES=(chromium nodejs)
 
+# TDLib for the Telegram sessions: npm's @prebuilt-tdlib/linux-x64-glibc at the version
+# prebuilt-tdlib@0.1008065.0 installs (TDLib 1.8.65, the one Gatehouse speaks; glibc >= 2.17
+# only), checked against these checksums (of the package and of the library in it).
+GH_TDLIB_PACKAGE="@prebuilt-tdlib/linux-x64-glibc@0.1008065.0"
+GH_TDLIB_TGZ="prebuilt-tdlib-linux-x64-glibc-0.1008065.0.tgz"
+GH_TDLIB_TGZ_SHA256="c0db1f9fefefbd99e434d028e04acd95670ec65e3c875acd02482da145929d17"
+GH_TDLIB_SHA256="d8f3282e4160580ffcdeaac95ac930ece51904b8fb595da109992e3f87ad903e"
+GH_TDLIB_PATH="$GH_ROOT/.local/tdlib/1.8.65/libtdjson.so"
+
 gh_log() { printf '\033[1m[gatehouse]\033[0m %s\n' "$*" >&2; }
 gh_die() { gh_log "error: $*"; exit 1; }
 
@@ -117,4 +126,34 @@ gh_build() {
   local targets=()
   for t in ${GH_BUILD_TARGETS:-}; do targets+=(--target "$t"); done
   cmake --build "$dir" -j "${GH_JOBS:-2}" "${targets[@]}"
+}
+
+# gh_install_tdlib: puts TDLib 1.8.65's libtdjson.so at $GH_TDLIB_PATH (once; fetched with npm
+# and both checksums checked) and exports TDLIB_PATH pointing at it.
+gh_install_tdlib() {
+  if [ -f "$GH_TDLIB_PATH" ] && echo "$GH_TDLIB_SHA256  $GH_TDLIB_PATH" | sha256sum -c --status; then
+    export TDLIB_PATH="$GH_TDLIB_PATH"
+    return 0
+  fi
+  command -v npm >/dev/null || gh_install npm
+  local tmp
+  tmp=$(mktemp -d)
+  gh_log "fetching TDLib 1.8.65 ($GH_TDLIB_PACKAGE) from npm"
+  if ! (cd "$tmp" && npm pack --silent "$GH_TDLIB_PACKAGE" >/dev/null); then
+    rm -rf "$tmp"
+    gh_die "cannot fetch $GH_TDLIB_PACKAGE from npm"
+  fi
+  if ! echo "$GH_TDLIB_TGZ_SHA256  $tmp/$GH_TDLIB_TGZ" | sha256sum -c --status; then
+    rm -rf "$tmp"
+    gh_die "$GH_TDLIB_TGZ does not have the recorded checksum"
+  fi
+  tar -xzf "$tmp/$GH_TDLIB_TGZ" -C "$tmp" package/libtdjson.so
+  if ! echo "$GH_TDLIB_SHA256  $tmp/package/libtdjson.so" | sha256sum -c --status; then
+    rm -rf "$tmp"
+    gh_die "libtdjson.so does not have the recorded checksum"
+  fi
+  mkdir -p "$(dirname "$GH_TDLIB_PATH")"
+  install -m 0644 "$tmp/package/libtdjson.so" "$GH_TDLIB_PATH"
+  rm -rf "$tmp"
+  export TDLIB_PATH="$GH_TDLIB_PATH"
 }

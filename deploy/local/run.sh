@@ -8,6 +8,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GH_ROOT"
 
 gh_install "${GH_PACKAGES[@]}"
+# TDLib for the `/tg` commands (they answer not-configured until TELEGRAM_API_ID and
+# TELEGRAM_API_HASH are set too); an explicit TDLIB_PATH wins.
+[ -n "${TDLIB_PATH:-}" ] || gh_install_tdlib
 gh_build build/release Release -DGATEHOUSE_TESTS=OFF
 bash deploy/local/services.sh start .local/services
 source .local/services/env

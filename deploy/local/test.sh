@@ -21,6 +21,8 @@ gh_install "${GH_PACKAGES[@]}" "${GH_BROWSER_PACKAGES[@]}"
 # The browser tests' npm packages, exactly as package-lock.json pins them. Debian's nodejs comes
 # without npm; a machine whose Node.js brings its own npm needs nothing more.
 command -v npm >/dev/null || gh_install npm
+# The real TDLib for the offline Telegram tests (unit_telegram's TdlibOffline*).
+gh_install_tdlib
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 if [ "$mode" = "--sanitize" ]; then
   build=build/asan

@@ -311,3 +311,42 @@ TEST(LoaderTest, RefreshGraceIsAShortDuration) {
   f.env["GATEHOUSE_REFRESH_GRACE"] = "2m";
   EXPECT_TRUE(names(expect_errors(f), "GATEHOUSE_REFRESH_GRACE"));
 }
+
+TEST(LoaderTest, TelegramSettingsAreReadWithTheirDefaults) {
+  const auto off = expect_ok({base_env(), {}});
+  EXPECT_FALSE(off.telegram_configured());
+  EXPECT_EQ(off.telegram_session_ttl, std::chrono::hours{24});
+  EXPECT_EQ(off.telegram_max_sessions, 100U);
+  auto env = base_env();
+  env["TELEGRAM_API_ID"] = "12345";
+  env["TELEGRAM_API_HASH"] = "0123456789abcdef";
+  env["TDLIB_PATH"] = "/opt/tdlib/libtdjson.so";
+  env["TELEGRAM_SESSION_TTL"] = "2s";
+  env["TELEGRAM_MAX_SESSIONS"] = "3";
+  env["TELEGRAM_COMMAND_RATE"] = "7";
+  env["TELEGRAM_REQUEST_TIMEOUT"] = "500ms";
+  env["TELEGRAM_SESSION_DIR"] = "/dev/shm/tg";
+  const auto s = expect_ok({env, {}});
+  EXPECT_TRUE(s.telegram_configured());
+  EXPECT_EQ(s.telegram_session_ttl, std::chrono::seconds{2});
+  EXPECT_EQ(s.telegram_max_sessions, 3U);
+  EXPECT_EQ(s.telegram_command_rate, 7U);
+  EXPECT_EQ(s.telegram_request_timeout, std::chrono::milliseconds{500});
+  EXPECT_EQ(s.telegram_session_dir, "/dev/shm/tg");
+}
+
+TEST(LoaderTest, TelegramSettingsAreValidatedAllAtOnce) {
+  auto env = base_env();
+  env["TELEGRAM_API_ID"] = "twelve";
+  env["TELEGRAM_SESSION_TTL"] = "0s";
+  env["TELEGRAM_MAX_SESSIONS"] = "0";
+  env["TELEGRAM_SESSION_DIR"] = "relative/dir";
+  auto errors = expect_errors({env, {}});
+  for (const char* variable : {"TELEGRAM_API_ID", "TELEGRAM_API_HASH", "TELEGRAM_SESSION_TTL",
+                               "TELEGRAM_MAX_SESSIONS", "TELEGRAM_SESSION_DIR"})
+    EXPECT_TRUE(names(errors, variable)) << variable << " not reported in\n" << describe(errors);
+  auto no_library = base_env();
+  no_library["TELEGRAM_API_ID"] = "12345";
+  no_library["TELEGRAM_API_HASH"] = "0123456789abcdef";
+  EXPECT_TRUE(names(expect_errors({no_library, {}}), "TDLIB_PATH"));
+}
