@@ -1,5 +1,5 @@
 // Telegram sessions under short or missing settings, each with a Gatehouse of its own: idle
-// expiry wiping the session, leftovers wiped at start, the per-user command rate, the
+// expiry and shutdown wiping the session, leftovers wiped at start, the per-user command rate, the
 // per-process session limit, another TDLib version refused, and no settings at all.
 #include "tests/integration/telegram_fixture.hpp"
 
@@ -49,6 +49,31 @@ TEST_F(TelegramLimitsTest, AnIdleSessionExpiresAndLeftoversAreWipedAtStart) {
       "tg.state", [](const json::object& d) { return d.at("state") == "none"; }, 10s));
   EXPECT_TRUE(eventually(2s, [&] { return sessions() == 0; }));
   EXPECT_EQ(ws.ok("/tg status").at("state"), "none");
+}
+
+TEST_F(TelegramLimitsTest, ShutdownWipesEverySession) {
+  gatehouse_process gh{env()};
+  ASSERT_NE(gh.port(), 0);
+  auto [token, user] = sign_up(gh.port());
+  console_socket ws{gh.port(), token};
+  ready(ws, "+15550000101");
+  EXPECT_EQ(sessions(), 1U);
+  const auto host = host_pid(gh.process().pid());
+  EXPECT_GT(host, 0);
+  gh.process().signal(SIGTERM);
+  const auto code = gh.process().wait_exit(15s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << gh.process().stderr_text();
+  EXPECT_EQ(sessions(), 0U) << "shutdown wipes the sessions' files";
+  // Gone, or a zombie waiting for PID 1 (which reaps late in containers).
+  const auto ended = [host] {
+    std::ifstream in{"/proc/" + std::to_string(host) + "/stat"};
+    std::string stat;
+    std::getline(in, stat);
+    const auto close = stat.rfind(')');
+    return stat.empty() || close == std::string::npos || stat.substr(close + 2, 1) == "Z";
+  };
+  EXPECT_TRUE(eventually(5s, ended)) << "the host ended too";
 }
 
 TEST_F(TelegramLimitsTest, LimitsCommandsPerUserAndSessionsPerProcess) {
