@@ -18,9 +18,10 @@ GH_PACKAGES=(
   postgresql-15 postgresql-client-15 redis-server nats-server
   # The s3 storage backend's tests run against OpenStack Swift's S3 API (tests/support/swift.sh).
   swift-proxy swift-account swift-container swift-object
-  # The manifest test (tests/deploy/) parses deploy/'s YAML, runs the nginx configs and has
-  # docker-compose (which needs no daemon for it) validate the Compose file.
-  python3 python3-yaml nginx-light docker-compose
+  # The manifest test (tests/deploy/) parses deploy/'s YAML, runs the nginx configs, has
+  # docker-compose validate the Compose file and kubectl render the kustomization (neither
+  # needs a daemon or a cluster for that).
+  python3 python3-yaml nginx-light docker-compose kubernetes-client
 )
 # The shared libraries the gatehouse binary loads, and curl for the image's HEALTHCHECK: all
 # that the container image's runtime stage installs (tests/deploy/ checks it against `ldd`).

@@ -7,8 +7,9 @@ Every fact is read from its source, never written here twice: the routes from th
 config/loader.cpp, the settings' validity from `gatehouse check-config`, the runtime libraries
 from the binary's ELF header and dpkg, the package lists from deploy/local/lib.sh. The checkers
 (deploy_checks.py) return lists of problems; ChecksCanFail shows each one failing on a broken
-copy. Needs python3-yaml, nginx, docker-compose (only its `config` check), nats-server and the
-test services' DATABASE_URL, REDIS_URL and NATS_URL (deploy/local/test.sh starts them).
+copy. Needs python3-yaml, nginx, docker-compose and kubectl (only to validate and render, no
+daemon or cluster), nats-server and the test services' DATABASE_URL, REDIS_URL and NATS_URL
+(deploy/local/test.sh starts them).
 """
 
 import copy
@@ -29,7 +30,7 @@ import urllib.request
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from deploy_checks import (COMPOSE, check_compose, check_dockerfile, check_k8s,  # noqa: E402
+from deploy_checks import (COMPOSE, ROOT as ROOT_DIR, check_compose, check_dockerfile, check_k8s,  # noqa: E402
                            check_local_nginx, container_of, env_example, free_port,
                            gatehouse_services, health_url, interpolate, load_k8s,
                            parse_dockerfile, read, runtime_packages)
@@ -308,6 +309,24 @@ class Manifests(unittest.TestCase):
         r = subprocess.run(["docker-compose", "config", "-q"], cwd=STACK.compose_dir,
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_kustomization_renders_with_kubectl(self):
+        # Debian's kubectl (kubernetes-client) builds the kustomization offline.
+        r = subprocess.run(["kubectl", "kustomize", os.path.join(ROOT_DIR, "deploy", "k8s")],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        docs = [d for d in yaml.safe_load_all(r.stdout) if d]
+        kinds = {d["kind"]: d for d in docs}
+        self.assertEqual(set(kinds), {"Namespace", "ConfigMap", "Deployment", "Service",
+                                      "PodDisruptionBudget", "HorizontalPodAutoscaler",
+                                      "NetworkPolicy"})
+        namespace = kinds["Namespace"]["metadata"]["name"]
+        for d in docs:
+            if d["kind"] != "Namespace":
+                self.assertEqual(d["metadata"].get("namespace"), namespace, d["kind"])
+        image = self.k8s["kustomization"]["images"][0]
+        self.assertEqual(container_of(kinds["Deployment"])["image"],
+                         f"{image['newName']}:{image['newTag']}")
 
     def test_every_compose_secret_is_made_by_make_secrets(self):
         for name, spec in self.compose["secrets"].items():
