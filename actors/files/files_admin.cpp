@@ -17,11 +17,11 @@ struct files_admin_state {
   files_admin_options opt;
 };
 
-using self_ptr = caf::stateful_actor<files_admin_state>*;
+using admin_self = caf::stateful_actor<files_admin_state>*;
 
 class files_admin_service {
 public:
-  explicit files_admin_service(self_ptr self) : self_(self), opt_(self->state.opt) {}
+  explicit files_admin_service(admin_self self) : self_(self), opt_(self->state.opt) {}
 
   void handle(http_request& in) {
     auto r = std::make_shared<http_request>(std::move(in));
@@ -35,7 +35,7 @@ public:
   }
 
 private:
-  self_ptr self_;
+  admin_self self_;
   files_admin_options& opt_;
 };
 

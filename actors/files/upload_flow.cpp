@@ -33,13 +33,13 @@ struct upload_state {
   std::deque<queued> queue;
 };
 
-using self_ptr = caf::stateful_actor<upload_state>*;
+using upload_self = caf::stateful_actor<upload_state>*;
 
-void pump(self_ptr self);
+void pump(upload_self self);
 
 /// Answers the operation in progress and moves on to the next one; an actor with nothing left
 /// to follow (no row, or a ready file) ends once its queue is empty.
-void finish(self_ptr self, gh_errc code, std::string text) {
+void finish(upload_self self, gh_errc code, std::string text) {
   auto& st = self->state;
   if (!st.queue.empty()) {
     if (auto& rp = st.queue.front().rp)
@@ -54,7 +54,7 @@ void finish(self_ptr self, gh_errc code, std::string text) {
   pump(self);
 }
 
-std::string json_of(self_ptr self, const file_row& f) {
+std::string json_of(upload_self self, const file_row& f) {
   const auto& opt = self->state.opt;
   return boost::json::serialize(file_json(f, *opt.store, unix_now(), opt.url_ttl));
 }
@@ -62,7 +62,7 @@ std::string json_of(self_ptr self, const file_row& f) {
 /// Reads the row (the user's own only), then `next()`; a failed read answers the operation
 /// with `provider_unavailable`.
 template <class Next>
-void load(self_ptr self, Next next) {
+void load(upload_self self, Next next) {
   const auto& key = self->state.key;
   self->state.opt.db->query<std::optional<file_row>>(
       self, self->state.opt.db_timeout,
@@ -86,7 +86,7 @@ void load(self_ptr self, Next next) {
 /// Deletes the row (a pending one only when `pending_only`) and releases its bytes, writing
 /// `file.deleted` when `announce`, all in one transaction; then `next(deleted)`.
 template <class Next>
-void delete_row(self_ptr self, bool pending_only, bool announce, Next next) {
+void delete_row(upload_self self, bool pending_only, bool announce, Next next) {
   const auto& key = self->state.key;
   self->state.opt.db->query<bool>(
       self, self->state.opt.db_timeout,
@@ -114,7 +114,7 @@ void delete_row(self_ptr self, bool pending_only, bool announce, Next next) {
       });
 }
 
-void mark_ready(self_ptr self) {
+void mark_ready(upload_self self) {
   const auto& key = self->state.key;
   self->state.opt.db->query<std::optional<file_row>>(
       self, self->state.opt.db_timeout,
@@ -146,7 +146,7 @@ void mark_ready(self_ptr self) {
       });
 }
 
-void verify_digest(self_ptr self) {
+void verify_digest(upload_self self) {
   const auto& st = self->state;
   st.opt.calls->call<storage::object_digest>(
       self, st.opt.store_timeout,
@@ -169,7 +169,7 @@ void verify_digest(self_ptr self) {
       });
 }
 
-void complete(self_ptr self) {
+void complete(upload_self self) {
   auto& st = self->state;
   if (!st.row) {
     finish(self, gh_errc::not_found, "no such file");
@@ -207,7 +207,7 @@ void complete(self_ptr self) {
 
 /// Deletes the object (and any partial upload), then, with `after_object`, the row.
 template <class Next>
-void delete_object(self_ptr self, Next after_object) {
+void delete_object(upload_self self, Next after_object) {
   const auto& st = self->state;
   st.opt.calls->call<storage::outcome>(
       self, st.opt.store_timeout,
@@ -217,7 +217,7 @@ void delete_object(self_ptr self, Next after_object) {
       });
 }
 
-void remove(self_ptr self) {
+void remove(upload_self self) {
   if (!self->state.row) {
     finish(self, gh_errc::not_found, "no such file");
     return;
@@ -235,7 +235,7 @@ void remove(self_ptr self) {
 }
 
 /// A pending upload past its expiry is cleaned up; one still running waits for its expiry.
-void refresh(self_ptr self) {
+void refresh(upload_self self) {
   auto& st = self->state;
   if (!st.row || st.row->status != "pending") {
     finish(self, gh_errc::ok, {});
@@ -265,7 +265,7 @@ void refresh(self_ptr self) {
   });
 }
 
-void pump(self_ptr self) {
+void pump(upload_self self) {
   auto& st = self->state;
   if (st.busy || st.queue.empty())
     return;
@@ -292,14 +292,14 @@ void pump(self_ptr self) {
     load(self, run);
 }
 
-caf::response_promise enqueue(self_ptr self, op what) {
+caf::response_promise enqueue(upload_self self, op what) {
   auto rp = self->make_response_promise();
   self->state.queue.push_back({what, rp});
   pump(self);
   return rp;
 }
 
-caf::behavior upload_flow(self_ptr self, user_key key, upload_options options) {
+caf::behavior upload_flow(upload_self self, user_key key, upload_options options) {
   self->state.key = std::move(key);
   self->state.opt = options;
   self->state.queue.push_back({op::refresh, std::nullopt});

@@ -31,7 +31,7 @@ struct flow_state {
   std::vector<caf::response_promise> waiting;
 };
 
-using self_ptr = caf::stateful_actor<flow_state>*;
+using flow_self = caf::stateful_actor<flow_state>*;
 
 std::string body_of(const flow_state& st) {
   const auto& r = *st.current;
@@ -45,14 +45,14 @@ std::string body_of(const flow_state& st) {
   return boost::json::serialize(o);
 }
 
-void answer(self_ptr self, caf::response_promise& rp) {
+void answer(flow_self self, caf::response_promise& rp) {
   if (self->state.current)
     rp.deliver(body_of(self->state));
   else
     rp.deliver(make_error(gh_errc::not_found));
 }
 
-void answer_waiting(self_ptr self) {
+void answer_waiting(flow_self self) {
   auto waiting = std::move(self->state.waiting);
   self->state.waiting.clear();
   for (auto& rp : waiting)
@@ -64,11 +64,11 @@ bool past_expiry(const flow_state& st) {
          unix_now() >= st.current->expires_at + st.opt.expiry_grace.count();
 }
 
-void ask_stripe(self_ptr self);
+void ask_stripe(flow_self self);
 
 /// Reads the checkout's row (the user's own only), then `next()`.
 template <class Next>
-void load(self_ptr self, Next next) {
+void load(flow_self self, Next next) {
   const auto& key = self->state.key;
   self->state.loading = true;
   self->state.opt.db->query<std::optional<row>>(
@@ -116,7 +116,7 @@ void load(self_ptr self, Next next) {
 }
 
 /// Asks Stripe how an open checkout past its expiry ended and records it.
-void ask_stripe(self_ptr self) {
+void ask_stripe(flow_self self) {
   if (self->state.asking_stripe || !self->state.current)
     return;
   self->state.asking_stripe = true;
@@ -159,14 +159,14 @@ void ask_stripe(self_ptr self) {
 }
 
 /// Answers the waiting requests, after asking Stripe when the checkout is open past its expiry.
-void settle(self_ptr self) {
+void settle(flow_self self) {
   if (past_expiry(self->state))
     ask_stripe(self);
   else
     answer_waiting(self);
 }
 
-caf::behavior checkout_flow(self_ptr self, user_key key, checkout_options options) {
+caf::behavior checkout_flow(flow_self self, user_key key, checkout_options options) {
   self->state.key = std::move(key);
   self->state.opt = options;
   load(self, [self] { settle(self); });

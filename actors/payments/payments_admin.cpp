@@ -25,12 +25,12 @@ struct payments_admin_state {
   payments_admin_options opt;
 };
 
-using self_ptr = caf::stateful_actor<payments_admin_state>*;
+using admin_self = caf::stateful_actor<payments_admin_state>*;
 
 /// Plans and refunds for operators: Stripe is asked first, then the database records it.
 class payments_admin_service {
 public:
-  explicit payments_admin_service(self_ptr self) : self_(self), opt_(self->state.opt) {}
+  explicit payments_admin_service(admin_self self) : self_(self), opt_(self->state.opt) {}
 
   void handle(http_request& in) {
     auto r = std::make_shared<http_request>(std::move(in));
@@ -254,7 +254,7 @@ private:
         });
   }
 
-  self_ptr self_;
+  admin_self self_;
   payments_admin_options& opt_;
 };
 

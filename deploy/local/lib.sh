@@ -106,13 +106,11 @@ gh_wait_dead() {
   ! gh_alive "$1"
 }
 
-# gh_build DIR TYPE [CMAKE ARGS...]: configures (once) and builds (only $GH_BUILD_TARGETS when
-# set, a space-separated list of targets).
+# gh_build DIR TYPE [CMAKE ARGS...]: configures (the arguments apply to a directory configured
+# before as well) and builds (only $GH_BUILD_TARGETS when set, a space-separated list of targets).
 gh_build() {
   local dir="$1" type="$2"; shift 2
-  if [ ! -f "$dir/build.ninja" ]; then
-    cmake -S "$GH_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
-  fi
+  cmake -S "$GH_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
   # Two cores: two jobs; a file mixing CAF and Beast needs ~1 GiB to compile.
   local targets=()
   for t in ${GH_BUILD_TARGETS:-}; do targets+=(--target "$t"); done

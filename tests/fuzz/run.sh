@@ -13,4 +13,5 @@ else
   cmake -S . -B build/fuzz -DGATEHOUSE_FUZZ_SECONDS="$seconds" >/dev/null
 fi
 cmake --build build/fuzz -j "${GH_JOBS:-2}"
-ctest --test-dir build/fuzz -L fuzz --output-on-failure
+# Each fuzzer is one process on one core: two at a time.
+ctest --test-dir build/fuzz -L fuzz --output-on-failure -j "${GH_JOBS:-2}"

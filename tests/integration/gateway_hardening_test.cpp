@@ -7,6 +7,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/services.hpp"
+#include "tests/support/text.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -45,14 +46,6 @@ protected:
   static inline std::string token;
 };
 
-int count_of(const std::string& haystack, const std::string& needle) {
-  int n = 0;
-  for (auto pos = haystack.find(needle); pos != std::string::npos;
-       pos = haystack.find(needle, pos + 1))
-    ++n;
-  return n;
-}
-
 /// A request smuggled behind `transfer_encoding`: if its body were not read as chunked, the
 /// body would be taken for a second request (`GET /healthz`).
 std::string smuggling_attempt(const std::string& transfer_encoding) {
@@ -68,7 +61,7 @@ TEST_F(GatewayHardeningTest, TransferEncodingOtherThanExactlyChunkedIs400AndClos
         "Transfer-Encoding: chunked, gzip", "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked",
         "Transfer-Encoding: chunked\r\nContent-Length: 4"}) {
     const auto out = raw_exchange(port(), smuggling_attempt(te), 3s);
-    EXPECT_EQ(count_of(out, "HTTP/1.1 "), 1) << te << "\n" << out;
+    EXPECT_EQ(gh::test::count_of(out, "HTTP/1.1 "), 1) << te << "\n" << out;
     EXPECT_NE(out.find("HTTP/1.1 400"), std::string::npos) << te << "\n" << out;
     EXPECT_NE(out.find("Connection: close"), std::string::npos) << te;
   }

@@ -4,6 +4,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/services.hpp"
+#include "tests/support/text.hpp"
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
@@ -55,14 +56,6 @@ protected:
 };
 
 gatehouse_process* GatewayTest::server = nullptr;
-
-int count_of(const std::string& haystack, const std::string& needle) {
-  int n = 0;
-  for (auto pos = haystack.find(needle); pos != std::string::npos;
-       pos = haystack.find(needle, pos + 1))
-    ++n;
-  return n;
-}
 
 } // namespace
 
@@ -148,7 +141,7 @@ TEST_F(GatewayTest, PipelinedRequestsAreAnsweredInOrder) {
   ASSERT_NE(three, std::string::npos) << out;
   EXPECT_LT(one, two);
   EXPECT_LT(two, three);
-  EXPECT_EQ(count_of(out, "HTTP/1.1 "), 3);
+  EXPECT_EQ(gh::test::count_of(out, "HTTP/1.1 "), 3);
   EXPECT_NE(out.find("HTTP/1.1 404"), std::string::npos);
 }
 

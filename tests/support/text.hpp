@@ -72,4 +72,13 @@ inline std::optional<std::string> set_cookie_value(std::string_view response,
   return std::string{response.substr(start, end - start)};
 }
 
+/// How many times `needle` occurs in `haystack`, overlapping occurrences included.
+inline int count_of(std::string_view haystack, std::string_view needle) {
+  int n = 0;
+  for (auto pos = haystack.find(needle); pos != std::string_view::npos;
+       pos = haystack.find(needle, pos + 1))
+    ++n;
+  return n;
+}
+
 } // namespace gh::test

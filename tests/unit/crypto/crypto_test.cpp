@@ -1,4 +1,5 @@
 #include "crypto/crypto.hpp"
+#include "tests/support/text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,20 +19,13 @@
 
 using namespace gh;
 
-namespace {
-
-constexpr std::string_view b64url_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-} // namespace
-
 TEST(CryptoTest, Base64UrlRoundTripsEveryLength) {
   for (std::size_t n = 0; n <= 40; ++n) {
     const auto bytes = crypto::random_bytes(n);
     ASSERT_EQ(bytes.size(), n);
     const auto text = crypto::base64url_encode(bytes);
     EXPECT_EQ(text.size(), (n * 4 + 2) / 3) << n;
-    EXPECT_EQ(text.find_first_not_of(b64url_alphabet), std::string::npos) << text;
+    EXPECT_EQ(text.find_first_not_of(gh::test::base64url_chars), std::string::npos) << text;
     EXPECT_EQ(crypto::base64url_decode(text), bytes) << n;
   }
   std::string every_byte;
@@ -110,7 +104,7 @@ TEST(CryptoTest, RandomUuidIsVersion4) {
 TEST(CryptoTest, RandomTokensAreUnpaddedBase64Url) {
   const auto a = crypto::random_token();
   EXPECT_EQ(a.size(), 43U);
-  EXPECT_EQ(a.find_first_not_of(b64url_alphabet), std::string::npos) << a;
+  EXPECT_EQ(a.find_first_not_of(gh::test::base64url_chars), std::string::npos) << a;
   const auto decoded = crypto::base64url_decode(a);
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(decoded->size(), 32U);

@@ -1,6 +1,7 @@
 #include "crypto/crypto.hpp"
 #include "crypto/jwt.hpp"
 #include "messages/json.hpp"
+#include "tests/support/text.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -28,9 +29,6 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view test_issuer = "https://auth.gatehouse.test";
 constexpr std::string_view test_audience = "gatehouse-api";
-
-constexpr std::string_view b64url_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
