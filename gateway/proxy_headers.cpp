@@ -11,18 +11,18 @@ namespace http = boost::beast::http;
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
+bool same_name(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
 }
 
-bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+bool name_starts_with(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && same_name(s.substr(0, prefix.size()), prefix);
 }
 
-std::string_view trim(std::string_view s) noexcept {
+std::string_view trim_ows(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
@@ -32,10 +32,10 @@ std::string_view trim(std::string_view s) noexcept {
 
 /// Calls `fn` with each non-empty item of a comma list.
 template <class Fn>
-void each_token(std::string_view list, Fn fn) {
+void each_list_item(std::string_view list, Fn fn) {
   while (!list.empty()) {
     const auto comma = list.find(',');
-    const auto item = trim(list.substr(0, comma));
+    const auto item = trim_ows(list.substr(0, comma));
     if (!item.empty())
       fn(item);
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
@@ -47,16 +47,16 @@ std::vector<std::string> connection_options(const http::fields& fields) {
   std::vector<std::string> out;
   const auto range = fields.equal_range(http::field::connection);
   for (auto it = range.first; it != range.second; ++it)
-    each_token(it->value(), [&](std::string_view token) {
+    each_list_item(it->value(), [&](std::string_view token) {
       if (out.size() < 64)
         out.emplace_back(token);
     });
   return out;
 }
 
-bool listed(const std::vector<std::string>& names, std::string_view name) {
+bool is_listed(const std::vector<std::string>& names, std::string_view name) {
   return std::any_of(names.begin(), names.end(),
-                     [&](const std::string& n) { return iequals(n, name); });
+                     [&](const std::string& n) { return same_name(n, name); });
 }
 
 /// Fields a client may not pass to an upstream, besides hop-by-hop ones.
@@ -65,12 +65,12 @@ bool is_client_only(std::string_view name) noexcept {
       "authorization", "proxy-authorization", "x-csrf-token", "expect",
       "forwarded",     "x-request-id",        "host",         "cookie"};
   return std::any_of(names.begin(), names.end(),
-                     [&](std::string_view n) { return iequals(n, name); }) ||
-         istarts_with(name, "x-forwarded-") || istarts_with(name, "x-gatehouse-");
+                     [&](std::string_view n) { return same_name(n, name); }) ||
+         name_starts_with(name, "x-forwarded-") || name_starts_with(name, "x-gatehouse-");
 }
 
 /// `value` kept to the characters a `Forwarded` quoted-string may carry without escaping.
-std::string quotable(std::string_view value) {
+std::string quotable_text(std::string_view value) {
   std::string out;
   out.reserve(value.size());
   for (char c : value)
@@ -87,7 +87,7 @@ bool is_hop_by_hop(std::string_view name) noexcept {
       "connection", "proxy-connection", "keep-alive",        "te", "transfer-encoding", "upgrade",
       "trailer",    "trailers",         "proxy-authenticate"};
   return std::any_of(names.begin(), names.end(),
-                     [&](std::string_view n) { return iequals(n, name); });
+                     [&](std::string_view n) { return same_name(n, name); });
 }
 
 std::string strip_session_cookies(std::string_view header, const cookie_names& names) {
@@ -97,15 +97,15 @@ std::string strip_session_cookies(std::string_view header, const cookie_names& n
   std::string_view rest = header;
   while (!rest.empty()) {
     const auto semi = rest.find(';');
-    const auto pair = trim(rest.substr(0, semi));
+    const auto pair = trim_ows(rest.substr(0, semi));
     rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
     if (pair.empty())
       continue;
-    auto name = trim(pair.substr(0, pair.find('=')));
+    auto name = trim_ows(pair.substr(0, pair.find('=')));
     if (name.starts_with("__Host-"))
       name.remove_prefix(7);
     if (std::find(drop.begin(), drop.end(), name) != drop.end() ||
-        std::find(drop.begin(), drop.end(), trim(pair.substr(0, pair.find('=')))) != drop.end())
+        std::find(drop.begin(), drop.end(), trim_ows(pair.substr(0, pair.find('=')))) != drop.end())
       continue;
     if (!out.empty())
       out.append("; ");
@@ -128,7 +128,7 @@ void build_upstream_fields(const http::fields& in, const forward_facts& facts,
       }
       continue;
     }
-    if (is_hop_by_hop(name) || is_client_only(name) || listed(options, name) ||
+    if (is_hop_by_hop(name) || is_client_only(name) || is_listed(options, name) ||
         field.name() == http::field::content_length)
       continue;
     out.insert(name, field.value());
@@ -145,8 +145,8 @@ void build_upstream_fields(const http::fields& in, const forward_facts& facts,
   out.set("X-Request-Id", facts.request_id);
   // RFC 7239: an IPv6 address is quoted in brackets; what the client called us is its Host.
   const auto host = in.find(http::field::host);
-  const std::string client_host = host == in.end() ? std::string{} : quotable(host->value());
-  const std::string ip = quotable(facts.remote_ip);
+  const std::string client_host = host == in.end() ? std::string{} : quotable_text(host->value());
+  const std::string ip = quotable_text(facts.remote_ip);
   std::string forwarded = ip.find(':') != std::string::npos ? "for=\"[" + ip + "]\"" : "for=" + ip;
   if (!client_host.empty())
     forwarded.append(";host=\"").append(client_host).append("\"");
@@ -160,7 +160,7 @@ void build_upstream_fields(const http::fields& in, const forward_facts& facts,
 
 void filter_response_fields(http::fields& fields) {
   for (const auto& name : connection_options(fields))
-    if (!iequals(name, "close") && !iequals(name, "keep-alive"))
+    if (!same_name(name, "close") && !same_name(name, "keep-alive"))
       fields.erase(name);
   for (auto it = fields.begin(); it != fields.end();) {
     if (is_hop_by_hop(it->name_string()) || it->name() == http::field::content_length)

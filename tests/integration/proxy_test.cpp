@@ -33,7 +33,8 @@ std::optional<json::object> verify_with_jwks(const std::string& token, const std
   if (kid == nullptr || !kid->is_string())
     return std::nullopt;
   const auto input = token.substr(0, dot2);
-  for (const auto& k : json::parse(jwks).at("keys").as_array()) {
+  const auto set = json::parse(jwks);
+  for (const auto& k : set.at("keys").as_array()) {
     const auto& key = k.as_object();
     if (key.at("kid") != *kid || key.at("crv") != "Ed25519")
       continue;

@@ -28,7 +28,7 @@ using tcp = net::ip::tcp;
 namespace {
 
 /// The value of `name` in a query string, or empty.
-std::string query_value(std::string_view target, std::string_view name) {
+std::string query_param(std::string_view target, std::string_view name) {
   const auto q = target.find('?');
   if (q == std::string_view::npos)
     return {};
@@ -43,7 +43,7 @@ std::string query_value(std::string_view target, std::string_view name) {
   return {};
 }
 
-std::string lower(std::string_view s) {
+std::string lower_name(std::string_view s) {
   std::string out{s};
   for (auto& c : out)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -53,7 +53,7 @@ std::string lower(std::string_view s) {
 } // namespace
 
 std::string upstream_server::request::header(const std::string& name) const {
-  auto it = headers.find(lower(name));
+  auto it = headers.find(lower_name(name));
   return it == headers.end() ? std::string{} : it->second;
 }
 
@@ -135,8 +135,8 @@ void upstream_server::serve(int fd, uint64_t id) {
     seen.method = std::string{req.method_string()};
     seen.target = std::string{req.target()};
     for (const auto& f : req) {
-      seen.names.push_back(lower(f.name_string()));
-      seen.headers[lower(f.name_string())] = std::string{f.value()};
+      seen.names.push_back(lower_name(f.name_string()));
+      seen.headers[lower_name(f.name_string())] = std::string{f.value()};
     }
     seen.body = req.body();
     seen.connection = id;
@@ -195,7 +195,7 @@ void upstream_server::serve(int fd, uint64_t id) {
     }
 
     if (path.ends_with("/bytes")) {
-      const auto n = std::stoull("0" + query_value(target, "n"));
+      const auto n = std::stoull("0" + query_param(target, "n"));
       http::response<http::empty_body> res{http::status::ok, 11};
       res.set(http::field::content_type, "application/octet-stream");
       res.content_length(n);
@@ -214,7 +214,7 @@ void upstream_server::serve(int fd, uint64_t id) {
 
     if (path.ends_with("/slow"))
       std::this_thread::sleep_for(
-          std::chrono::milliseconds{std::stoi("0" + query_value(target, "ms"))});
+          std::chrono::milliseconds{std::stoi("0" + query_param(target, "ms"))});
     http::response<http::string_body> res{http::status::ok, 11};
     res.set(http::field::content_type, "application/json");
     res.set("X-Upstream", "yes");
