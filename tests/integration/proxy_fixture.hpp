@@ -43,6 +43,7 @@ protected:
     server = new gatehouse_process({
         {"GATEHOUSE_DATA_DIR", (dir / "data").string()},
         {"GATEHOUSE_PUBLIC_URL", "http://127.0.0.1:8080"},
+        {"GATEHOUSE_REGISTER_RATE", "100000"},
         {"GATEHOUSE_UPSTREAMS", "gen,open,limited,down"},
         {"UPSTREAM_GEN_PREFIX", "/api/v1/generation"},
         {"UPSTREAM_GEN_URL", upstream->url("/svc")},
