@@ -80,6 +80,14 @@ std::string quotable_text(std::string_view value) {
   return out;
 }
 
+/// True when `s` is an RFC 9110 token (a cookie or field name).
+bool is_token(std::string_view s) noexcept {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
+  });
+}
+
 } // namespace
 
 bool is_hop_by_hop(std::string_view name) noexcept {
@@ -101,11 +109,14 @@ std::string strip_session_cookies(std::string_view header, const cookie_names& n
     rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
     if (pair.empty())
       continue;
-    auto name = trim_ows(pair.substr(0, pair.find('=')));
-    if (name.starts_with("__Host-"))
-      name.remove_prefix(7);
-    if (std::find(drop.begin(), drop.end(), name) != drop.end() ||
-        std::find(drop.begin(), drop.end(), trim_ows(pair.substr(0, pair.find('=')))) != drop.end())
+    const auto name = trim_ows(pair.substr(0, pair.find('=')));
+    // Ours go, and so does any pair whose name is no token (RFC 6265 §4.2.1): a lenient parser
+    // upstream could find one of ours inside it.
+    auto bare = name;
+    if (bare.starts_with("__Host-"))
+      bare.remove_prefix(7);
+    if (!is_token(name) || std::find(drop.begin(), drop.end(), bare) != drop.end() ||
+        std::find(drop.begin(), drop.end(), name) != drop.end())
       continue;
     if (!out.empty())
       out.append("; ");
