@@ -41,8 +41,7 @@ public:
       : client_(std::move(socket)), buffer_(std::move(buffer)), ctx_(ctx),
         up_(ctx.proxy->at(index)), index_(index), remote_ip_(std::move(remote_ip)),
         timer_(client_.get_executor()), up_buffer_(ctx.limits.header_limit + proxy_chunk_bytes),
-        chunk_(std::make_unique<char[]>(proxy_chunk_bytes)),
-        started_(std::chrono::steady_clock::now()) {
+        chunk_(new char[proxy_chunk_bytes]), started_(std::chrono::steady_clock::now()) {
     ctx_.stats->connections_open.fetch_add(1, std::memory_order_relaxed);
     up_.stats().open_streams.fetch_add(1, std::memory_order_relaxed);
   }
@@ -72,6 +71,9 @@ private:
   };
 
   void arm(std::chrono::milliseconds after, stage s);
+
+  /// Forgets the wait in progress: no timeout fires for what was armed before.
+  void disarm();
 
   void on_timeout();
 
@@ -165,6 +167,8 @@ private:
   net::steady_timer::rebind_executor<executor_type>::other timer_;
   stage stage_ = stage::client;
   uint64_t generation_ = 0;
+  std::chrono::steady_clock::time_point deadline_{};
+  bool timer_pending_ = false;
   bool timed_out_ = false;
 
   std::optional<http::request_parser<http::buffer_body>> req_;

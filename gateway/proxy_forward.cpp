@@ -186,6 +186,11 @@ void proxy_exchange::on_response_head(beast::error_code ec, std::size_t /*n*/) {
     keep_alive_ = false; // an HTTP/1.0 client reads to the close
   res_head_.keep_alive(keep_alive_);
   res_sr_.emplace(res_head_);
+  if (!bodiless && (up_buffer_.size() > 0 || res_->is_done())) {
+    // Body bytes are here already: the head goes out with them, in one write.
+    relay();
+    return;
+  }
   arm(ctx_.limits.read_timeout, stage::client);
   http::async_write_header(
       client_, *res_sr_, [self = shared_from_this(), bodiless](beast::error_code wec, std::size_t) {
@@ -227,31 +232,32 @@ void proxy_exchange::relay() {
 }
 
 void proxy_exchange::send_to_client(std::size_t n) {
+  // The last piece ends the body in the same write.
+  const bool last = n == 0 || res_->is_done();
   res_head_.body().data = n == 0 ? nullptr : chunk_.get();
   res_head_.body().size = n;
-  res_head_.body().more = n != 0;
+  res_head_.body().more = !last;
   arm(ctx_.limits.read_timeout, stage::client);
   http::async_write(client_, *res_sr_,
-                    [self = shared_from_this(), n](beast::error_code ec, std::size_t) {
+                    [self = shared_from_this(), n, last](beast::error_code ec, std::size_t) {
                       if (ec == http::error::need_buffer)
                         ec = {};
                       if (ec) {
                         self->abort(); // the client left: the upstream side closes too
                         return;
                       }
-                      if (n == 0) {
+                      self->up_.stats().bytes_down.fetch_add(n, std::memory_order_relaxed);
+                      if (last) {
                         self->finish();
                         return;
                       }
-                      self->up_.stats().bytes_down.fetch_add(n, std::memory_order_relaxed);
                       self->relay();
                     });
 }
 
 void proxy_exchange::finish() {
   done();
-  ++generation_;
-  timer_.cancel();
+  disarm();
   if (upstream_ && up_keep_alive_ && res_ && res_->is_done() && up_buffer_.size() == 0)
     pool().give(index_, std::move(*upstream_), up_.settings().max_idle);
   upstream_.reset();
@@ -275,8 +281,7 @@ void proxy_exchange::done() {
   if (finished_)
     return;
   finished_ = true;
-  ++generation_;
-  timer_.cancel();
+  disarm();
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   if (status_ == 0)
@@ -288,8 +293,7 @@ void proxy_exchange::done() {
 
 void proxy_exchange::close_client() {
   finished_ = true;
-  ++generation_;
-  timer_.cancel();
+  disarm();
   beast::error_code ignored;
   client_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
   client_.close(ignored);

@@ -69,14 +69,36 @@ void proxy_exchange::run() {
 }
 
 void proxy_exchange::arm(std::chrono::milliseconds after, stage s) {
+  // The one wait moves only to an earlier deadline; a later one is picked up when it fires, so
+  // the steps of a fast exchange do not cancel and re-post a wait each.
   stage_ = s;
-  timer_.expires_after(after);
+  deadline_ = std::chrono::steady_clock::now() + after;
+  if (timer_pending_ && timer_.expiry() <= deadline_)
+    return;
+  timer_.expires_at(deadline_);
+  timer_pending_ = true;
   timer_.async_wait([weak = weak_from_this(), generation = ++generation_](beast::error_code ec) {
     auto self = weak.lock();
-    if (ec || !self || generation != self->generation_)
+    if (!self || generation != self->generation_)
       return;
+    self->timer_pending_ = false;
+    if (ec)
+      return;
+    if (std::chrono::steady_clock::now() < self->deadline_) {
+      self->arm(std::chrono::duration_cast<std::chrono::milliseconds>(
+                    self->deadline_ - std::chrono::steady_clock::now()) +
+                    std::chrono::milliseconds{1},
+                self->stage_);
+      return;
+    }
     self->on_timeout();
   });
+}
+
+void proxy_exchange::disarm() {
+  ++generation_;
+  timer_pending_ = false;
+  timer_.cancel();
 }
 
 void proxy_exchange::on_timeout() {
@@ -172,8 +194,7 @@ void proxy_exchange::on_request_head(beast::error_code ec, std::size_t /*n*/) {
   if (upgrade_) {
     // The connection leaves for the WebSocket relay (gateway/proxy_ws.hpp).
     finished_ = true;
-    ++generation_;
-    timer_.cancel();
+    disarm();
     ws_relay_request relay{req_->release(),
                            std::move(up_req_.base()),
                            offered_protocols(req),
