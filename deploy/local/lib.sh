@@ -4,16 +4,31 @@
 GH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PG_BIN="/usr/lib/postgresql/15/bin"
 
-# Debian packages Gatehouse builds, runs and tests with.
-GH_PACKAGES=(
+# Debian packages Gatehouse builds with (the container image's build stage installs these).
+GH_BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache git curl ca-certificates
   libcaf-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libnats-dev libpqxx-dev libhiredis-dev libsimdjson-dev libssl-dev libargon2-dev
   libcurl4-openssl-dev libgtest-dev libgmock-dev libicu-dev
   libphonenumber8 libprotobuf-dev libabsl-dev
+)
+# Debian packages Gatehouse builds, runs and tests with.
+GH_PACKAGES=(
+  "${GH_BUILD_PACKAGES[@]}"
   postgresql-15 postgresql-client-15 redis-server nats-server
   # The s3 storage backend's tests run against OpenStack Swift's S3 API (tests/support/swift.sh).
   swift-proxy swift-account swift-container swift-object
+  # The manifest test (tests/deploy/) parses deploy/'s YAML, runs the nginx configs, has
+  # docker-compose validate the Compose file and kubectl render the kustomization (neither
+  # needs a daemon or a cluster for that).
+  python3 python3-yaml nginx-light docker-compose kubernetes-client
+)
+# The shared libraries the gatehouse binary loads, and curl for the image's HEALTHCHECK: all
+# that the container image's runtime stage installs (tests/deploy/ checks it against `ldd`).
+GH_RUNTIME_PACKAGES=(
+  libc6 libgcc-s1 libstdc++6 libssl3 libcurl4 ca-certificates curl
+  libcaf-core0.17 libboost-json1.81.0 libboost-url1.81.0 libsimdjson14 libicu72 libphonenumber8
+  libnats3.4 libpqxx-6.4 libhiredis0.14 libargon2-1
 )
 # Debian packages whose headers are unpacked under .local/deps instead of installed:
 # libphonenumber-dev depends on the unversioned libboost-thread-dev (Boost 1.74), which
