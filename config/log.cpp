@@ -173,17 +173,27 @@ void write(config::log_level level, std::string_view message, std::initializer_l
 }
 
 void access(std::string_view request_id, std::string_view method, std::string_view path, int status,
-            double duration_ms, std::string_view remote) {
+            double duration_ms, std::string_view remote, std::string_view upstream) {
   if (!enabled(config::log_level::info))
     return;
   if (format.load(std::memory_order_relaxed) != config::log_format::json) {
-    write(config::log_level::info, "http",
-          {{"request_id", request_id},
-           {"method", method},
-           {"path", path},
-           {"status", status},
-           {"duration_ms", duration_ms},
-           {"remote", remote}});
+    if (upstream.empty())
+      write(config::log_level::info, "http",
+            {{"request_id", request_id},
+             {"method", method},
+             {"path", path},
+             {"status", status},
+             {"duration_ms", duration_ms},
+             {"remote", remote}});
+    else
+      write(config::log_level::info, "http",
+            {{"request_id", request_id},
+             {"method", method},
+             {"path", path},
+             {"status", status},
+             {"duration_ms", duration_ms},
+             {"remote", remote},
+             {"upstream", upstream}});
     return;
   }
   const auto now = std::chrono::system_clock::now();
@@ -214,6 +224,10 @@ void access(std::string_view request_id, std::string_view method, std::string_vi
   line.append(number.data(), end);
   line.append(R"(,"remote":")");
   append_json_text(line, remote);
+  if (!upstream.empty()) {
+    line.append(R"(","upstream":")");
+    append_json_text(line, upstream);
+  }
   line.append("\"}\n");
   the_sink().put(line, false);
 }

@@ -35,9 +35,10 @@ bool enabled(config::log_level level) noexcept;
 void write(config::log_level level, std::string_view message, std::initializer_list<field> fields);
 
 /// Writes the access-log line of one HTTP request (`msg` "http", level info) as `write` would,
-/// formatted straight into a per-thread buffer: the line every request pays for.
+/// formatted straight into a per-thread buffer: the line every request pays for. `upstream`
+/// names the internal service a proxied request went to (left out when empty).
 void access(std::string_view request_id, std::string_view method, std::string_view path, int status,
-            double duration_ms, std::string_view remote);
+            double duration_ms, std::string_view remote, std::string_view upstream = {});
 
 /// Writes buffered lines now (also done every 200 ms and for every error line).
 void flush();

@@ -72,6 +72,29 @@ struct files_settings {
   std::chrono::milliseconds url_ttl{900000}; ///< FILES_URL_TTL: signed URLs' lifetime
 };
 
+/// Who may call an upstream through the proxy (`UPSTREAM_<NAME>_AUTH`).
+enum class upstream_auth : std::uint8_t {
+  user,     ///< a signed-in user only (401 before anything reaches the upstream)
+  optional, ///< a user when the credentials verify, anonymous otherwise
+  none,     ///< anyone; credentials are not looked at (and still never forwarded)
+};
+
+/// One internal service behind the proxy (API.md "Proxy to internal services").
+struct upstream_settings {
+  std::string name;      ///< as listed in GATEHOUSE_UPSTREAMS; the identity JWT's `aud`
+  std::string prefix;    ///< UPSTREAM_<NAME>_PREFIX: `/api/v1/generation`, no trailing slash
+  std::string url;       ///< UPSTREAM_<NAME>_URL as given
+  std::string host;      ///< from the URL
+  uint16_t port = 80;    ///< from the URL
+  std::string base_path; ///< the URL's path without a trailing slash (often empty)
+  upstream_auth auth = upstream_auth::user;   ///< UPSTREAM_<NAME>_AUTH
+  std::chrono::milliseconds timeout{30000};   ///< UPSTREAM_<NAME>_TIMEOUT
+  std::size_t body_limit = 100 * 1024 * 1024; ///< UPSTREAM_<NAME>_BODY_LIMIT (streamed)
+  unsigned rate = 0;           ///< UPSTREAM_<NAME>_RATE: per user per rate window; 0: unlimited
+  bool inject_user_id = false; ///< UPSTREAM_<NAME>_INJECT_USER_ID
+  std::size_t max_idle = 32;   ///< UPSTREAM_<NAME>_MAX_IDLE: kept-alive connections per io thread
+};
+
 /// Every setting of a Gatehouse process, read once at start (see API.md "Configuration").
 struct settings {
   host_port listen{"127.0.0.1", 8080};
@@ -140,6 +163,8 @@ struct settings {
   log_format format = log_format::json;
 
   gateway_settings gateway;
+  /// GATEHOUSE_UPSTREAMS and each one's UPSTREAM_<NAME>_*, in the order listed.
+  std::vector<upstream_settings> upstreams;
   unsigned actor_threads = 2;                        ///< GATEHOUSE_ACTOR_THREADS
   std::chrono::milliseconds user_actor_idle{900000}; ///< GATEHOUSE_USER_ACTOR_IDLE
   unsigned login_rate = 30;    ///< GATEHOUSE_LOGIN_RATE: login attempts per address per window

@@ -146,15 +146,19 @@ key_ring::key_ring(std::vector<signing_key> keys, std::string issuer, std::strin
 }
 
 std::string key_ring::issue(claims c) const {
+  return issue_for(std::move(c), audience_, "JWT");
+}
+
+std::string key_ring::issue_for(claims c, std::string_view audience, std::string_view typ) const {
   const auto& key = keys_.back();
   json::object header;
   header["alg"] = "EdDSA";
-  header["typ"] = "JWT";
+  header["typ"] = typ;
   header["kid"] = key.kid();
   json::object payload;
   payload["iss"] = issuer_;
   payload["sub"] = c.sub;
-  payload["aud"] = audience_;
+  payload["aud"] = audience;
   payload["exp"] = c.exp;
   payload["nbf"] = c.nbf != 0 ? c.nbf : c.iat;
   payload["iat"] = c.iat;
@@ -183,6 +187,8 @@ std::variant<claims, verify_error> key_ring::verify(std::string_view token, int6
     return verify_error{"the token algorithm is not accepted"};
   if (header->contains("crit"))
     return verify_error{"the token has critical header parameters"};
+  if (const auto* typ = string_member(*header, "typ"); typ != nullptr && *typ != "JWT")
+    return verify_error{"the token is not an access token"};
   const auto* kid = string_member(*header, "kid");
   if (kid == nullptr)
     return verify_error{"the token has no key id"};

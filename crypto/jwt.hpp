@@ -73,6 +73,11 @@ public:
   /// Signs `c` (its `iss` and `aud` are set from the ring) with the newest key.
   std::string issue(claims c) const;
 
+  /// Signs `c` for another audience with `typ` in the header (the proxy's identity tokens:
+  /// `aud` = an upstream's name, `typ` = `identity_token_type`). `verify` refuses such a token:
+  /// its audience is not the ring's and its type is not an access token's.
+  std::string issue_for(claims c, std::string_view audience, std::string_view typ) const;
+
   /// Checks structure, header (`alg` EdDSA, known `kid`, no `crit`), signature, and `iss`,
   /// `aud`, `exp`, `nbf`, `iat` against `now` with the leeway.
   std::variant<claims, verify_error> verify(std::string_view token, int64_t now) const;
@@ -117,6 +122,9 @@ private:
 /// holds none (development). Throws `std::runtime_error` naming the file at fault.
 std::vector<signing_key> load_signing_keys(const std::vector<std::string>& files,
                                            const std::string& generated_dir);
+
+/// The `typ` of the identity tokens the proxy gives internal services.
+inline constexpr std::string_view identity_token_type = "gatehouse-identity+jwt";
 
 /// Largest token accepted before any parsing.
 inline constexpr std::size_t max_token_bytes = 4096;

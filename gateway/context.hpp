@@ -21,6 +21,7 @@
 namespace gh {
 
 class storage_streams;
+class proxy_table;
 
 /// A connection the server can ask to wind down.
 class tracked_session {
@@ -100,6 +101,8 @@ struct gateway_context {
   /// `PUT/GET /storage/{token}` of the local store (gateway/storage_stream.hpp); null when the
   /// files are elsewhere (S3).
   std::shared_ptr<storage_streams> storage;
+  /// The internal services behind `/api/v1/<prefix>` (gateway/proxy.hpp); null when none.
+  std::shared_ptr<proxy_table> proxy;
   connection_tracker tracker;
   /// Open WebSockets by session and access token, closed when either is revoked.
   ws_index ws_sessions;

@@ -2,6 +2,8 @@
 
 #include "config/log.hpp"
 #include "gateway/dispatch.hpp"
+#include "gateway/proxy.hpp"
+#include "gateway/proxy_session.hpp"
 #include "gateway/request_id.hpp"
 #include "gateway/storage_stream.hpp"
 #include "gateway/websocket_session.hpp"
@@ -84,25 +86,11 @@ problem plain_problem(int status, std::string_view slug, std::string_view title,
   return problem{status, slug, title, std::move(detail), std::move(request_id), {}};
 }
 
-bool is_json_content_type(std::string_view value) {
-  // application/json, optionally with parameters (charset=utf-8); case-insensitive type.
-  const auto semi = value.find(';');
-  auto type = value.substr(0, semi);
-  while (!type.empty() && type.back() == ' ')
-    type.remove_suffix(1);
-  if (type.size() != 16)
-    return false;
-  static constexpr std::string_view expected = "application/json";
-  for (std::size_t i = 0; i < type.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(type[i])) != expected[i])
-      return false;
-  return true;
-}
-
 } // namespace
 
-http_session::http_session(socket_type&& socket, gateway_context& ctx)
-    : socket_(std::move(socket)), ctx_(ctx), watchdog_(socket_.get_executor()) {
+http_session::http_session(socket_type&& socket, gateway_context& ctx, beast::flat_buffer&& pending)
+    : socket_(std::move(socket)), buffer_(std::move(pending)), ctx_(ctx),
+      watchdog_(socket_.get_executor()) {
   beast::error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
   if (!ec)
@@ -223,6 +211,23 @@ void http_session::read_request() {
       phase_ = phase::none;
       watchdog_.cancel();
       serve_storage(std::move(socket_), std::move(buffer_), ctx_, remote_ip_);
+      return;
+    }
+  }
+  // So do requests under an internal service's prefix (gateway/proxy_session.hpp).
+  if (ctx_.proxy) {
+    const auto claim = ctx_.proxy->claims(buffer_);
+    if (claim.result == proxy_claim::kind::undecided) {
+      watch(phase::reading, ctx_.limits.read_timeout);
+      socket_.async_read_some(
+          buffer_.prepare(4096),
+          beast::bind_front_handler(&http_session::on_first_bytes, shared_from_this()));
+      return;
+    }
+    if (claim.result == proxy_claim::kind::yes) {
+      phase_ = phase::none;
+      watchdog_.cancel();
+      serve_proxy(std::move(socket_), std::move(buffer_), ctx_, remote_ip_, claim.upstream);
       return;
     }
   }

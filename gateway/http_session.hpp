@@ -29,7 +29,10 @@ public:
   using strand_type = boost::asio::io_context::executor_type;
   using socket_type = boost::asio::basic_stream_socket<boost::asio::ip::tcp, strand_type>;
 
-  http_session(socket_type&& socket, gateway_context& ctx);
+  /// `pending`: bytes already read from the connection (the next request's start), when a
+  /// connection comes back from the proxy after an exchange.
+  http_session(socket_type&& socket, gateway_context& ctx,
+               boost::beast::flat_buffer&& pending = {});
   ~http_session() override;
 
   http_session(const http_session&) = delete;

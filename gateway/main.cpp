@@ -23,6 +23,7 @@
 #include "crypto/crypto.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/context.hpp"
+#include "gateway/proxy.hpp"
 #include "gateway/server.hpp"
 #include "gateway/storage_stream.hpp"
 #include "messages/type_ids.hpp"
@@ -208,12 +209,35 @@ int serve(const gh::config::settings& s) {
       // account, here or on another replica) closes its WebSockets at once.
       revoked.on_revoked(
           [&ctx](const std::string& id) { ctx.ws_sessions.close_all(id, "session revoked"); });
+      // A prefix must not hide Gatehouse's own routes.
+      for (const auto& u : s.upstreams)
+        for (const auto& pattern : [&] {
+               std::vector<std::string> own{ctx.ws_path, "/storage/{token}"};
+               for (const auto& r : app.routes())
+                 own.push_back(r.pattern);
+               return own;
+             }())
+          if (pattern == u.prefix || pattern.starts_with(u.prefix + "/")) {
+            gh::log::error("an upstream prefix covers a Gatehouse route",
+                           {{"variable", "UPSTREAM_" + u.name + "_PREFIX"},
+                            {"prefix", u.prefix},
+                            {"route", pattern}});
+            rc = 1;
+          }
+      if (!s.upstreams.empty()) {
+        ctx.proxy = std::make_shared<gh::proxy_table>(
+            s.upstreams, &key_ring, s.rate_window,
+            s.public_url.starts_with("https://") ? "https" : "http");
+        stats.add_collector([table = ctx.proxy](std::string& out) { table->render(out); });
+        for (const auto& u : s.upstreams)
+          gh::log::info("proxy upstream", {{"name", u.name}, {"prefix", u.prefix}, {"url", u.url}});
+      }
       if (app.local_storage()) {
         gh::storage_stream_limits limits;
         limits.stall_timeout = s.gateway.read_timeout;
         ctx.storage = std::make_shared<gh::storage_streams>(app.local_storage(), limits);
       }
-      {
+      if (rc == 0) {
         gh::server front{ctx};
         try {
           auto bound = front.bind(s.listen.host, s.listen.port);

@@ -109,7 +109,7 @@ bool parse_buffered(request_parser& parser, boost::beast::flat_buffer& buffer,
   return ec || parser.is_done();
 }
 
-std::optional<std::string> framing_problem(const beast_request& req) {
+std::optional<std::string> framing_problem(const http::request_header<>& req) {
   std::size_t codings = 0;
   bool chunked_only = true;
   for (const auto& field :
@@ -144,7 +144,7 @@ std::optional<std::string> framing_problem(const beast_request& req) {
   return std::nullopt;
 }
 
-std::optional<handshake_problem> websocket_handshake_problem(const beast_request& req) {
+std::optional<handshake_problem> websocket_handshake_problem(const http::request_header<>& req) {
   const auto version = req.find(http::field::sec_websocket_version);
   if (version == req.end() || trim(version->value()) != "13")
     return handshake_problem{426, "Sec-WebSocket-Version must be 13"};
@@ -160,7 +160,7 @@ std::optional<handshake_problem> websocket_handshake_problem(const beast_request
   return std::nullopt;
 }
 
-bool expects_continue(const beast_request& req) {
+bool expects_continue(const http::request_header<>& req) {
   const auto it = req.find(http::field::expect);
   return req.version() >= 11 && it != req.end() && iequals(trim(it->value()), "100-continue");
 }
@@ -183,6 +183,19 @@ std::string printable_path(std::string_view path, std::size_t max_chars) {
     }
   }
   return out;
+}
+
+} // namespace gh
+
+namespace gh {
+
+bool is_json_content_type(std::string_view value) {
+  // application/json, optionally with parameters (charset=utf-8); case-insensitive type.
+  const auto semi = value.find(';');
+  auto type = value.substr(0, semi);
+  while (!type.empty() && type.back() == ' ')
+    type.remove_suffix(1);
+  return iequals(type, "application/json");
 }
 
 } // namespace gh

@@ -41,7 +41,7 @@ bool parse_buffered(request_parser& parser, boost::beast::flat_buffer& buffer,
 /// and it must be the final one), `Transfer-Encoding` beside `Content-Length` (§6.3), or a
 /// missing, repeated or malformed `Host` (§3.2). Such a request is answered 400 and the
 /// connection closed: whatever follows on it could be read as a request of its own.
-std::optional<std::string> framing_problem(const beast_request& req);
+std::optional<std::string> framing_problem(const boost::beast::http::request_header<>& req);
 
 /// Why a WebSocket upgrade request cannot be accepted, checked before Beast sees it so every
 /// refusal is a problem document: 426 when `Sec-WebSocket-Version` is not 13 (the answer then
@@ -51,10 +51,14 @@ struct handshake_problem {
   int status = 400;
   std::string detail;
 };
-std::optional<handshake_problem> websocket_handshake_problem(const beast_request& req);
+std::optional<handshake_problem>
+websocket_handshake_problem(const boost::beast::http::request_header<>& req);
 
 /// True when the request asks for `100 Continue` before sending its body.
-bool expects_continue(const beast_request& req);
+bool expects_continue(const boost::beast::http::request_header<>& req);
+
+/// True when a `Content-Type` value is `application/json` (any parameters, any case).
+bool is_json_content_type(std::string_view value);
 
 /// `path` fit to quote in a problem's detail and a log line: bytes outside printable ASCII
 /// percent-encoded, at most `max_chars` characters (then `…` marks the cut).

@@ -38,6 +38,10 @@ std::string_view problem_slug(gh_errc code) noexcept {
     return "unsupported-media-type";
   case gh_errc::quota_exceeded:
     return "quota-exceeded";
+  case gh_errc::upstream_unavailable:
+    return "upstream-unavailable";
+  case gh_errc::upstream_timeout:
+    return "upstream-timeout";
   case gh_errc::internal:
     return "internal";
   }
@@ -72,6 +76,10 @@ int http_status(gh_errc code) noexcept {
   case gh_errc::provider_unavailable:
   case gh_errc::not_configured:
     return 503;
+  case gh_errc::upstream_unavailable:
+    return 502;
+  case gh_errc::upstream_timeout:
+    return 504;
   case gh_errc::internal:
     return 500;
   }

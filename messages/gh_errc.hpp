@@ -25,6 +25,8 @@ enum class gh_errc : uint8_t {
   payload_too_large,      ///< A document, or a declared or sent size, is over its limit (413).
   unsupported_media_type, ///< The media type is not accepted (415).
   quota_exceeded,         ///< The change would take the caller past a quota (409).
+  upstream_unavailable,   ///< A proxied internal service cannot be reached (502).
+  upstream_timeout,       ///< A proxied internal service did not answer in time (504).
   internal,               ///< A bug or an unexpected failure (500, no details leak).
 };
 

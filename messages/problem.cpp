@@ -40,6 +40,10 @@ std::string_view title_of(gh_errc code) {
     return "Unsupported media type";
   case gh_errc::quota_exceeded:
     return "Quota exceeded";
+  case gh_errc::upstream_unavailable:
+    return "Upstream unavailable";
+  case gh_errc::upstream_timeout:
+    return "Upstream timeout";
   case gh_errc::internal:
     return "Internal error";
   }

@@ -30,6 +30,8 @@ TEST(ProblemTest, EveryCodeHasItsStatusAndSlug) {
         row{gh_errc::rate_limited, 429, "rate-limited"},
         row{gh_errc::provider_unavailable, 503, "provider-unavailable"},
         row{gh_errc::not_configured, 503, "not-configured"},
+        row{gh_errc::upstream_unavailable, 502, "upstream-unavailable"},
+        row{gh_errc::upstream_timeout, 504, "upstream-timeout"},
         row{gh_errc::internal, 500, "internal"},
         row{gh_errc::payload_too_large, 413, "payload-too-large"},
         row{gh_errc::unsupported_media_type, 415, "unsupported-media-type"},
