@@ -25,12 +25,7 @@ in_flight="${2:-100}"
 rounds="${GH_BENCH_ROUNDS:-3}"
 gh_install "${GH_PACKAGES[@]}" nginx-light
 
-gatehouse="${GATEHOUSE_BIN:-}"
-if [ -z "$gatehouse" ]; then
-  gh_build build/release Release -DGATEHOUSE_TESTS=OFF
-  gatehouse=build/release/gateway/gatehouse
-fi
-[ -x "$gatehouse" ] || gh_die "no gatehouse binary at $gatehouse"
+bench_release_gatehouse
 
 work="$(mktemp -d /tmp/gatehouse-files.XXXXXX)"
 chmod 755 "$work"

@@ -24,11 +24,7 @@ duration="${1:-10}"
 connections="${2:-64}"
 rounds="${GH_BENCH_ROUNDS:-3}"
 gh_install "${GH_PACKAGES[@]}" "${GH_BENCH_PACKAGES[@]}"
-gatehouse="${GATEHOUSE_BIN:-}"
-if [ -z "$gatehouse" ]; then
-  gh_build build/release Release -DGATEHOUSE_TESTS=OFF
-  gatehouse=build/release/gateway/gatehouse
-fi
+bench_release_gatehouse
 baseline="${GATEHOUSE_BASELINE_BIN:-}"
 
 work="$(mktemp -d /tmp/gatehouse-bench.XXXXXX)"

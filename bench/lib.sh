@@ -20,6 +20,17 @@ bench_client() {
   fi
 }
 
+# bench_release_gatehouse: sets `gatehouse` to $GATEHOUSE_BIN, or else build/release's binary,
+# built (or brought up to date) first.
+bench_release_gatehouse() {
+  gatehouse="${GATEHOUSE_BIN:-}"
+  if [ -z "$gatehouse" ]; then
+    gh_build build/release Release -DGATEHOUSE_TESTS=OFF
+    gatehouse=build/release/gateway/gatehouse
+  fi
+  [ -x "$gatehouse" ] || gh_die "no gatehouse binary at $gatehouse"
+}
+
 # bench_find_gatehouse: sets `gatehouse` to $GATEHOUSE_BIN, or else the newest of the release and
 # test builds; dies when there is none.
 bench_find_gatehouse() {

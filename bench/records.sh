@@ -26,11 +26,7 @@ rounds="${GH_BENCH_ROUNDS:-3}"
 users="${GH_BENCH_USERS:-64}"
 pool="${GATEHOUSE_PG_POOL_SIZE:-4}"
 gh_install "${GH_PACKAGES[@]}" "${GH_BENCH_PACKAGES[@]}"
-gatehouse="${GATEHOUSE_BIN:-}"
-if [ -z "$gatehouse" ]; then
-  gh_build build/release Release -DGATEHOUSE_TESTS=OFF
-  gatehouse=build/release/gateway/gatehouse
-fi
+bench_release_gatehouse
 client=build/bench/records_load
 bench_client records_load libpqxx libpq
 

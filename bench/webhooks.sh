@@ -36,12 +36,7 @@ done
 
 gh_install "${GH_PACKAGES[@]}" nginx-light
 
-gatehouse="${GATEHOUSE_BIN:-}"
-if [ -z "$gatehouse" ]; then
-  gh_build build/release Release -DGATEHOUSE_TESTS=OFF
-  gatehouse=build/release/gateway/gatehouse
-fi
-[ -x "$gatehouse" ] || gh_die "no gatehouse binary at $gatehouse"
+bench_release_gatehouse
 
 # The load client: rebuilt when its source changed.
 client=build/bench/webhook_load
