@@ -82,6 +82,9 @@ struct ws_client::impl {
   net::io_context ioc;
   websocket::stream<beast::tcp_stream> ws{ioc};
   beast::flat_buffer buffer;
+  bool reading = false;   ///< A read is under way: a call that timed out left it running.
+  bool read_done = false; ///< It has ended, with `read_ec`.
+  beast::error_code read_ec;
 };
 
 std::string signed_up_token(uint16_t port) {
@@ -141,21 +144,28 @@ void ws_client::send_fragmented(const std::string& text, std::size_t frames) {
 }
 
 std::optional<std::string> ws_client::read(std::chrono::milliseconds timeout) {
-  auto& ws = impl_->ws;
-  // Asynchronously, so the stream's timer applies (a synchronous read waits for ever); a read
-  // that times out closes the connection.
-  beast::get_lowest_layer(ws).expires_after(timeout);
-  beast::error_code ec;
-  impl_->buffer.clear();
-  ws.async_read(impl_->buffer, [&ec](beast::error_code e, std::size_t) { ec = e; });
-  impl_->ioc.restart();
-  impl_->ioc.run();
-  beast::get_lowest_layer(ws).expires_never();
-  if (ec) {
-    close_code_ = ws.reason().code;
+  // Asynchronously, for as long as `timeout`: a read that has not ended by then stays under way
+  // (the connection open) and the next call goes on waiting for the same message.
+  auto& im = *impl_;
+  if (!im.reading) {
+    im.buffer.clear();
+    im.read_done = false;
+    im.reading = true;
+    im.ws.async_read(im.buffer, [&im](beast::error_code e, std::size_t) {
+      im.read_ec = e;
+      im.read_done = true;
+    });
+  }
+  im.ioc.restart();
+  im.ioc.run_for(timeout);
+  if (!im.read_done)
+    return std::nullopt;
+  im.reading = false;
+  if (im.read_ec) {
+    close_code_ = im.ws.reason().code;
     return std::nullopt;
   }
-  return beast::buffers_to_string(impl_->buffer.data());
+  return beast::buffers_to_string(im.buffer.data());
 }
 
 bool ws_client::ping_pong() {

@@ -49,7 +49,9 @@ public:
   void send_binary(const std::string& bytes);
   /// Sends `text` as one message split into `frames` frames (continuation frames).
   void send_fragmented(const std::string& text, std::size_t frames);
-  /// The next text message; empty when the connection closed (see `close_code`).
+  /// The next text message; empty when the connection closed (see `close_code`, non-zero then)
+  /// or when none came within `timeout` (the connection stays open and the next call goes on
+  /// waiting for the same message).
   std::optional<std::string> read(std::chrono::milliseconds timeout = std::chrono::seconds{5});
   /// Sends a ping and waits for its pong.
   bool ping_pong();
