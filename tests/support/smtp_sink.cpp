@@ -1,5 +1,7 @@
 #include "tests/support/smtp_sink.hpp"
 
+#include "tests/support/loopback_listener.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
@@ -57,17 +59,9 @@ std::string address_in(const std::string& line) {
 } // namespace
 
 smtp_sink::smtp_sink() {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listen_fd_, 16) != 0)
-    throw std::runtime_error("smtp sink: cannot listen");
-  socklen_t len = sizeof addr;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  const auto listener = listen_on_loopback(16, "smtp sink");
+  listen_fd_ = listener.fd;
+  port_ = listener.port;
   acceptor_ = std::thread{[this] { accept_loop(); }};
 }
 
@@ -109,16 +103,10 @@ bool smtp_sink::wait_for(const std::string& recipient, std::size_t n,
 }
 
 void smtp_sink::accept_loop() {
-  while (!stop_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0)
-      continue;
-    const int fd = ::accept(listen_fd_, nullptr, nullptr);
-    if (fd < 0)
-      continue;
+  accept_until(listen_fd_, stop_, [this](int fd) {
     std::lock_guard guard{mutex_};
     connections_.emplace_back([this, fd] { serve(fd); });
-  }
+  });
 }
 
 void smtp_sink::serve(int fd) {

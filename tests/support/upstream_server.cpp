@@ -1,5 +1,7 @@
 #include "tests/support/upstream_server.hpp"
 
+#include "tests/support/loopback_listener.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -58,16 +60,9 @@ std::string upstream_server::request::header(const std::string& name) const {
 }
 
 upstream_server::upstream_server() {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listen_fd_, 128) != 0)
-    throw std::runtime_error("upstream server: cannot listen");
-  socklen_t len = sizeof addr;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  const auto listener = listen_on_loopback(128, "upstream server");
+  listen_fd_ = listener.fd;
+  port_ = listener.port;
   acceptor_ = std::thread{[this] { accept_loop(); }};
 }
 
@@ -104,18 +99,12 @@ std::chrono::steady_clock::time_point upstream_server::sse_finished() const {
 }
 
 void upstream_server::accept_loop() {
-  while (!stop_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0)
-      continue;
-    const int fd = ::accept(listen_fd_, nullptr, nullptr);
-    if (fd < 0)
-      continue;
+  accept_until(listen_fd_, stop_, [this](int fd) {
     const auto id = ++connections_;
     std::lock_guard lock{mutex_};
     open_fds_.push_back(fd);
     threads_.emplace_back([this, fd, id] { serve(fd, id); });
-  }
+  });
 }
 
 void upstream_server::serve(int fd, uint64_t id) {

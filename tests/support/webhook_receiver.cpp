@@ -1,5 +1,7 @@
 #include "tests/support/webhook_receiver.hpp"
 
+#include "tests/support/loopback_listener.hpp"
+
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -61,16 +63,9 @@ std::string webhook_receiver::request::header(const std::string& name) const {
 }
 
 webhook_receiver::webhook_receiver() {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listen_fd_, 64) != 0)
-    throw std::runtime_error("webhook receiver: cannot listen");
-  socklen_t len = sizeof addr;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  const auto listener = listen_on_loopback(64, "webhook receiver");
+  listen_fd_ = listener.fd;
+  port_ = listener.port;
   acceptor_ = std::thread{[this] { accept_loop(); }};
 }
 
@@ -119,16 +114,10 @@ bool webhook_receiver::wait_for(std::size_t n, std::chrono::milliseconds timeout
 }
 
 void webhook_receiver::accept_loop() {
-  while (!stop_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0)
-      continue;
-    const int fd = ::accept(listen_fd_, nullptr, nullptr);
-    if (fd < 0)
-      continue;
+  accept_until(listen_fd_, stop_, [this](int fd) {
     std::lock_guard guard{mutex_};
     connections_.emplace_back([this, fd] { serve(fd); });
-  }
+  });
 }
 
 void webhook_receiver::serve(int fd) {
