@@ -168,10 +168,14 @@ void upstream_server::serve(int fd, uint64_t id) {
       if (!path.ends_with("/forever")) {
         chunk("data: first\n\n");
         std::this_thread::sleep_for(sse_gap);
+        {
+          // Stored before the last event goes out, so a client that has read the whole answer
+          // always sees this answer's time, never the previous one's.
+          std::lock_guard lock{mutex_};
+          sse_finished_ = std::chrono::steady_clock::now();
+        }
         chunk("data: second\n\n");
         net::write(socket, http::make_chunk_last(), ec);
-        std::lock_guard lock{mutex_};
-        sse_finished_ = std::chrono::steady_clock::now();
         continue;
       }
       for (int i = 0; !ec && !stop_ && i < 3000; ++i) {

@@ -53,7 +53,7 @@ public:
   uint64_t connections() const noexcept { return connections_.load(); }
   /// Streams that ended because the peer went away while the server was writing.
   uint64_t broken_streams() const noexcept { return broken_.load(); }
-  /// When the server finished writing the latest `/sse` answer.
+  /// When the latest `/sse` answer began writing its last event (stored before it is sent).
   std::chrono::steady_clock::time_point sse_finished() const;
 
   std::chrono::milliseconds sse_gap{1500};
