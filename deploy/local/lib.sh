@@ -21,8 +21,11 @@ GH_PACKAGES=(
   # The manifest test (tests/deploy/) parses deploy/'s YAML, runs the nginx configs, has
   # docker-compose validate the Compose file and kubectl render the kustomization (neither
   # needs a daemon or a cluster for that).
-  python3 python3-yaml nginx-light docker-compose kubernetes-client
+  python3 python3-yaml nginx-light docker-compose
 )
+# kubectl: Debian's kubernetes-client, unless the machine already has a kubectl (a package from
+# Kubernetes' own repository owns /usr/bin/kubectl, and Debian's would fail to install over it).
+command -v kubectl >/dev/null 2>&1 || GH_PACKAGES+=(kubernetes-client)
 # The shared libraries the gatehouse binary loads, and curl for the image's HEALTHCHECK: all
 # that the container image's runtime stage installs (tests/deploy/ checks it against `ldd`).
 GH_RUNTIME_PACKAGES=(
