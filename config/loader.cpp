@@ -2,6 +2,7 @@
 
 #include "config/dotenv.hpp"
 #include "config/reader.hpp"
+#include "config/oidc.hpp"
 #include "config/upstreams.hpp"
 #include "messages/decode.hpp"
 
@@ -342,28 +343,7 @@ void read_providers(reader& in, settings& s) {
     else if (*allow != "false" && *allow != "0")
       in.fail("WEBHOOKS_ALLOW_PRIVATE", "must be true or false");
   }
-  if (auto names = in.get("OIDC_PROVIDERS")) {
-    for (auto& name : split_list(*names)) {
-      std::string upper;
-      for (char c : name)
-        upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-      const std::string prefix = "OIDC_" + upper + "_";
-      oidc_provider p;
-      p.name = name;
-      if (auto issuer = in.get(prefix + "ISSUER"))
-        p.issuer = *issuer;
-      else
-        in.fail(prefix + "ISSUER", "is required for OIDC provider '" + name + "'");
-      if (auto id = in.get(prefix + "CLIENT_ID"))
-        p.client_id = *id;
-      else
-        in.fail(prefix + "CLIENT_ID", "is required for OIDC provider '" + name + "'");
-      if (auto client_secret = in.get_secret(prefix + "CLIENT_SECRET"))
-        p.client_secret = std::move(*client_secret);
-      p.scopes = in.get(prefix + "SCOPES").value_or("openid email profile");
-      s.oidc_providers.push_back(std::move(p));
-    }
-  }
+  read_oidc_providers(in, s.production(), s.oidc_providers);
   if (auto backend = in.get("STORAGE_BACKEND")) {
     if (*backend != "local" && *backend != "s3")
       in.fail("STORAGE_BACKEND", "must be local or s3");

@@ -33,13 +33,21 @@ struct redis_endpoint {
   secret password;
 };
 
-/// One OIDC identity provider (`OIDC_<NAME>_*`).
+/// One OIDC identity provider (`OIDC_<NAME>_*`, API.md "Federation").
 struct oidc_provider {
-  std::string name;
-  std::string issuer;
-  std::string client_id;
-  secret client_secret;
-  std::string scopes;
+  std::string name;      ///< As listed in `OIDC_PROVIDERS`, lower case: the URL's `{provider}`.
+  std::string issuer;    ///< `OIDC_<NAME>_ISSUER`, compared exactly with `iss`.
+  std::string client_id; ///< `OIDC_<NAME>_CLIENT_ID`
+  secret client_secret;  ///< `OIDC_<NAME>_CLIENT_SECRET` (client_secret_basic)
+  std::string scopes = "openid email profile"; ///< `OIDC_<NAME>_SCOPES`
+  /// `OIDC_<NAME>_TRUST_EMAIL`: a verified e-mail claim may link an existing account.
+  bool trust_email = false;
+  /// `OIDC_<NAME>_ACCEPT_TOKENS`: the provider's access and/or ID tokens count as bearer.
+  bool accept_access_tokens = false;
+  bool accept_id_tokens = false;
+  /// `OIDC_<NAME>_WEBHOOK_SECRET`: Standard Webhooks `whsec_…` or FusionAuth's HMAC key;
+  /// empty: `POST /webhooks/idp/{provider}` is refused.
+  secret webhook_secret;
 };
 
 /// The front actor's limits and timeouts.

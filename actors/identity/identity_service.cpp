@@ -14,33 +14,14 @@ int64_t now_of(self_ptr self) {
   return unix_now();
 }
 
-std::string cookie(const std::string& name, const std::string& value, int64_t max_age,
-                   bool http_only, bool secure) {
-  std::string c =
-      name + "=" + value + "; Path=/; Max-Age=" + std::to_string(max_age) + "; SameSite=Lax";
-  if (http_only)
-    c += "; HttpOnly";
-  if (secure)
-    c += "; Secure";
-  return c;
-}
-
 header_list clear_cookies(const identity_options& opt) {
   return {{"Set-Cookie", cookie(opt.cookies.access, "", 0, true, opt.secure_cookies)},
           {"Set-Cookie", cookie(opt.cookies.refresh, "", 0, true, opt.secure_cookies)},
           {"Set-Cookie", cookie(opt.cookies.csrf, "", 0, false, opt.secure_cookies)}};
 }
 
-new_session open_session(db::transaction& tx, const http_request& r, const std::string& user_id,
-                         std::chrono::seconds ttl) {
-  new_session s{crypto::random_uuid(), crypto::random_token(32)};
-  tx.exec("INSERT INTO refresh_families (id, user_id, expires_at, ip, user_agent) "
-          "VALUES ($1::uuid, $2::uuid, now() + make_interval(secs => $3::bigint), $4, $5)",
-          {s.family_id, user_id, std::to_string(ttl.count()), r.remote_ip,
-           replies::stored_header(r, "user-agent")});
-  tx.exec("INSERT INTO refresh_tokens (token_hash, family_id) VALUES ($1, $2::uuid)",
-          {crypto::sha256_hex(s.refresh_token), s.family_id});
-  return s;
+sign_in::cookie_policy cookie_policy_of(const identity_options& opt) {
+  return {opt.cookies, opt.secure_cookies, opt.csrf_key, opt.access_ttl, opt.refresh_ttl};
 }
 
 json::object user_event_data(const user_row& u) {
@@ -57,14 +38,7 @@ json::object user_event_data(const user_row& u) {
 
 std::string issue_access_token(const jwt::key_ring& keys, const user_row& user,
                                const std::string& family, int64_t now, int64_t ttl) {
-  jwt::claims c;
-  c.sub = user.id;
-  c.tid = user.tenant_id;
-  c.sid = family;
-  c.jti = crypto::random_uuid();
-  c.iat = now;
-  c.exp = now + ttl;
-  return keys.issue(c);
+  return sign_in::access_token(keys, user.id, user.tenant_id, family, now, ttl);
 }
 
 /// What a TOTP secret is sealed to: only this user's row opens it.
@@ -204,15 +178,7 @@ void identity_service::respond_tokens(const req_ptr& r, int status, const user_r
     replies::json(r, status, body);
     return;
   }
-  // Bound to the session: a token is worth nothing with another session's cookies.
-  const auto csrf = csrf_token(opt_.csrf_key, s.family_id);
-  replies::json(
-      r, status, body,
-      {{"Set-Cookie", cookie(opt_.cookies.access, access, ttl, true, opt_.secure_cookies)},
-       {"Set-Cookie", cookie(opt_.cookies.refresh, s.refresh_token, opt_.refresh_ttl.count(), true,
-                             opt_.secure_cookies)},
-       {"Set-Cookie",
-        cookie(opt_.cookies.csrf, csrf, opt_.refresh_ttl.count(), false, opt_.secure_cookies)}});
+  replies::json(r, status, body, sign_in::session_cookies(cookie_policy_of(opt_), access, s));
 }
 
 void identity_service::validation_failed(const req_ptr& r, identity::field_errors errors) {

@@ -7,10 +7,12 @@
 #include "actors/identity/identity_actor.hpp"
 #include "actors/identity/requests.hpp"
 #include "actors/replies.hpp"
+#include "actors/sign_in.hpp"
 #include "messages/event_envelope.hpp"
 #include "persistence/sql.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <chrono>
@@ -32,7 +34,13 @@ using replies::req_ptr;
 inline constexpr std::string_view user_columns =
     "id::text, tenant_id::text, email, phone, name, "
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-    "mfa_enabled::text, status, password_hash";
+    "mfa_enabled::text, status, password_hash, "
+    // The provider identities linked to the user (federation), oldest first, as a JSON array.
+    "(SELECT coalesce(json_agg(json_strip_nulls(json_build_object('provider', i.provider, "
+    "'subject', i.subject, 'email', i.email, 'linked_at', "
+    "to_char(i.linked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))) "
+    "ORDER BY i.linked_at, i.provider), '[]') FROM user_identities i "
+    "WHERE i.user_id = users.id)::text";
 
 /// A row of `users` as `user_columns` selects it.
 struct user_row {
@@ -45,10 +53,19 @@ struct user_row {
   bool mfa_enabled = false;
   std::string status;
   std::string password_hash;
+  std::string identities = "[]"; ///< JSON array of `{provider, subject, email?, linked_at}`.
 
   static user_row from(const db::row& r) {
-    return {db::text(r, 0), db::text(r, 1),           r.at(2),        r.at(3),       r.at(4),
-            db::text(r, 5), db::text(r, 6) == "true", db::text(r, 7), db::text(r, 8)};
+    return {db::text(r, 0),
+            db::text(r, 1),
+            r.at(2),
+            r.at(3),
+            r.at(4),
+            db::text(r, 5),
+            db::text(r, 6) == "true",
+            db::text(r, 7),
+            db::text(r, 8),
+            db::text(r, 9, "[]")};
   }
 
   json::object to_json() const {
@@ -63,16 +80,16 @@ struct user_row {
       o["name"] = *name;
     o["created_at"] = created_at;
     o["mfa_enabled"] = mfa_enabled;
-    o["identities"] = json::array{};
+    boost::system::error_code ec;
+    auto linked = json::parse(identities, ec);
+    o["identities"] = !ec && linked.is_array() ? std::move(linked) : json::array{};
     return o;
   }
 };
 
-/// A freshly opened session: the family and its first refresh token (shown once).
-struct new_session {
-  std::string family_id;
-  std::string refresh_token;
-};
+using sign_in::cookie;
+using sign_in::new_session;
+using sign_in::open_session;
 
 struct identity_state {
   identity_options opt;
@@ -88,13 +105,10 @@ using self_ptr = caf::stateful_actor<identity_state>*;
 
 int64_t now_of(self_ptr self);
 
-std::string cookie(const std::string& name, const std::string& value, int64_t max_age,
-                   bool http_only, bool secure);
-
 header_list clear_cookies(const identity_options& opt);
 
-new_session open_session(db::transaction& tx, const http_request& r, const std::string& user_id,
-                         std::chrono::seconds ttl);
+/// How this service's browser sessions get their cookies.
+sign_in::cookie_policy cookie_policy_of(const identity_options& opt);
 
 json::object user_event_data(const user_row& u);
 
