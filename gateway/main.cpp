@@ -8,6 +8,7 @@
 #include "actors/console/console_module.hpp"
 #include "actors/events/dlq_command.hpp"
 #include "actors/events/events_module.hpp"
+#include "actors/federation/federation_module.hpp"
 #include "actors/files/files_module.hpp"
 #include "actors/identity/identity_module.hpp"
 #include "actors/ops/ops_module.hpp"
@@ -71,9 +72,9 @@ Configuration comes from the environment (and ./.env in development); see README
 
 /// The capabilities, in the order they are installed (routes are matched in this order).
 constexpr void (*modules[])(gh::app&) = {
-    &gh::ops::install,     &gh::identity::install, &gh::admin::install,    &gh::payments::install,
-    &gh::records::install, &gh::orgs::install,     &gh::webhooks::install, &gh::files::install,
-    &gh::events::install,  &gh::telegram::install, &gh::console::install,
+    &gh::ops::install,     &gh::identity::install, &gh::admin::install,      &gh::payments::install,
+    &gh::records::install, &gh::orgs::install,     &gh::webhooks::install,   &gh::files::install,
+    &gh::events::install,  &gh::telegram::install, &gh::federation::install, &gh::console::install,
 };
 
 /// The key material of `GATEHOUSE_SECRETS_KEY`, or (development) of a key file generated under

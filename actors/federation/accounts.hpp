@@ -1,0 +1,57 @@
+#pragma once
+
+#include "messages/http.hpp"
+#include "persistence/sql.hpp"
+
+#include <string>
+
+/// Who a provider identity is here (API.md "Federation", just-in-time users and linking): the
+/// SQL of sign-in, link and unlink, each run inside the caller's transaction.
+namespace gh::federation {
+
+/// A person as a provider vouched for them (verified ID token or provider access token).
+struct provider_identity {
+  std::string provider;
+  std::string subject;
+  std::string email; ///< Lower-cased; empty when the provider sent none.
+  bool email_verified = false;
+  std::string name;
+};
+
+enum class outcome {
+  signed_in, ///< A known identity: its user.
+  created,   ///< A new user made just in time, with `user.created`.
+  linked,    ///< Linked to an existing user (by a trusted verified e-mail, or by `link`).
+  conflict,  ///< The e-mail belongs to another account and may not link it, or the identity
+             ///< or provider is linked elsewhere.
+  disabled,  ///< The user exists and is disabled.
+};
+
+struct resolution {
+  outcome result = outcome::conflict;
+  std::string user_id;
+  std::string tenant_id;
+  std::string detail; ///< Why, for a conflict; safe to show.
+};
+
+/// Finds or makes the user of `who` for a sign-in: its linked user (name and a verified e-mail
+/// refreshed from the claims, `user.updated` when they changed); else, with a verified e-mail
+/// of an existing account and `trust_email`, that account; an existing account of the e-mail
+/// otherwise is a conflict; else a new user without password in `default_tenant`.
+resolution resolve_sign_in(db::transaction& tx, const http_request& r, const provider_identity& who,
+                           bool trust_email, const std::string& default_tenant);
+
+/// Links `who` to the signed-in `user_id`: a conflict when that identity belongs to someone else
+/// or the user has another identity at the same provider.
+resolution link_identity(db::transaction& tx, const http_request& r, const provider_identity& who,
+                         const std::string& user_id, const std::string& tenant_id);
+
+enum class unlink_outcome { done, not_found, last_way_in };
+
+/// Removes the user's identity at `provider`, unless it is their last way to sign in (no
+/// password and no other identity).
+unlink_outcome unlink_identity(db::transaction& tx, const http_request& r,
+                               const std::string& user_id, const std::string& tenant_id,
+                               const std::string& provider);
+
+} // namespace gh::federation

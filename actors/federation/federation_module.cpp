@@ -1,0 +1,72 @@
+#include "actors/federation/federation_module.hpp"
+
+#include "actors/federation/federation_service.hpp"
+#include "messages/decode.hpp"
+#include "providers/oidc/provider_keys.hpp"
+
+namespace gh::federation {
+
+namespace {
+
+void describe(app& a) {
+  a.add_docs({
+      {"GET",
+       "/api/v1/auth/oidc/{provider}/login",
+       "federation",
+       "Start a sign-in (or, with link=true, a link) with an OpenID provider: 302 to it",
+       {},
+       302,
+       {},
+       "optional"},
+      {"GET",
+       "/api/v1/auth/oidc/{provider}/callback",
+       "federation",
+       "The provider's answer: sets the session cookies and redirects (302)",
+       {},
+       302,
+       {},
+       "none"},
+      {"DELETE",
+       "/api/v1/users/me/identities/{provider}",
+       "federation",
+       "Unlink a provider (409 when it is the last way to sign in)",
+       {},
+       204,
+       {},
+       "user"},
+  });
+}
+
+} // namespace
+
+void install(app& a) {
+  const auto& s = a.settings;
+  federation_options o;
+  o.db = &a.db;
+  o.redis = a.redis;
+  o.keys = &a.keys;
+  o.public_base = a.public_base();
+  if (auto own = decode::origin_of(o.public_base))
+    o.redirect_origins.push_back(*own);
+  for (const auto& origin : s.allowed_redirects)
+    o.redirect_origins.push_back(origin);
+  o.cookies.names = cookie_names::for_production(s.production());
+  o.cookies.secure = s.public_url.starts_with("https://");
+  o.cookies.csrf_key = csrf_key_of(a.secrets_key);
+  o.cookies.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(s.access_token_ttl);
+  for (const auto& p : s.oidc_providers) {
+    oidc::provider_options keys;
+    keys.issuer = p.issuer;
+    keys.client_id = p.client_id;
+    keys.client_secret = p.client_secret.reveal();
+    o.providers.push_back(
+        {p.name, p.trust_email, p.scopes, std::make_shared<oidc::provider_keys>(keys)});
+  }
+  auto service = spawn_federation(a.sys, std::move(o));
+  a.own(caf::actor_cast<caf::actor>(service));
+  for (const auto& r : routes())
+    a.add_route(r.method, r.pattern, service, r.body, r.auth);
+  describe(a);
+}
+
+} // namespace gh::federation

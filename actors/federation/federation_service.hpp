@@ -1,0 +1,61 @@
+#pragma once
+
+#include "actors/sign_in.hpp"
+#include "messages/http.hpp"
+#include "persistence/cache.hpp"
+#include "persistence/sql.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gh::oidc {
+class provider_keys;
+} // namespace gh::oidc
+
+namespace gh::jwt {
+class key_ring;
+} // namespace gh::jwt
+
+namespace gh::federation {
+
+/// One configured provider as the service uses it.
+struct provider_entry {
+  std::string name;
+  bool trust_email = false;
+  std::string scopes;
+  std::shared_ptr<oidc::provider_keys> keys;
+};
+
+struct federation_options {
+  db::database* db = nullptr;
+  redis::redis_actor redis;
+  const jwt::key_ring* keys = nullptr;
+  std::vector<provider_entry> providers;
+  /// Our own origin and `GATEHOUSE_ALLOWED_REDIRECTS`.
+  std::vector<std::string> redirect_origins;
+  std::string public_base; ///< `GATEHOUSE_PUBLIC_URL` without a trailing '/'.
+  sign_in::cookie_policy cookies;
+  std::string default_tenant = "00000000-0000-0000-0000-000000000001";
+  /// Detached actors that make the blocking provider calls (token endpoint, JWKS).
+  unsigned callers = 4;
+  std::chrono::milliseconds provider_timeout{10000};
+  std::chrono::milliseconds db_timeout{5000};
+};
+
+/// Spawns the actor behind the login, callback and unlink routes.
+http_handler_actor spawn_federation(caf::actor_system& sys, federation_options options);
+
+struct federation_route {
+  const char* method;
+  const char* pattern;
+  body_kind body;
+  auth_policy auth;
+};
+
+const std::vector<federation_route>& routes();
+
+} // namespace gh::federation
