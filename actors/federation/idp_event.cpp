@@ -183,7 +183,8 @@ std::optional<idp_event_error> read_type(const json::object& o, std::string_view
   return std::nullopt;
 }
 
-// FusionAuth's name: `fullName` when it has a visible character, else first and last joined.
+// FusionAuth's name: `fullName` unless blank, else `firstName` and `lastName` joined (a joined
+// name too long as a whole is laid at `lastName`'s door).
 std::optional<idp_event_error> read_fusionauth_name(const json::object& user, idp_event& event) {
   const auto text_member = [&](std::string_view key,
                                std::string& out) -> std::optional<idp_event_error> {
