@@ -1,9 +1,9 @@
 #include "actors/webhooks/sender.hpp"
 
 #include "actors/tick_loop.hpp"
-#include "actors/webhooks/signature.hpp"
 #include "config/log.hpp"
 #include "crypto/crypto.hpp"
+#include "crypto/standard_webhooks.hpp"
 #include "messages/event_envelope.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -96,7 +96,8 @@ attempt_result deliver_once(const outbound& out, const attempt_options& options,
                  {"User-Agent", "Gatehouse-Webhooks"},
                  {"webhook-id", out.id},
                  {"webhook-timestamp", std::to_string(out.timestamp)},
-                 {"webhook-signature", signature_header(out.keys, out.id, out.timestamp, out.body)},
+                 {"webhook-signature",
+                  standard_webhooks::signature_header(out.keys, out.id, out.timestamp, out.body)},
                  {"Connection", "close"}};
   http_out::limits lim;
   lim.timeout = left();
@@ -230,7 +231,7 @@ private:
           continue;
         const auto secret =
             crypto::open(opt_.seal_key, row[column].c_str(), seal_context(j.endpoint_id));
-        if (auto key = secret ? secret_key(*secret) : std::nullopt)
+        if (auto key = secret ? standard_webhooks::secret_key(*secret) : std::nullopt)
           j.out.keys.push_back(std::move(*key));
       }
       jobs.push_back(std::move(j));

@@ -5,8 +5,8 @@
 #include "actors/service_actor.hpp"
 #include "actors/webhooks/requests.hpp"
 #include "actors/webhooks/sender.hpp"
-#include "actors/webhooks/signature.hpp"
 #include "crypto/crypto.hpp"
+#include "crypto/standard_webhooks.hpp"
 #include "messages/event_envelope.hpp"
 
 #include <boost/json/array.hpp>
@@ -165,7 +165,7 @@ private:
     if (!reachable(r, ep.parsed))
       return;
     const auto id = crypto::random_uuid();
-    const auto secret = new_secret();
+    const auto secret = standard_webhooks::new_secret();
     const auto sealed = crypto::seal(opt_.seal_key, secret, seal_context(id));
     query<db::rows>(
         r,
@@ -332,7 +332,7 @@ private:
     const auto id = endpoint_id(r);
     if (!id)
       return;
-    const auto secret = new_secret();
+    const auto secret = standard_webhooks::new_secret();
     const auto sealed = crypto::seal(opt_.seal_key, secret, seal_context(*id));
     query<bool>(
         r,

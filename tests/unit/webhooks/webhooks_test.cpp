@@ -1,7 +1,6 @@
 #include "actors/webhooks/delivery_plan.hpp"
 #include "actors/webhooks/event_patterns.hpp"
 #include "actors/webhooks/requests.hpp"
-#include "actors/webhooks/signature.hpp"
 #include "actors/webhooks/webhook_url.hpp"
 #include "crypto/crypto.hpp"
 
@@ -18,32 +17,6 @@ using namespace std::chrono_literals;
 const url_policy production{false, false};
 const url_policy development{true, false};
 const url_policy allow_private{false, true};
-
-TEST(SignatureTest, MatchesTheStandardWebhooksTestVector) {
-  const auto key = secret_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
-  ASSERT_TRUE(key.has_value());
-  EXPECT_EQ(sign(*key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, R"({"test": 2432232314})"),
-            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
-}
-
-TEST(SignatureTest, OneSignaturePerKeySeparatedBySpaces) {
-  const auto a = *secret_key(new_secret());
-  const auto b = *secret_key(new_secret());
-  const auto header = signature_header({a, b}, "id", 1, "{}");
-  EXPECT_EQ(header, sign(a, "id", 1, "{}") + " " + sign(b, "id", 1, "{}"));
-  EXPECT_NE(sign(a, "id", 1, "{}"), sign(a, "id", 2, "{}"));
-}
-
-TEST(SignatureTest, SecretsAreWhsecBase64AndAnythingElseIsRefused) {
-  const auto s = new_secret();
-  ASSERT_TRUE(s.starts_with("whsec_"));
-  EXPECT_EQ(secret_key(s)->size(), 24U);
-  EXPECT_NE(new_secret(), s);
-  for (const std::string& bad :
-       std::vector<std::string>{"", "whsec_", "whsec_!!!!", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                                "whsec_MfKQ9r8GKYqr-wjUPD8ILPZIo2LaLaSw", "whsec_YWJj"})
-    EXPECT_FALSE(secret_key(bad).has_value()) << bad;
-}
 
 TEST(CryptoBase64Test, RoundTripsAndRefusesBadPadding) {
   for (const std::string& bytes :
