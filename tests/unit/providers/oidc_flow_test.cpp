@@ -142,6 +142,11 @@ public:
     std::lock_guard guard{mutex_};
     return last_;
   }
+  /// How long the provider waits before each answer.
+  void set_delay(std::chrono::milliseconds delay) {
+    std::lock_guard guard{mutex_};
+    delay_ = delay;
+  }
 
 private:
   void serve(int fd) {
@@ -169,13 +174,16 @@ private:
     const auto path =
         sp == std::string::npos ? "" : in.substr(sp + 1, in.find(' ', sp + 1) - sp - 1);
     std::pair<int, std::string> answer{404, "{}"};
+    std::chrono::milliseconds delay{0};
     {
       std::lock_guard guard{mutex_};
       ++hits_[path];
       last_ = in;
       if (auto it = routes_.find(path); it != routes_.end())
         answer = it->second;
+      delay = delay_;
     }
+    std::this_thread::sleep_for(delay);
     const auto out =
         "HTTP/1.1 " + std::to_string(answer.first) +
         " X\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
@@ -190,6 +198,7 @@ private:
   std::map<std::string, std::pair<int, std::string>> routes_;
   std::map<std::string, int> hits_;
   std::string last_;
+  std::chrono::milliseconds delay_{0};
   std::thread thread_;
 };
 
@@ -322,6 +331,34 @@ TEST_F(OidcProviderKeysTest, BadDocumentsAreUnavailable) {
   ASSERT_TRUE(std::holds_alternative<keys_error>(meta));
   EXPECT_EQ(std::get<keys_error>(meta).reason,
             "discovery issuer does not match the configured issuer");
+}
+
+TEST_F(OidcProviderKeysTest, ConcurrentFirstUseFetchesOnce) {
+  provider_keys keys{options()};
+  std::atomic<int> verified{0};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 8; ++i)
+    callers.emplace_back([&] {
+      if (std::holds_alternative<verified_jws>(keys.verify(token(first_, "k1"))))
+        ++verified;
+    });
+  for (auto& t : callers)
+    t.join();
+  EXPECT_EQ(verified.load(), 8);
+  EXPECT_EQ(peer_.hits("/.well-known/openid-configuration"), 1);
+  EXPECT_EQ(peer_.hits("/jwks"), 1);
+}
+
+TEST_F(OidcProviderKeysTest, ProviderThatHangsTimesOut) {
+  auto o = options();
+  o.timeout = std::chrono::milliseconds{200};
+  peer_.set_delay(std::chrono::milliseconds{800});
+  provider_keys keys{o, [this] { return clock(); }};
+  const auto start = std::chrono::steady_clock::now();
+  auto result = keys.verify(token(first_, "k1"));
+  ASSERT_TRUE(std::holds_alternative<keys_error>(result));
+  EXPECT_TRUE(std::get<keys_error>(result).unavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds{700});
 }
 
 TEST_F(OidcProviderKeysTest, ExchangesCodeWithBasicAuthentication) {

@@ -225,8 +225,9 @@ TEST_F(OidcTokenTest, RefusesMalformedPartsAndOversizeTokens) {
         header + "!." + payload + "." + sig, header + "=." + payload + "." + sig,
         b64("{") + "." + payload + "." + sig, b64("[]") + "." + payload + "." + sig,
         b64(R"({"alg":"EdDSA","kid":7})") + "." + payload + "." + sig,
-        b64(R"({"alg":["EdDSA"]})") + "." + payload + "." + sig, header + "." + payload + ".",
-        header + "." + payload + ".%%%"}) {
+        b64(R"({"alg":["EdDSA"]})") + "." + payload + "." + sig,
+        b64(R"({"alg":"EdDSA","kid":"ed","alg":"none"})") + "." + payload + "." + sig,
+        header + "." + payload + ".", header + "." + payload + ".%%%"}) {
     auto result = verify(token);
     ASSERT_TRUE(std::holds_alternative<jws_error>(result)) << token;
     EXPECT_NE(std::get<jws_error>(result).failure, jws_failure::unknown_kid);
