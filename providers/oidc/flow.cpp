@@ -69,7 +69,7 @@ std::string form_encode(std::string_view text) {
 }
 
 std::string authorization_url(const authorization_request& request) {
-  const auto parsed = boost::urls::parse_absolute_uri(request.authorization_endpoint);
+  const auto parsed = boost::urls::parse_uri(request.authorization_endpoint);
   if (!parsed)
     return {};
   boost::urls::url url{*parsed};

@@ -30,7 +30,7 @@ struct authorization_request {
 
 /// The URL to send the browser to: the endpoint with `response_type=code`, `client_id`,
 /// `redirect_uri`, `scope`, `state`, `nonce`, `code_challenge` and `code_challenge_method=S256`
-/// added to its query (any fragment dropped); empty when the endpoint is not an absolute URL.
+/// added to its query (any fragment dropped); empty when the endpoint is not a URI with a scheme.
 std::string authorization_url(const authorization_request& request);
 
 /// The token request body of the code exchange (RFC 6749 4.1.3, RFC 7636 4.5):

@@ -48,7 +48,8 @@ struct jws_error {
 /// Ed25519) and the key's own `alg`, when it has one, must equal it, so no header can make a
 /// public key act as an HMAC secret. A `crit` header is refused. With a `kid` the keys of
 /// that id are tried; without one, only when exactly one key fits the algorithm. ES256
-/// signatures are JOSE's 64-byte `r || s`.
+/// signatures are JOSE's 64-byte `r || s`. Keys come from `keys` only: `jwk`, `jku`, `x5u` and
+/// `x5c` headers are ignored. The payload is parsed only once the signature checks.
 std::variant<verified_jws, jws_error> verify_jws(std::string_view token, const jwk_set& keys);
 
 /// What a provider's token must say to be accepted.
