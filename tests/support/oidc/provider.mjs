@@ -12,7 +12,7 @@
 //                          [--cognito-client ID] [--redirect-uri URI]...
 // Ports default to 0 (any free port). When every server listens, one JSON line goes to stdout:
 //   {"ready":true,"a":{"issuer","port","client_id","client_secret"},"b":{…},"cognito":{…}}
-// The process ends on SIGTERM or SIGINT.
+// The process ends on SIGTERM or SIGINT, or when the process that started it dies.
 //
 // Accounts: any login name is an account: sub = the login, email = `<login>@example.test` (the
 // login itself when it contains "@"), email_verified = true unless the login contains
@@ -290,3 +290,9 @@ const stop = () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// A test binary that crashed cannot stop us: leave with it. (process.ppid is read once at start;
+// signal 0 asks whether the parent still exists.)
+const parent = process.ppid;
+setInterval(() => {
+  try { process.kill(parent, 0); } catch { stop(); }
+}, 500);
