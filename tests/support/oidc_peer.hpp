@@ -30,10 +30,14 @@ struct oidc_peer_options {
   std::string client_b_id = "gatehouse-b";
   std::string client_b_secret = "secret-b-0123456789";
   std::string cognito_client_id = "gatehouse-cognito";
-  /// Registered with both clients. They are native clients, so a loopback `http://127.0.0.1/…`
-  /// URI matches on every port (RFC 8252 section 7.3): Gatehouse's callback may be registered
-  /// before Gatehouse picks its port, e.g. `http://127.0.0.1/api/v1/auth/oidc/alpha/callback`.
-  std::vector<std::string> redirect_uris{"http://127.0.0.1/callback"};
+  /// Registered with both clients; the first is the one `sign_in` uses. They are native
+  /// clients, so a loopback `http://127.0.0.1/…` URI matches on every port (RFC 8252 section
+  /// 7.3): Gatehouse's callback is registered before Gatehouse picks its port. The defaults fit
+  /// Gatehouse providers named `alpha`, `beta` and `cognito`.
+  std::vector<std::string> redirect_uris{"http://127.0.0.1/callback",
+                                         "http://127.0.0.1/api/v1/auth/oidc/alpha/callback",
+                                         "http://127.0.0.1/api/v1/auth/oidc/beta/callback",
+                                         "http://127.0.0.1/api/v1/auth/oidc/cognito/callback"};
 };
 
 /// An issuer as the tests (and Gatehouse's settings) need it.

@@ -147,7 +147,13 @@ async function startProvider(port, client, alg) {
       Session: 3600,
     },
   });
-  server.on('request', withStats(provider.callback()));
+  // The URLs oidc-provider answers with follow the request's Host; a real provider's follow its
+  // issuer whatever Host a client sends, and so do these.
+  const callback = provider.callback();
+  server.on('request', withStats((req, res) => {
+    req.headers.host = `127.0.0.1:${actual}`;
+    callback(req, res);
+  }));
   return {
     server, issuer, port: actual, client_id: client.id, client_secret: client.secret,
   };
