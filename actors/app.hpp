@@ -1,5 +1,8 @@
 #pragma once
 
+#include "actors/external_tokens.hpp"
+#include "actors/profile_cache.hpp"
+
 #include "actors/commands.hpp"
 #include "actors/consumer.hpp"
 #include "actors/event_stats.hpp"
@@ -94,6 +97,10 @@ struct shared_parts {
   event_stats* events = nullptr;
   user_sinks* sinks = nullptr;
   revocation_list* revoked = nullptr;
+  /// Identity providers' tokens accepted as bearer (filled by the federation module).
+  external_tokens* external = nullptr;
+  /// Recently read `/users/me` bodies: filled by identity, dropped by whoever changes a user.
+  profile_cache* profiles = nullptr;
   const jwt::key_ring* keys = nullptr;
   /// The registry of per-user actors (`actors/registry.hpp`).
   caf::actor registry;
@@ -129,6 +136,8 @@ public:
   event_stats& events;
   user_sinks& sinks;
   revocation_list& revoked;
+  external_tokens& external;
+  profile_cache& profiles;
   const jwt::key_ring& keys;
   const caf::actor registry;
   const std::string secrets_key;

@@ -49,7 +49,7 @@ db::param verified_email(const provider_identity& who) {
 bool refresh_claims(db::transaction& tx, const provider_identity& who, const std::string& user_id,
                     const std::string& tenant_id) {
   tx.exec("UPDATE user_identities SET email = $3, updated_at = now() "
-          "WHERE provider = $1 AND subject = $2",
+          "WHERE provider = $1 AND subject = $2 AND email IS DISTINCT FROM $3",
           {who.provider, who.subject, who.email.empty() ? db::param{} : who.email});
   bool changed = false;
   if (!who.name.empty())
@@ -77,7 +77,7 @@ void lock_identity(db::transaction& tx, const provider_identity& who) {
 } // namespace
 
 resolution resolve_sign_in(db::transaction& tx, const http_request& r, const provider_identity& who,
-                           bool trust_email, const std::string& default_tenant) {
+                           bool trust_email, const std::string& default_tenant, bool from_token) {
   lock_identity(tx, who);
   auto known = tx.exec("SELECT u.id::text, u.tenant_id::text, u.status FROM user_identities i "
                        "JOIN users u ON u.id = i.user_id WHERE i.provider = $1 AND i.subject = $2",
@@ -87,6 +87,8 @@ resolution resolve_sign_in(db::transaction& tx, const http_request& r, const pro
     const auto tenant = db::text(known.front(), 1);
     if (db::text(known.front(), 2) != "active")
       return {outcome::disabled, id, tenant, "this account is disabled"};
+    if (from_token)
+      return {outcome::signed_in, id, tenant, {}};
     if (refresh_claims(tx, who, id, tenant)) {
       auto now = tx.exec("SELECT coalesce(email, ''), coalesce(name, '') FROM users "
                          "WHERE id = $1::uuid",
@@ -115,7 +117,7 @@ resolution resolve_sign_in(db::transaction& tx, const http_request& r, const pro
       if (db::text(holder.front(), 1) != "active")
         return {outcome::disabled, id, default_tenant, "this account is disabled"};
       auto linked = link_identity(tx, r, who, id, default_tenant);
-      if (linked.result == outcome::linked)
+      if (linked.result == outcome::linked && !from_token)
         audit::write(tx, r, default_tenant, id, "login.succeeded", id, identity_details(who));
       return linked;
     }

@@ -38,8 +38,12 @@ struct resolution {
 /// refreshed from the claims, `user.updated` when they changed); else, with a verified e-mail
 /// of an existing account and `trust_email`, that account; an existing account of the e-mail
 /// otherwise is a conflict; else a new user without password in `default_tenant`.
+/// `from_token`: the identity comes from a provider token presented as bearer, not a sign-in:
+/// the mapping and the just-in-time user are the same, but no sign-in is audited and the claims
+/// (an access token often has none) do not overwrite the stored ones.
 resolution resolve_sign_in(db::transaction& tx, const http_request& r, const provider_identity& who,
-                           bool trust_email, const std::string& default_tenant);
+                           bool trust_email, const std::string& default_tenant,
+                           bool from_token = false);
 
 /// Links `who` to the signed-in `user_id`: a conflict when that identity belongs to someone else
 /// or the user has another identity at the same provider.

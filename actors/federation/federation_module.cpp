@@ -59,11 +59,17 @@ void install(app& a) {
     keys.issuer = p.issuer;
     keys.client_id = p.client_id;
     keys.client_secret = p.client_secret.reveal();
-    o.providers.push_back(
-        {p.name, p.trust_email, p.scopes, std::make_shared<oidc::provider_keys>(keys)});
+    o.providers.push_back({p.name, p.trust_email, p.scopes,
+                           std::make_shared<oidc::provider_keys>(keys), p.accept_access_tokens,
+                           p.accept_id_tokens});
+    if (p.accept_access_tokens || p.accept_id_tokens)
+      a.external.accept_issuer(p.issuer);
   }
+  o.external = &a.external;
+  o.profiles = &a.profiles;
   auto service = spawn_federation(a.sys, std::move(o));
   a.own(caf::actor_cast<caf::actor>(service));
+  a.external.set_resolver(caf::actor_cast<token_resolver_actor>(service));
   for (const auto& r : routes())
     a.add_route(r.method, r.pattern, service, r.body, r.auth);
   describe(a);

@@ -9,6 +9,7 @@
 #include "providers/oidc/flow.hpp"
 #include "providers/oidc/provider_keys.hpp"
 
+#include <boost/json/parse.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -178,6 +179,81 @@ exchange_result exchange(const provider_entry& p, const std::string& redirect_ur
   return out;
 }
 
+/// A provider token checked off the actor's thread: who it vouches for, or why not.
+struct token_check {
+  std::optional<provider_identity> who;
+  int64_t exp = 0;
+  bool unavailable = false;
+  std::string reason;
+};
+
+/// The configured provider whose issuer `token` names (unverified: only to pick the keys).
+const provider_entry* provider_of_token(const federation_options& opt, std::string_view token) {
+  const auto first = token.find('.');
+  const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (second == std::string_view::npos)
+    return nullptr;
+  auto payload = crypto::base64url_decode(token.substr(first + 1, second - first - 1));
+  if (!payload)
+    return nullptr;
+  boost::system::error_code ec;
+  auto claims = boost::json::parse(*payload, ec);
+  if (ec || !claims.is_object())
+    return nullptr;
+  const auto* iss = claims.get_object().if_contains("iss");
+  if (iss == nullptr || !iss->is_string())
+    return nullptr;
+  for (const auto& p : opt.providers)
+    if (p.keys->options().issuer == iss->get_string() &&
+        (p.accept_access_tokens || p.accept_id_tokens))
+      return &p;
+  return nullptr;
+}
+
+token_check check_token(const provider_entry& p, const std::string& token) {
+  token_check out;
+  auto verified = p.keys->verify(token);
+  if (auto* err = std::get_if<oidc::keys_error>(&verified)) {
+    out.unavailable = err->unavailable;
+    out.reason = err->unavailable ? "the identity provider's keys cannot be fetched"
+                                  : "the provider token's signature does not verify";
+    return out;
+  }
+  const auto& jws = std::get<oidc::verified_jws>(verified);
+  oidc::token_expectations expect;
+  expect.issuer = p.keys->options().issuer;
+  expect.client_id = p.keys->options().client_id;
+  expect.now = static_cast<int64_t>(std::time(nullptr));
+  // An access token says so (RFC 9068's `typ`, or Cognito's `token_use`); anything else is
+  // checked as an ID token. Each kind counts only where the provider's settings accept it.
+  const auto* use = jws.payload.if_contains("token_use");
+  const auto typ = lower_ascii(jws.typ);
+  const bool access = typ == "at+jwt" || typ == "application/at+jwt" ||
+                      (use != nullptr && use->is_string() && use->get_string() == "access");
+  if (access ? !p.accept_access_tokens : !p.accept_id_tokens) {
+    out.reason = access ? "this provider's access tokens are not accepted"
+                        : "this provider's ID tokens are not accepted";
+    return out;
+  }
+  auto claims = access ? oidc::check_access_token(jws, expect) : oidc::check_id_token(jws, expect);
+  if (auto* err = std::get_if<oidc::claims_error>(&claims)) {
+    out.reason = "the provider token is not valid: " + err->reason;
+    return out;
+  }
+  const auto& c = std::get<oidc::provider_claims>(claims);
+  provider_identity who;
+  who.provider = p.name;
+  who.subject = c.sub;
+  if (c.email.size() <= 254 && c.email.find('@') != std::string::npos)
+    who.email = lower_ascii(c.email);
+  who.email_verified = c.email_verified;
+  if (!decode::text_problem(c.name, 200))
+    who.name = c.name;
+  out.who = std::move(who);
+  out.exp = c.exp;
+  return out;
+}
+
 class federation_service {
 public:
   explicit federation_service(fed_self self) : self_(self), opt_(self->state.opt) {}
@@ -194,7 +270,66 @@ public:
       r->reply->fail(gh_errc::not_found, "no such federation route");
   }
 
+  /// Settles who a provider's bearer token is, then hands `in` on to `target` (API.md
+  /// "Federation", provider tokens accepted as bearer).
+  void resolve(http_request& in, const http_handler_actor& target) {
+    auto r = std::make_shared<http_request>(std::move(in));
+    const auto* header = r->header("authorization");
+    std::string token = header != nullptr && header->size() > 7 ? header->substr(7) : "";
+    while (!token.empty() && token.front() == ' ')
+      token.erase(0, 1);
+    while (!token.empty() && token.back() == ' ')
+      token.pop_back();
+    const auto* p = provider_of_token(opt_, token);
+    if (p == nullptr) {
+      refuse_token(r, "the bearer token is not valid");
+      return;
+    }
+    off_thread<token_check>(
+        self_, r, [p, token] { return check_token(*p, token); },
+        [this, r, p, token, target](token_check checked) {
+          if (!checked.who) {
+            if (checked.unavailable)
+              r->reply->fail(gh_errc::provider_unavailable, checked.reason);
+            else
+              refuse_token(r, checked.reason);
+            return;
+          }
+          const auto who = *checked.who;
+          replies::query<resolution>(
+              self_, *opt_.db, opt_.db_timeout, r,
+              [r, who, trust = p->trust_email, tenant = opt_.default_tenant](db::transaction& tx) {
+                return resolve_sign_in(tx, *r, who, trust, tenant, true);
+              },
+              [this, r, token, target, exp = checked.exp](const resolution& done) {
+                if (done.result == outcome::disabled || done.result == outcome::conflict) {
+                  refuse_token(r, done.result == outcome::disabled ? "this account is disabled"
+                                                                   : done.detail);
+                  return;
+                }
+                principal caller;
+                caller.type = principal::kind::user;
+                caller.user_id = done.user_id;
+                caller.tenant_id = done.tenant_id;
+                caller.expires_at = exp;
+                if (opt_.external != nullptr)
+                  opt_.external->put(token, caller, static_cast<int64_t>(std::time(nullptr)));
+                r->auth = std::move(caller);
+                self_->send(target, std::move(*r));
+              });
+        });
+  }
+
 private:
+  void forget_profile(const std::string& user_id) const {
+    if (opt_.profiles != nullptr)
+      opt_.profiles->erase(user_id);
+  }
+
+  static void refuse_token(const req_ptr& r, std::string detail) {
+    r->reply->fail(gh_errc::unauthorized, std::move(detail));
+  }
+
   std::string redirect_uri(const provider_entry& p) const {
     return opt_.public_base + "/api/v1/auth/oidc/" + p.name + "/callback";
   }
@@ -371,6 +506,7 @@ private:
                            done.res.detail);
             return;
           }
+          forget_profile(done.res.user_id);
           const auto now = static_cast<int64_t>(std::time(nullptr));
           const auto access =
               sign_in::access_token(*opt_.keys, done.res.user_id, done.res.tenant_id,
@@ -394,6 +530,7 @@ private:
             r->reply->fail(gh_errc::conflict, done.detail);
             return;
           }
+          forget_profile(done.user_id);
           r->reply->respond({302,
                              "",
                              "",
@@ -415,7 +552,8 @@ private:
         [r, who, provider](db::transaction& tx) {
           return unlink_identity(tx, *r, who.user_id, who.tenant_id, provider);
         },
-        [r](unlink_outcome done) {
+        [this, r, who](unlink_outcome done) {
+          forget_profile(who.user_id);
           if (done == unlink_outcome::done)
             replies::empty(r);
           else if (done == unlink_outcome::not_found)
@@ -440,6 +578,9 @@ caf::behavior federation_impl(fed_self self, federation_options options) {
   auto service = std::make_shared<federation_service>(self);
   return {
       [service](http_request& req) { service->handle(req); },
+      [service](forward_atom, http_request& req, http_handler_actor& target) {
+        service->resolve(req, target);
+      },
   };
 }
 

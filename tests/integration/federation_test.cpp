@@ -90,8 +90,10 @@ protected:
     return m.contains("identities") ? m.at("identities").as_array() : json::array{};
   }
 
+  /// A fresh login name, lower case (Gatehouse stores addresses lower-cased, as identity does).
   static std::string unique(const std::string& prefix) {
-    return prefix + "-" + gh::crypto::random_token(6);
+    auto token = gh::crypto::to_hex(gh::crypto::random_bytes(4));
+    return prefix + "-" + token;
   }
 
   static std::string field_of(const std::string& problem_body) {
@@ -213,9 +215,9 @@ TEST_F(FederationTest, RedirectsStayOnAllowedOrigins) {
     EXPECT_EQ(r.status, 400) << target;
     EXPECT_EQ(field_of(r.body), "redirect") << target;
   }
-  auto allowed = b.request("GET", base + "/api/v1/auth/oidc/alpha/login?redirect=" +
-                                      gh::test::form_encode({{"x", "https://app.example.test/w"}})
-                                          .substr(2));
+  auto allowed =
+      b.request("GET", base + "/api/v1/auth/oidc/alpha/login?redirect=" +
+                           gh::test::form_encode({{"x", "https://app.example.test/w"}}).substr(2));
   EXPECT_EQ(allowed.status, 302);
   EXPECT_EQ(allowed.location.rfind(peer->a().issuer, 0), 0U) << allowed.location;
 }
