@@ -1,5 +1,6 @@
 #include "actors/federation/federation_service.hpp"
 
+#include "actors/addresses.hpp"
 #include "actors/cookies.hpp"
 #include "actors/federation/accounts.hpp"
 #include "actors/federation/login_state.hpp"
@@ -165,8 +166,9 @@ exchange_result exchange(const provider_entry& p, const std::string& redirect_ur
   provider_identity who;
   who.provider = p.name;
   who.subject = c.sub;
-  if (c.email.size() <= 254 && c.email.find('@') != std::string::npos)
-    who.email = lower_ascii(c.email);
+  // Stored and compared exactly as identity stores addresses; one that does not survive that is
+  // left out (the identity stays, without an address).
+  who.email = addresses::normalise_email(c.email).value_or("");
   who.email_verified = c.email_verified;
   if (!decode::text_problem(c.name, 200))
     who.name = c.name;
@@ -244,8 +246,9 @@ token_check check_token(const provider_entry& p, const std::string& token) {
   provider_identity who;
   who.provider = p.name;
   who.subject = c.sub;
-  if (c.email.size() <= 254 && c.email.find('@') != std::string::npos)
-    who.email = lower_ascii(c.email);
+  // Stored and compared exactly as identity stores addresses; one that does not survive that is
+  // left out (the identity stays, without an address).
+  who.email = addresses::normalise_email(c.email).value_or("");
   who.email_verified = c.email_verified;
   if (!decode::text_problem(c.name, 200))
     who.name = c.name;
