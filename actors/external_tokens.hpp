@@ -1,11 +1,14 @@
 #pragma once
 
+#include "messages/gh_errc.hpp"
 #include "messages/http.hpp"
 #include "messages/type_ids.hpp"
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/typed_actor.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -15,10 +18,27 @@
 
 namespace gh {
 
-/// Resolves a provider's token (federation) for a request, then hands the request on to its
-/// route's handler with the caller set, or answers 401/503 itself.
+/// A provider's token to settle where no route handler waits behind it (the proxy's data path):
+/// `done` is called once, on the resolver's thread, with the caller, or with `unauthorized` or
+/// `provider_unavailable` and a detail safe to show.
+struct token_query {
+  std::string token;
+  std::string request_id; ///< For the audit row of a user made just in time.
+  std::string remote_ip;
+  std::function<void(std::optional<principal> who, gh_errc error, std::string detail)> done;
+};
+
+} // namespace gh
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(gh::token_query)
+
+namespace gh {
+
+/// Resolves a provider's token (federation): for a request, then hands the request on to its
+/// route's handler with the caller set (or answers 401/503 itself); or for a `token_query`.
 using token_resolver_actor =
-    caf::typed_actor<caf::reacts_to<forward_atom, http_request, http_handler_actor>>;
+    caf::typed_actor<caf::reacts_to<forward_atom, http_request, http_handler_actor>,
+                     caf::reacts_to<forward_atom, token_query>>;
 
 /// Tokens of identity providers that Gatehouse accepts as bearer beside its own (API.md
 /// "Federation", `OIDC_<NAME>_ACCEPT_TOKENS`), as the gateway sees them: which issuers count,
