@@ -39,7 +39,9 @@ public:
 
   result publish(const event_envelope& event) {
     natsConnection* nc = bus_ == nullptr ? nullptr : bus_->connection();
-    if (nc == nullptr || natsConnection_Status(nc) != NATS_CONN_STATUS_CONNECTED)
+    // Until the bus has made the IDP stream, a publish could only fail.
+    if (nc == nullptr || natsConnection_Status(nc) != NATS_CONN_STATUS_CONNECTED ||
+        !bus_->streams_ready())
       return result::unavailable;
     if (js_ == nullptr) {
       jsOptions o;

@@ -60,6 +60,8 @@ protected:
         {"OIDC_QUIET_CLIENT_ID", "gatehouse"},
     });
     port = server->port();
+    // Webhooks are answered 503 until NATS is up with the streams made (what /readyz reports).
+    ASSERT_TRUE(eventually(30s, [] { return http_call(port, "GET", "/readyz").status == 200; }));
   }
 
   static void TearDownTestSuite() {
