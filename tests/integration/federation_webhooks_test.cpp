@@ -393,4 +393,46 @@ TEST_F(FederationWebhooksTest, OversizedBodyIs413) {
   EXPECT_EQ(r.status, 413) << r.body.substr(0, 200);
 }
 
+TEST(FederationWebhooksNatsTest, WebhookIsRefusedWhileNatsIsDownAndTakenOnceItIsBack) {
+  scratch_database db;
+  nats_server nats;
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("gh-idp-nats-" + gh::crypto::random_token(6));
+  gatehouse_process server{{
+      {"DATABASE_URL", db.url()},
+      {"NATS_URL", nats.url()},
+      {"GATEHOUSE_DATA_DIR", (dir / "data").string()},
+      {"OIDC_PROVIDERS", "hooks"},
+      {"OIDC_HOOKS_ISSUER", "http://127.0.0.1:" + std::to_string(free_port())},
+      {"OIDC_HOOKS_CLIENT_ID", "gatehouse"},
+      {"OIDC_HOOKS_WEBHOOK_SECRET", hooks_secret},
+  }};
+  const auto port = server.port();
+  ASSERT_TRUE(eventually(30s, [&] { return http_call(port, "GET", "/readyz").status == 200; }));
+  const auto key = gh::standard_webhooks::secret_key(hooks_secret).value();
+  const auto sub = "sub-" + gh::crypto::random_token(6);
+  const auto body =
+      json::serialize(json::object{{"type", "user.created"}, {"data", json::object{{"sub", sub}}}});
+  const auto send = [&] {
+    const auto now = gh::unix_now();
+    return http_call(
+        port, "POST", "/webhooks/idp/hooks", body,
+        {{"Content-Type", "application/json"},
+         {"webhook-id", "msg-" + sub},
+         {"webhook-timestamp", std::to_string(now)},
+         {"webhook-signature", gh::standard_webhooks::sign(key, "msg-" + sub, now, body)}});
+  };
+  nats.stop();
+  ASSERT_TRUE(eventually(10s, [&] { return http_call(port, "GET", "/readyz").status == 503; }));
+  // Not queued, not acknowledged: the provider keeps the event and retries.
+  auto refused = send();
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  nats.start();
+  ASSERT_TRUE(eventually(30s, [&] { return send().status == 200; }));
+  EXPECT_TRUE(eventually(10s, [&] {
+    return !db.scalar("SELECT user_id FROM user_identities WHERE subject = '" + sub + "'").empty();
+  }));
+  std::filesystem::remove_all(dir);
+}
+
 } // namespace
