@@ -55,6 +55,7 @@ void install_webhooks(app& a) {
   worker.sys = &a.sys;
   worker.redis = a.redis;
   worker.revoked = &a.revoked;
+  worker.profiles = &a.profiles;
   worker.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(a.settings.access_token_ttl);
   for (const auto& p : a.settings.oidc_providers) {
     worker.providers.push_back({p.name, p.trust_email});

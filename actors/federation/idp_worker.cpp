@@ -95,6 +95,7 @@ private:
   handled sync(db::transaction& tx, const event_envelope& envelope, const idp_worker_provider& p,
                const provider_identity& who, const audit::origin& from, bool create) {
     const auto done = sync_identity(tx, from, who, p.trust_email, opt_.default_tenant, create);
+    forget(done.user_id);
     if (done.result == outcome::conflict || done.result == outcome::disabled ||
         done.result == outcome::unknown)
       log::info("provider event not applied",
@@ -117,6 +118,7 @@ private:
     if (owner->status != "disabled")
       events::write(tx, "user.disabled", owner->tenant_id,
                     json::object{{"user_id", owner->user_id}, {"provider", who.provider}});
+    forget(owner->user_id);
     revoke(*ended);
     return {events::outcome::done, {}};
   }
@@ -131,6 +133,7 @@ private:
       return ignored(envelope, who);
     audit::write(tx, from, owner->tenant_id, "idp:" + who.provider, "user.deleted", owner->user_id,
                  webhook_details(who));
+    forget(owner->user_id);
     revoke(*ended);
     return {events::outcome::done, {}};
   }
@@ -139,6 +142,11 @@ private:
     log::info("provider event of an identity no user has ignored",
               {{"event", envelope.id}, {"provider", who.provider}});
     return {events::outcome::done, {}};
+  }
+
+  void forget(const std::string& user_id) {
+    if (opt_.profiles != nullptr && !user_id.empty())
+      opt_.profiles->erase(user_id);
   }
 
   /// The ended sessions' access tokens stop working at once here and, through Redis, on every

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/consumer.hpp"
+#include "actors/profile_cache.hpp"
 #include "actors/revocations.hpp"
 #include "persistence/cache.hpp"
 
@@ -26,6 +27,8 @@ struct idp_worker_options {
   caf::actor_system* sys = nullptr;
   redis::redis_actor redis;
   revocation_list* revoked = nullptr;
+  /// The `/users/me` bodies the gateway answers from: a changed user's is dropped.
+  profile_cache* profiles = nullptr;
   /// How long an access token lives: a revocation lasts as long.
   std::chrono::seconds access_ttl{900};
 };
