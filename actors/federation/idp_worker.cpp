@@ -1,5 +1,6 @@
 #include "actors/federation/idp_worker.hpp"
 
+#include "actors/addresses.hpp"
 #include "actors/audit.hpp"
 #include "actors/federation/accounts.hpp"
 #include "actors/federation/idp_event.hpp"
@@ -11,8 +12,6 @@
 
 #include <boost/json/object.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <memory>
 
 namespace gh::federation {
@@ -25,17 +24,15 @@ using events::handled;
 constexpr std::string_view idp_subject_prefix = "idp.webhook.";
 
 /// The identity a provider's event speaks of, with the claims the sign-in rules read: the
-/// e-mail lower-cased as a sign-in takes it, a name only when it is acceptable text.
+/// e-mail normalised as a sign-in takes it, a name only when it is acceptable text.
 provider_identity identity_of(const std::string& provider, const idp_event& e) {
   provider_identity who;
   who.provider = provider;
   who.subject = e.sub;
-  if (e.email && e.email->size() <= max_idp_email_bytes &&
-      e.email->find('@') != std::string::npos) {
-    who.email = *e.email;
-    std::transform(who.email.begin(), who.email.end(), who.email.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  }
+  // Stored and compared exactly as identity stores addresses; one that does not survive that is
+  // left out (the identity stays, without an address).
+  if (e.email)
+    who.email = addresses::normalise_email(*e.email).value_or("");
   who.email_verified = e.email_verified.value_or(false);
   if (e.name && !decode::text_problem(*e.name, max_idp_name_chars))
     who.name = *e.name;
