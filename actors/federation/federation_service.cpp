@@ -10,7 +10,6 @@
 #include "providers/oidc/flow.hpp"
 #include "providers/oidc/provider_keys.hpp"
 
-#include <boost/json/parse.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -123,6 +122,20 @@ std::string lower_ascii(std::string s) {
   return s;
 }
 
+/// The identity that checked claims vouch for. The address is stored and compared exactly as
+/// identity stores addresses; one that does not survive that is left out (the identity stays,
+/// without an address).
+provider_identity identity_of(const provider_entry& p, const oidc::provider_claims& c) {
+  provider_identity who;
+  who.provider = p.name;
+  who.subject = c.sub;
+  who.email = addresses::normalise_email(c.email).value_or("");
+  who.email_verified = c.email_verified;
+  if (!decode::text_problem(c.name, 200))
+    who.name = c.name;
+  return who;
+}
+
 /// What the provider said about the person, once its code was exchanged and its ID token
 /// verified; or the problem that answers the callback.
 struct exchange_result {
@@ -168,15 +181,7 @@ exchange_result exchange(const provider_entry& p, const std::string& redirect_ur
     return out;
   }
   const auto& c = std::get<oidc::provider_claims>(claims);
-  provider_identity who;
-  who.provider = p.name;
-  who.subject = c.sub;
-  // Stored and compared exactly as identity stores addresses; one that does not survive that is
-  // left out (the identity stays, without an address).
-  who.email = addresses::normalise_email(c.email).value_or("");
-  who.email_verified = c.email_verified;
-  if (!decode::text_problem(c.name, 200))
-    who.name = c.name;
+  auto who = identity_of(p, c);
   if (who.subject.empty() || who.subject.size() > 255) {
     out.error = gh_errc::validation;
     out.message = "the ID token's subject is missing or too long";
@@ -196,23 +201,11 @@ struct token_check {
 
 /// The configured provider whose issuer `token` names (unverified: only to pick the keys).
 const provider_entry* provider_of_token(const federation_options& opt, std::string_view token) {
-  const auto first = token.find('.');
-  const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
-  if (second == std::string_view::npos)
-    return nullptr;
-  auto payload = crypto::base64url_decode(token.substr(first + 1, second - first - 1));
-  if (!payload)
-    return nullptr;
-  boost::system::error_code ec;
-  auto claims = boost::json::parse(*payload, ec);
-  if (ec || !claims.is_object())
-    return nullptr;
-  const auto* iss = claims.get_object().if_contains("iss");
-  if (iss == nullptr || !iss->is_string())
+  const auto iss = unverified_issuer(token);
+  if (!iss)
     return nullptr;
   for (const auto& p : opt.providers)
-    if (p.keys->options().issuer == iss->get_string() &&
-        (p.accept_access_tokens || p.accept_id_tokens))
+    if (p.keys->options().issuer == *iss && (p.accept_access_tokens || p.accept_id_tokens))
       return &p;
   return nullptr;
 }
@@ -248,15 +241,7 @@ token_check check_token(const provider_entry& p, const std::string& token) {
     return out;
   }
   const auto& c = std::get<oidc::provider_claims>(claims);
-  provider_identity who;
-  who.provider = p.name;
-  who.subject = c.sub;
-  // Stored and compared exactly as identity stores addresses; one that does not survive that is
-  // left out (the identity stays, without an address).
-  who.email = addresses::normalise_email(c.email).value_or("");
-  who.email_verified = c.email_verified;
-  if (!decode::text_problem(c.name, 200))
-    who.name = c.name;
+  auto who = identity_of(p, c);
   out.who = std::move(who);
   out.exp = c.exp;
   return out;
@@ -351,7 +336,7 @@ private:
                 caller.tenant_id = res->tenant_id;
                 caller.expires_at = exp;
                 if (opt_.external != nullptr)
-                  opt_.external->put(token, caller, static_cast<int64_t>(std::time(nullptr)));
+                  opt_.external->put(token, caller);
                 done(std::move(caller), gh_errc::ok, {});
               });
         },
