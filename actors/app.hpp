@@ -2,6 +2,7 @@
 
 #include "actors/commands.hpp"
 #include "actors/consumer.hpp"
+#include "actors/drain_state.hpp"
 #include "actors/event_stats.hpp"
 #include "actors/metrics.hpp"
 #include "actors/revocations.hpp"
@@ -95,6 +96,8 @@ struct shared_parts {
   user_sinks* sinks = nullptr;
   revocation_list* revoked = nullptr;
   const jwt::key_ring* keys = nullptr;
+  /// Whether this process is draining (the ops module's `drain` verb sets it).
+  drain_state* drain = nullptr;
   /// The registry of per-user actors (`actors/registry.hpp`).
   caf::actor registry;
   /// `GATEHOUSE_SECRETS_KEY` (or the development key file): modules derive their own keys
@@ -130,6 +133,7 @@ public:
   user_sinks& sinks;
   revocation_list& revoked;
   const jwt::key_ring& keys;
+  drain_state& drain;
   const caf::actor registry;
   const std::string secrets_key;
   const std::string version;
