@@ -92,8 +92,11 @@ caf::behavior registry_impl(caf::stateful_actor<registry_state>* self, registry_
         auto it = st.by_key.find(key);
         if (it == st.by_key.end()) {
           // A draining instance starts nothing new; the caller tries again elsewhere.
-          if (st.draining)
+          if (st.draining) {
+            if (kind->second.refused)
+              kind->second.refused(payload);
             return make_error(gh_errc::provider_unavailable);
+          }
           auto handle = kind->second.spawn(self, key);
           if (!handle)
             return make_error(gh_errc::internal);

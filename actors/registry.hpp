@@ -59,7 +59,8 @@ struct registry_state {
 /// - `(count_atom)` -> `uint64_t`: live actors; `(count_atom, std::string kind)` -> of a kind.
 /// - `(stats_atom)` -> `(uint64_t spawned, uint64_t reaped, uint64_t crashed)`.
 /// - `(drain_atom, int64_t idle_ms)` -> `std::vector<std::string>`: from now on a key without
-///   a live actor answers `gh_errc::provider_unavailable` instead of spawning one, and an actor
+///   a live actor answers `gh_errc::provider_unavailable` (after its kind's `refused` hook saw
+///   the message) instead of spawning one, and an actor
 ///   idle for `idle_ms` (or its kind's timeout, if shorter) is stopped; stops those idle that
 ///   long already and answers their kinds, one entry per stopped actor. Never undone.
 ///

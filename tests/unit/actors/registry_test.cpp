@@ -210,7 +210,12 @@ TEST_F(RegistryTest, DrainStopsIdleActorsRefusesNewOnesAndKeepsServingLiveOnes) 
   EXPECT_EQ(state().by_key.begin()->first.user_id, "recent");
   EXPECT_EQ(state().live["recorder"], 1);
 
-  // A new key is refused; the live actor still answers.
+  // A new key is refused (its kind's hook sees the message); the live actor still answers.
+  std::vector<std::string> hooked;
+  state().options.kinds["recorder"].refused = [&](caf::message& m) {
+    if (m.match_elements<std::string>())
+      hooked.push_back(m.get_as<std::string>(0));
+  };
   sys.spawn(
       [&](caf::event_based_actor* self, const caf::actor& target) {
         self->request(target, caf::infinite, forward_atom_v, user_key{"recorder", "new", ""},
@@ -223,6 +228,7 @@ TEST_F(RegistryTest, DrainStopsIdleActorsRefusesNewOnesAndKeepsServingLiveOnes) 
       registry);
   sched.run();
   EXPECT_EQ(refused, make_error(gh_errc::provider_unavailable));
+  EXPECT_EQ(hooked, (std::vector<std::string>{"hello"}));
   EXPECT_EQ(served, "recent:3");
   EXPECT_TRUE(seen["new"].empty());
 
