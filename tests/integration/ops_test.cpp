@@ -157,6 +157,44 @@ TEST_F(OpsVerbsTest, EveryInstanceAnswersAndADrainedOneLeavesReadinessAlone) {
   EXPECT_EQ(all.count("ops-b"), 1U);
 }
 
+TEST_F(OpsVerbsTest, DrainStopsIdlePerUserActorsAndStartsNoNewOnes) {
+  auto a = start("ops-actors");
+  nats_client client{nats_.url()};
+  wait_ready(client, "ops-actors");
+  const std::map<std::string, std::string> bearer{
+      {"Authorization", "Bearer " + signed_up_token(a->port())},
+      {"Content-Type", "application/json"}};
+  const auto upload = [&] {
+    return http_call(a->port(), "POST", "/api/v1/files/upload",
+                     R"({"filename":"a.txt","content_type":"text/plain","size":10})", bearer);
+  };
+  // An upload starts its own per-user actor, which `instances` counts.
+  const auto first = upload();
+  ASSERT_EQ(first.status, 201) << first.body;
+  const std::string file_id{boost::json::parse(first.body).at("file_id").as_string()};
+  const auto live = [&] {
+    return instances(client).at("ops-actors").at("actors").at("upload").as_int64();
+  };
+  ASSERT_TRUE(eventually(10s, [&] { return live() == 1; }));
+
+  // Idle for longer than the drain's bound: stopped at once, and said so.
+  std::this_thread::sleep_for(1500ms);
+  const auto reply =
+      client.request("gatehouse.ops.instance.ops-actors.drain", R"({"idle_seconds":1})", 5s);
+  ASSERT_TRUE(reply);
+  const auto drained = boost::json::parse(reply->body).as_object();
+  EXPECT_EQ(drained.at("stopped"), boost::json::parse(R"({"upload":1})")) << reply->body;
+  EXPECT_EQ(drained.at("actors").at("upload").as_int64(), 0);
+  EXPECT_EQ(live(), 0);
+
+  // The file's actor is not started again here: its next step is refused with a retry hint.
+  const auto complete =
+      http_call(a->port(), "POST", "/api/v1/files/" + file_id + "/complete", "{}", bearer);
+  EXPECT_EQ(complete.status, 503) << complete.body;
+  EXPECT_EQ(complete.headers.count("retry-after"), 1U);
+  EXPECT_EQ(live(), 0);
+}
+
 TEST_F(OpsVerbsTest, MalformedRequestsGetErrorAnswersAndNothingBreaks) {
   auto a = start("ops-bad");
   nats_client client{nats_.url()};
