@@ -13,7 +13,8 @@ namespace gh {
 app::app(shared_parts parts)
     : sys(*parts.sys), settings(*parts.settings), db(*parts.db), redis(std::move(parts.redis)),
       bus(parts.bus), health(*parts.health), stats(*parts.stats), events(*parts.events),
-      sinks(*parts.sinks), revoked(*parts.revoked), keys(*parts.keys), drain(*parts.drain),
+      sinks(*parts.sinks), revoked(*parts.revoked), external(*parts.external),
+      profiles(*parts.profiles), keys(*parts.keys), drain(*parts.drain),
       registry(std::move(parts.registry)), secrets_key(std::move(parts.secrets_key)),
       version(std::move(parts.version)), survivors_(parts.survivors) {}
 

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "actors/external_tokens.hpp"
+#include "actors/profile_cache.hpp"
+
 #include "actors/commands.hpp"
 #include "actors/consumer.hpp"
 #include "actors/drain_state.hpp"
@@ -95,6 +98,10 @@ struct shared_parts {
   event_stats* events = nullptr;
   user_sinks* sinks = nullptr;
   revocation_list* revoked = nullptr;
+  /// Identity providers' tokens accepted as bearer (filled by the federation module).
+  external_tokens* external = nullptr;
+  /// Recently read `/users/me` bodies: filled by identity, dropped by whoever changes a user.
+  profile_cache* profiles = nullptr;
   const jwt::key_ring* keys = nullptr;
   /// Whether this process is draining (the ops module's `drain` verb sets it).
   drain_state* drain = nullptr;
@@ -132,6 +139,8 @@ public:
   event_stats& events;
   user_sinks& sinks;
   revocation_list& revoked;
+  external_tokens& external;
+  profile_cache& profiles;
   const jwt::key_ring& keys;
   drain_state& drain;
   const caf::actor registry;

@@ -39,9 +39,11 @@ std::string origin_of(std::string_view url) {
 
 authenticator::authenticator(const jwt::key_ring& keys, const revocation_list& revoked,
                              cookie_names names, std::string public_origin, std::string csrf_key,
-                             std::vector<std::string> trusted_origins)
+                             std::vector<std::string> trusted_origins,
+                             const external_tokens* external)
     : keys_(keys), revoked_(revoked), names_(std::move(names)), origin_(std::move(public_origin)),
-      csrf_key_(std::move(csrf_key)), trusted_origins_(std::move(trusted_origins)) {}
+      csrf_key_(std::move(csrf_key)), trusted_origins_(std::move(trusted_origins)),
+      external_(external) {}
 
 bool authenticator::origin_allowed(std::string_view origin) const {
   return origin == origin_ || std::find(trusted_origins_.begin(), trusted_origins_.end(), origin) !=
@@ -121,9 +123,19 @@ authenticator::outcome authenticator::authenticate(const input& in, int64_t now)
   outcome out;
   if (!in.authorization.empty()) {
     if (iequals_prefix(in.authorization, "Bearer ")) {
-      if (!verify(trim_blanks(in.authorization.substr(7)), now, out.who, out.detail)) {
+      const auto token = trim_blanks(in.authorization.substr(7));
+      if (!verify(token, now, out.who, out.detail)) {
         out.who = {};
         out.error = gh_errc::unauthorized;
+        // A provider's token: who it is was settled a moment ago, or the resolver finds out.
+        if (external_ != nullptr && external_->enabled() && external_->is_external(token)) {
+          out.error = gh_errc::ok;
+          out.detail.clear();
+          if (auto who = external_->find(token, now))
+            out.who = std::move(*who);
+          else
+            out.external = true;
+        }
       }
     } else if (iequals_prefix(in.authorization, "ApiKey ")) {
       out.who.type = principal::kind::api_key;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "actors/external_tokens.hpp"
+
 #include "actors/cookies.hpp"
 #include "actors/revocations.hpp"
 #include "crypto/jwt.hpp"
@@ -22,9 +24,11 @@ public:
   /// `csrf_key` derives each session's CSRF token (`csrf_token`); `trusted_origins` are the
   /// front-end origins (`GATEHOUSE_CORS_ORIGINS`) that pass the cookie Origin check beside our
   /// own.
+  /// `external`, when given, names the identity providers whose bearer tokens count too.
   authenticator(const jwt::key_ring& keys, const revocation_list& revoked, cookie_names names,
                 std::string public_origin, std::string csrf_key = {},
-                std::vector<std::string> trusted_origins = {});
+                std::vector<std::string> trusted_origins = {},
+                const external_tokens* external = nullptr);
 
   /// What the middleware sees of a request.
   struct input {
@@ -41,6 +45,9 @@ public:
     principal who;
     gh_errc error = gh_errc::ok;
     std::string detail;
+    /// A provider's bearer token not resolved lately: the request goes through
+    /// `external_tokens::resolver()` on its way to the handler (never answered on the io thread).
+    bool external = false;
   };
 
   outcome authenticate(const input& in, int64_t now) const;
@@ -61,6 +68,8 @@ public:
   bool is_revoked(std::string_view id, int64_t now) const { return revoked_.is_revoked(id, now); }
 
   const cookie_names& names() const noexcept { return names_; }
+  /// The providers' tokens this middleware accepts, or null.
+  const external_tokens* external() const noexcept { return external_; }
   const std::string& public_origin() const noexcept { return origin_; }
 
 private:
@@ -77,6 +86,7 @@ private:
   std::string csrf_key_;
   std::vector<std::string> trusted_origins_;
   mutable jwt::verified_cache cache_;
+  const external_tokens* external_;
 };
 
 /// The origin (`scheme://host[:port]`) of a URL such as `GATEHOUSE_PUBLIC_URL`.

@@ -465,8 +465,10 @@ void http_session::handle_request() {
   const auto& target_route = *match.target;
   metrics_slot_ = target_route.metrics_slot;
 
-  // Who is calling: decided here, without I/O, before any actor sees the request.
+  // Who is calling: decided here, without I/O, before any actor sees the request (a provider's
+  // token not seen lately is the one exception: its resolver decides, on the way to the handler).
   principal who;
+  bool external = false;
   if (ctx_.auth != nullptr) {
     const auto field = [&req](http::field f) {
       auto it = req.find(f);
@@ -482,8 +484,9 @@ void http_session::handle_request() {
       send_problem(make_problem(outcome.error, outcome.detail, request_id_), request_keep_alive_);
       return;
     }
+    external = outcome.external && target_route.auth != auth_policy::none;
     const bool wants_user = target_route.auth == auth_policy::user;
-    if (wants_user && (outcome.error != gh_errc::ok || !outcome.who.is_user())) {
+    if (wants_user && !external && (outcome.error != gh_errc::ok || !outcome.who.is_user())) {
       response_ = {};
       response_.set(http::field::www_authenticate, "Bearer");
       send_problem(make_problem(gh_errc::unauthorized,
@@ -516,7 +519,7 @@ void http_session::handle_request() {
   }
 
   // What needs no I/O and no per-user state is answered here, on the io thread that read it.
-  if (target_route.fast) {
+  if (target_route.fast && !external) {
     const std::string_view query =
         q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
     if (auto res = target_route.fast(
@@ -552,7 +555,10 @@ void http_session::handle_request() {
   msg.reply = std::make_shared<session_responder>(weak_from_this(), seq_, ctx_.gate);
   awaiting_ = true;
   watch(phase::awaiting, ctx_.limits.handler_timeout);
-  dispatch(target_route.handler, std::move(msg));
+  if (external)
+    dispatch(ctx_.auth->external()->resolver(), std::move(msg), target_route.handler);
+  else
+    dispatch(target_route.handler, std::move(msg));
 }
 
 void http_session::on_answer(uint64_t seq, http_response res) {

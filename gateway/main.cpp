@@ -146,12 +146,15 @@ int serve(const gh::config::settings& s) {
     return 1;
   }
   gh::revocation_list revoked;
+  gh::external_tokens external;
+  gh::profile_cache profiles;
   const gh::authenticator authenticator{key_ring,
                                         revoked,
                                         gh::cookie_names::for_production(s.production()),
                                         gh::origin_of(s.public_url),
                                         gh::csrf_key_of(secrets_key),
-                                        s.gateway.cors_origins};
+                                        s.gateway.cors_origins,
+                                        &external};
 
   // What actors point at outlives the actor system: declared before it, destroyed after it.
   std::vector<std::shared_ptr<void>> survivors;
@@ -181,7 +184,8 @@ int serve(const gh::config::settings& s) {
   int rc = 0;
   {
     gh::app app{{&sys, &s, &database, redis, &bus, &health, &stats, &events, &sinks, &revoked,
-                 &key_ring, &drain, registry, secrets_key, std::string{version}, &survivors}};
+                 &external, &profiles, &key_ring, &drain, registry, secrets_key,
+                 std::string{version}, &survivors}};
     try {
       for (auto* install : modules)
         install(app);

@@ -1,5 +1,6 @@
 #include "actors/federation/federation_service.hpp"
 
+#include "actors/addresses.hpp"
 #include "actors/cookies.hpp"
 #include "actors/federation/accounts.hpp"
 #include "actors/federation/login_state.hpp"
@@ -9,6 +10,7 @@
 #include "providers/oidc/flow.hpp"
 #include "providers/oidc/provider_keys.hpp"
 
+#include <boost/json/parse.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -71,8 +73,8 @@ const provider_entry* find_provider(const federation_options& opt, std::string_v
 
 /// Runs `fn() -> T` on a caller, then `done(T)` in the service's context; a caller that does
 /// not answer in time answers 503 `provider-unavailable` to `r`.
-template <class T, class Fn, class Done>
-void off_thread(fed_self self, const req_ptr& r, Fn fn, Done done) {
+template <class T, class Fn, class Done, class Late>
+void off_thread_then(fed_self self, Fn fn, Done done, Late late) {
   auto& st = self->state;
   const auto target = st.callers[st.next++ % st.callers.size()];
   auto out = std::make_shared<std::optional<T>>();
@@ -81,18 +83,23 @@ void off_thread(fed_self self, const req_ptr& r, Fn fn, Done done) {
   self->request(target, st.opt.provider_timeout + std::chrono::seconds{1}, exec_atom_v,
                 std::move(job))
       .then(
-          [r, out, done](bool ran) mutable {
+          [out, done, late](bool ran) mutable {
             if (!ran || !out->has_value()) {
-              r->reply->fail(gh_errc::provider_unavailable,
-                             "the identity provider did not answer in time");
+              late();
               return;
             }
             done(std::move(**out));
           },
-          [r](const caf::error&) {
-            r->reply->fail(gh_errc::provider_unavailable,
-                           "the identity provider did not answer in time");
-          });
+          [late](const caf::error&) { late(); });
+}
+
+/// Runs `fn() -> T` on a caller, then `done(T)` in the service's context; a caller that does
+/// not answer in time answers 503 `provider-unavailable` to `r`.
+template <class T, class Fn, class Done>
+void off_thread(fed_self self, const req_ptr& r, Fn fn, Done done) {
+  off_thread_then<T>(self, std::move(fn), std::move(done), [r] {
+    r->reply->fail(gh_errc::provider_unavailable, "the identity provider did not answer in time");
+  });
 }
 
 std::string binding_cookie_header(const federation_options& opt, const std::string& value,
@@ -164,8 +171,9 @@ exchange_result exchange(const provider_entry& p, const std::string& redirect_ur
   provider_identity who;
   who.provider = p.name;
   who.subject = c.sub;
-  if (c.email.size() <= 254 && c.email.find('@') != std::string::npos)
-    who.email = lower_ascii(c.email);
+  // Stored and compared exactly as identity stores addresses; one that does not survive that is
+  // left out (the identity stays, without an address).
+  who.email = addresses::normalise_email(c.email).value_or("");
   who.email_verified = c.email_verified;
   if (!decode::text_problem(c.name, 200))
     who.name = c.name;
@@ -175,6 +183,82 @@ exchange_result exchange(const provider_entry& p, const std::string& redirect_ur
     return out;
   }
   out.who = std::move(who);
+  return out;
+}
+
+/// A provider token checked off the actor's thread: who it vouches for, or why not.
+struct token_check {
+  std::optional<provider_identity> who;
+  int64_t exp = 0;
+  bool unavailable = false;
+  std::string reason;
+};
+
+/// The configured provider whose issuer `token` names (unverified: only to pick the keys).
+const provider_entry* provider_of_token(const federation_options& opt, std::string_view token) {
+  const auto first = token.find('.');
+  const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (second == std::string_view::npos)
+    return nullptr;
+  auto payload = crypto::base64url_decode(token.substr(first + 1, second - first - 1));
+  if (!payload)
+    return nullptr;
+  boost::system::error_code ec;
+  auto claims = boost::json::parse(*payload, ec);
+  if (ec || !claims.is_object())
+    return nullptr;
+  const auto* iss = claims.get_object().if_contains("iss");
+  if (iss == nullptr || !iss->is_string())
+    return nullptr;
+  for (const auto& p : opt.providers)
+    if (p.keys->options().issuer == iss->get_string() &&
+        (p.accept_access_tokens || p.accept_id_tokens))
+      return &p;
+  return nullptr;
+}
+
+token_check check_token(const provider_entry& p, const std::string& token) {
+  token_check out;
+  auto verified = p.keys->verify(token);
+  if (auto* err = std::get_if<oidc::keys_error>(&verified)) {
+    out.unavailable = err->unavailable;
+    out.reason = err->unavailable ? "the identity provider's keys cannot be fetched"
+                                  : "the provider token's signature does not verify";
+    return out;
+  }
+  const auto& jws = std::get<oidc::verified_jws>(verified);
+  oidc::token_expectations expect;
+  expect.issuer = p.keys->options().issuer;
+  expect.client_id = p.keys->options().client_id;
+  expect.now = static_cast<int64_t>(std::time(nullptr));
+  // An access token says so (RFC 9068's `typ`, or Cognito's `token_use`); anything else is
+  // checked as an ID token. Each kind counts only where the provider's settings accept it.
+  const auto* use = jws.payload.if_contains("token_use");
+  const auto typ = lower_ascii(jws.typ);
+  const bool access = typ == "at+jwt" || typ == "application/at+jwt" ||
+                      (use != nullptr && use->is_string() && use->get_string() == "access");
+  if (access ? !p.accept_access_tokens : !p.accept_id_tokens) {
+    out.reason = access ? "this provider's access tokens are not accepted"
+                        : "this provider's ID tokens are not accepted";
+    return out;
+  }
+  auto claims = access ? oidc::check_access_token(jws, expect) : oidc::check_id_token(jws, expect);
+  if (auto* err = std::get_if<oidc::claims_error>(&claims)) {
+    out.reason = "the provider token is not valid: " + err->reason;
+    return out;
+  }
+  const auto& c = std::get<oidc::provider_claims>(claims);
+  provider_identity who;
+  who.provider = p.name;
+  who.subject = c.sub;
+  // Stored and compared exactly as identity stores addresses; one that does not survive that is
+  // left out (the identity stays, without an address).
+  who.email = addresses::normalise_email(c.email).value_or("");
+  who.email_verified = c.email_verified;
+  if (!decode::text_problem(c.name, 200))
+    who.name = c.name;
+  out.who = std::move(who);
+  out.exp = c.exp;
   return out;
 }
 
@@ -194,7 +278,94 @@ public:
       r->reply->fail(gh_errc::not_found, "no such federation route");
   }
 
+  /// Settles who a provider's bearer token is, then hands `in` on to `target` (API.md
+  /// "Federation", provider tokens accepted as bearer).
+  void resolve(http_request& in, const http_handler_actor& target) {
+    auto r = std::make_shared<http_request>(std::move(in));
+    const auto* header = r->header("authorization");
+    std::string token = header != nullptr && header->size() > 7 ? header->substr(7) : "";
+    settle(r, token,
+           [this, r, target](std::optional<principal> who, gh_errc error, std::string detail) {
+             if (!who) {
+               r->reply->fail(error, std::move(detail));
+               return;
+             }
+             r->auth = std::move(*who);
+             self_->send(target, std::move(*r));
+           });
+  }
+
+  /// Settles a token for the proxy's data path (no handler behind it).
+  void resolve(token_query& q) {
+    auto r = std::make_shared<http_request>();
+    r->request_id = std::move(q.request_id);
+    r->remote_ip = std::move(q.remote_ip);
+    settle(r, std::move(q.token), std::move(q.done));
+  }
+
 private:
+  using settled = std::function<void(std::optional<principal>, gh_errc, std::string)>;
+
+  /// Who `token` is: its signature and claims checked off this thread, then its identity found
+  /// or made (the rules of a sign-in) in PostgreSQL; remembered for the gateway. `r` is the
+  /// request it came with, for the audit row of a user made just in time.
+  void settle(const req_ptr& r, std::string token, settled done) {
+    while (!token.empty() && token.front() == ' ')
+      token.erase(0, 1);
+    while (!token.empty() && token.back() == ' ')
+      token.pop_back();
+    const auto* p = provider_of_token(opt_, token);
+    if (p == nullptr) {
+      done(std::nullopt, gh_errc::unauthorized, "the bearer token is not valid");
+      return;
+    }
+    off_thread_then<token_check>(
+        self_, [p, token] { return check_token(*p, token); },
+        [this, r, p, token, done](token_check checked) {
+          if (!checked.who) {
+            done(std::nullopt,
+                 checked.unavailable ? gh_errc::provider_unavailable : gh_errc::unauthorized,
+                 checked.reason);
+            return;
+          }
+          const auto who = *checked.who;
+          opt_.db->query<resolution>(
+              self_, opt_.db_timeout,
+              [r, who, trust = p->trust_email, tenant = opt_.default_tenant](db::transaction& tx) {
+                return resolve_sign_in(tx, *r, who, trust, tenant, true);
+              },
+              [this, token, done, exp = checked.exp](caf::expected<resolution> res) {
+                if (!res) {
+                  done(std::nullopt, gh_errc::provider_unavailable,
+                       "the account cannot be looked up now; try again shortly");
+                  return;
+                }
+                if (res->result == outcome::disabled || res->result == outcome::conflict) {
+                  done(std::nullopt, gh_errc::unauthorized,
+                       res->result == outcome::disabled ? "this account is disabled" : res->detail);
+                  return;
+                }
+                principal caller;
+                caller.type = principal::kind::user;
+                caller.user_id = res->user_id;
+                caller.tenant_id = res->tenant_id;
+                caller.expires_at = exp;
+                if (opt_.external != nullptr)
+                  opt_.external->put(token, caller, static_cast<int64_t>(std::time(nullptr)));
+                done(std::move(caller), gh_errc::ok, {});
+              });
+        },
+        [done] {
+          done(std::nullopt, gh_errc::provider_unavailable,
+               "the identity provider did not answer in time");
+        });
+  }
+
+  void forget_profile(const std::string& user_id) const {
+    if (opt_.profiles != nullptr)
+      opt_.profiles->erase(user_id);
+  }
+
   std::string redirect_uri(const provider_entry& p) const {
     return opt_.public_base + "/api/v1/auth/oidc/" + p.name + "/callback";
   }
@@ -371,6 +542,7 @@ private:
                            done.res.detail);
             return;
           }
+          forget_profile(done.res.user_id);
           const auto now = static_cast<int64_t>(std::time(nullptr));
           const auto access =
               sign_in::access_token(*opt_.keys, done.res.user_id, done.res.tenant_id,
@@ -394,6 +566,7 @@ private:
             r->reply->fail(gh_errc::conflict, done.detail);
             return;
           }
+          forget_profile(done.user_id);
           r->reply->respond({302,
                              "",
                              "",
@@ -415,7 +588,8 @@ private:
         [r, who, provider](db::transaction& tx) {
           return unlink_identity(tx, *r, who.user_id, who.tenant_id, provider);
         },
-        [r](unlink_outcome done) {
+        [this, r, who](unlink_outcome done) {
+          forget_profile(who.user_id);
           if (done == unlink_outcome::done)
             replies::empty(r);
           else if (done == unlink_outcome::not_found)
@@ -440,6 +614,10 @@ caf::behavior federation_impl(fed_self self, federation_options options) {
   auto service = std::make_shared<federation_service>(self);
   return {
       [service](http_request& req) { service->handle(req); },
+      [service](forward_atom, http_request& req, http_handler_actor& target) {
+        service->resolve(req, target);
+      },
+      [service](forward_atom, token_query& q) { service->resolve(q); },
   };
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "actors/external_tokens.hpp"
+#include "actors/profile_cache.hpp"
 #include "actors/sign_in.hpp"
 #include "messages/http.hpp"
 #include "persistence/cache.hpp"
@@ -28,6 +30,8 @@ struct provider_entry {
   bool trust_email = false;
   std::string scopes;
   std::shared_ptr<oidc::provider_keys> keys;
+  bool accept_access_tokens = false; ///< `OIDC_<NAME>_ACCEPT_TOKENS` has `access`
+  bool accept_id_tokens = false;     ///< … has `id`
 };
 
 struct federation_options {
@@ -39,6 +43,10 @@ struct federation_options {
   std::vector<std::string> redirect_origins;
   std::string public_base; ///< `GATEHOUSE_PUBLIC_URL` without a trailing '/'.
   sign_in::cookie_policy cookies;
+  /// Where resolved provider tokens are remembered for the gateway.
+  external_tokens* external = nullptr;
+  /// The `/users/me` bodies the gateway answers from: dropped when identities change.
+  profile_cache* profiles = nullptr;
   std::string default_tenant = "00000000-0000-0000-0000-000000000001";
   /// Detached actors that make the blocking provider calls (token endpoint, JWKS).
   unsigned callers = 4;
@@ -46,7 +54,8 @@ struct federation_options {
   std::chrono::milliseconds db_timeout{5000};
 };
 
-/// Spawns the actor behind the login, callback and unlink routes.
+/// Spawns the actor behind the login, callback and unlink routes; it is also the resolver of
+/// providers' bearer tokens (`external_tokens`): cast the handle to `token_resolver_actor`.
 http_handler_actor spawn_federation(caf::actor_system& sys, federation_options options);
 
 struct federation_route {

@@ -2,7 +2,7 @@
 
 #include "actors/cookies.hpp"
 #include "actors/identity/hasher.hpp"
-#include "actors/identity/profile_cache.hpp"
+#include "actors/profile_cache.hpp"
 #include "actors/revocations.hpp"
 #include "crypto/jwt.hpp"
 #include "messages/http.hpp"
@@ -37,7 +37,7 @@ struct identity_limits {
 struct identity_options {
   db::database* db = nullptr;
   /// Profiles read recently; the gateway answers `GET /users/me` from it too.
-  std::shared_ptr<profile_cache> profiles = std::make_shared<profile_cache>();
+  profile_cache* profiles = nullptr; ///< the process's `/users/me` bodies (`app::profiles`)
   redis::redis_actor redis;
   std::vector<hasher_actor> hashers;
   const jwt::key_ring* keys = nullptr;

@@ -14,6 +14,7 @@ void install(app& a) {
   const auto& s = a.settings;
   identity_options o;
   o.db = &a.db;
+  o.profiles = &a.profiles;
   o.redis = a.redis;
   // One argon2id worker per core, each on a thread of its own.
   for (unsigned i = 0; i < std::max(1U, std::thread::hardware_concurrency()); ++i)

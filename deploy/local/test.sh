@@ -18,12 +18,19 @@ cd "$GH_ROOT"
 
 mode="${1:-}"
 gh_install "${GH_PACKAGES[@]}" "${GH_BROWSER_PACKAGES[@]}"
-# The browser tests' npm packages, exactly as package-lock.json pins them. Debian's nodejs comes
-# without npm; a machine whose Node.js brings its own npm needs nothing more.
+# Debian's nodejs comes without npm; a machine whose Node.js brings its own npm needs nothing more.
 command -v npm >/dev/null || gh_install npm
 # The real TDLib for the offline Telegram tests (unit_telegram's TdlibOffline*).
 gh_install_tdlib
-(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+# The tests' npm packages, exactly as each package-lock.json pins them: the browser tests'
+# (tests/browser), the OpenAPI check's (tests/openapi) and the OpenID providers the federation
+# tests start (tests/support/oidc). A tree already installed from its current lock file is kept.
+for dir in tests/browser tests/openapi tests/support/oidc; do
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+    touch "$dir/node_modules"
+  fi
+done
 # Each target's sources compile in batches (CMake's unity build): a cold build, which is what a
 # fresh machine and CI do, takes about a quarter less. The sanitizer builds leave out bench/.
 unity=(-DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8)
@@ -50,13 +57,6 @@ elif [ "$mode" = "--tsan" ]; then
 else
   build=build/test
   gh_build "$build" Release "${unity[@]}"
-fi
-
-# The OpenAPI check validates with a Node.js library from npm (tests/openapi).
-command -v node >/dev/null 2>&1 || gh_install nodejs npm
-if [ ! -d tests/openapi/node_modules ] || [ tests/openapi/package-lock.json -nt tests/openapi/node_modules ]; then
-  npm ci --prefix tests/openapi --no-audit --no-fund --loglevel=error >/dev/null
-  touch tests/openapi/node_modules
 fi
 
 services="$(mktemp -d /tmp/gatehouse-test.XXXXXX)"

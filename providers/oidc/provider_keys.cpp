@@ -177,11 +177,15 @@ std::variant<verified_jws, keys_error> provider_keys::verify(std::string_view to
         provider_metadata meta;
         {
           std::lock_guard guard{mutex_};
-          last = last_jwks_fetch_;
+          last = last_kid_refetch_;
           meta = *metadata_; // set before any key set was
         }
         if (last && now_() - *last < options_.refetch_interval)
           return keys_refused(*e);
+        {
+          std::lock_guard guard{mutex_};
+          last_kid_refetch_ = now_();
+        }
         if (auto failed = load_keys(meta))
           return *failed;
         keys = current_keys(latest);

@@ -99,6 +99,9 @@ private:
   std::shared_ptr<const jwk_set> keys_;
   uint64_t generation_ = 0; ///< Bumped on each new key set.
   std::optional<std::chrono::steady_clock::time_point> last_jwks_fetch_;
+  /// The last fetch an unknown `kid` caused: the next one waits `refetch_interval` after it
+  /// (the first fetch does not count, so a rotation soon after start is picked up).
+  std::optional<std::chrono::steady_clock::time_point> last_kid_refetch_;
   std::optional<std::chrono::steady_clock::time_point> last_failure_;
   uint64_t discovery_fetches_ = 0;
   uint64_t jwks_fetches_ = 0;

@@ -341,7 +341,7 @@ TEST_F(GatewayTest, NatsMonitoringShowsTheConnectionAndStreams) {
   auto connz = http_call(mport, "GET", "/connz");
   EXPECT_NE(connz.body.find("gatehouse-gwtest"), std::string::npos);
   auto jsz = http_call(mport, "GET", "/jsz?streams=true");
-  for (auto stream : {"USERS", "PAYMENTS", "FILES", "EMAIL"})
+  for (auto stream : {"USERS", "PAYMENTS", "FILES", "EMAIL", "RECORDS", "IDP", "DLQ"})
     EXPECT_NE(jsz.body.find(std::string{"\""} + stream + "\""), std::string::npos) << stream;
 }
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace gh::identity {
+namespace gh {
 
 /// Profiles (`GET /api/v1/users/me` bodies) read recently, by user id, each kept until a
 /// deadline: the identity actor fills it and drops an entry on every change it makes; the
@@ -50,4 +50,4 @@ private:
   mutable std::array<shard, shard_count> shards_;
 };
 
-} // namespace gh::identity
+} // namespace gh

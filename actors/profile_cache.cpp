@@ -1,8 +1,8 @@
-#include "actors/identity/profile_cache.hpp"
+#include "actors/profile_cache.hpp"
 
 #include <mutex>
 
-namespace gh::identity {
+namespace gh {
 
 std::optional<std::string> profile_cache::find(const std::string& user_id,
                                                clock::time_point now) const {
@@ -28,4 +28,4 @@ void profile_cache::erase(const std::string& user_id) {
   s.entries.erase(user_id);
 }
 
-} // namespace gh::identity
+} // namespace gh
