@@ -43,10 +43,19 @@ std::optional<principal> external_tokens::find(std::string_view token, int64_t n
   auto& sh = shard_of(token);
   std::lock_guard lock{sh.mutex};
   auto it = sh.entries.find(token);
-  if (it == sh.entries.end() || it->second.until <= clock::now() ||
-      it->second.who.expires_at <= now)
+  if (it == sh.entries.end() || it->second.who.expires_at <= now)
     return std::nullopt;
-  return it->second.who;
+  auto& e = it->second;
+  const auto t = clock::now();
+  if (t < e.until)
+    return e.who;
+  if (t >= e.until + grace)
+    return std::nullopt;
+  if (!e.settling) {
+    e.settling = true; // this request settles it; the others keep the answer meanwhile
+    return std::nullopt;
+  }
+  return e.who;
 }
 
 void external_tokens::put(std::string_view token, const principal& who) {
@@ -54,7 +63,14 @@ void external_tokens::put(std::string_view token, const principal& who) {
   std::lock_guard lock{sh.mutex};
   if (sh.entries.size() >= per_shard_)
     sh.entries.clear();
-  sh.entries.insert_or_assign(std::string{token}, entry{who, clock::now() + recheck});
+  sh.entries.insert_or_assign(std::string{token}, entry{who, clock::now() + recheck, false});
+}
+
+void external_tokens::forget(std::string_view token) {
+  auto& sh = shard_of(token);
+  std::lock_guard lock{sh.mutex};
+  if (auto it = sh.entries.find(token); it != sh.entries.end())
+    sh.entries.erase(it);
 }
 
 } // namespace gh

@@ -60,7 +60,12 @@ std::optional<std::string> unverified_issuer(std::string_view token);
 class external_tokens {
 public:
   using clock = std::chrono::steady_clock;
-  static constexpr std::chrono::milliseconds recheck{1000};
+  /// How long a resolution answers for its token without question.
+  static constexpr std::chrono::milliseconds recheck{500};
+  /// After that, the first request settles the token again while the others keep the answer
+  /// for at most this long, so a busy token never sends a burst to the resolver. A failed
+  /// settling forgets the token at once.
+  static constexpr std::chrono::milliseconds grace{500};
 
   explicit external_tokens(std::size_t capacity = 100000)
       : per_shard_(capacity / shard_count + 1) {}
@@ -73,11 +78,14 @@ public:
   /// verify on the io thread, the resolver's.
   bool is_external(std::string_view token) const;
 
-  /// The caller of a token resolved less than `recheck` ago and not expired at `now` (Unix
-  /// seconds). A plain hash lookup: nothing of the token is decoded.
+  /// The caller of a token resolved less than `recheck` ago (or settling again, within
+  /// `grace`) and not expired at `now` (Unix seconds); empty sends the request to the resolver.
+  /// A plain hash lookup: nothing of the token is decoded.
   std::optional<principal> find(std::string_view token, int64_t now) const;
   /// Remembers the caller of `token` for `recheck` from now.
   void put(std::string_view token, const principal& who);
+  /// Forgets `token` (its settling failed: disabled, deleted, or no longer valid).
+  void forget(std::string_view token);
 
   const token_resolver_actor& resolver() const noexcept { return resolver_; }
   bool enabled() const noexcept { return !issuers_.empty() && resolver_; }
@@ -87,6 +95,7 @@ private:
   struct entry {
     principal who;
     clock::time_point until;
+    bool settling = false; ///< one request is settling it again after `until`
   };
   struct text_hash {
     using is_transparent = void;

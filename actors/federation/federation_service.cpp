@@ -294,11 +294,18 @@ private:
   /// Who `token` is: its signature and claims checked off this thread, then its identity found
   /// or made (the rules of a sign-in) in PostgreSQL; remembered for the gateway. `r` is the
   /// request it came with, for the audit row of a user made just in time.
-  void settle(const req_ptr& r, std::string token, settled done) {
+  void settle(const req_ptr& r, std::string token, settled answer) {
     while (!token.empty() && token.front() == ' ')
       token.erase(0, 1);
     while (!token.empty() && token.back() == ' ')
       token.pop_back();
+    // A token refused now is forgotten by the gateway at once, not when its entry runs out.
+    settled done = [external = opt_.external, token, answer = std::move(answer)](
+                       std::optional<principal> who, gh_errc error, std::string detail) {
+      if (!who && error == gh_errc::unauthorized && external != nullptr)
+        external->forget(token);
+      answer(std::move(who), error, std::move(detail));
+    };
     const auto* p = provider_of_token(opt_, token);
     if (p == nullptr) {
       done(std::nullopt, gh_errc::unauthorized, "the bearer token is not valid");
