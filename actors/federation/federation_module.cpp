@@ -1,5 +1,6 @@
 #include "actors/federation/federation_module.hpp"
 
+#include "actors/federation/commands.hpp"
 #include "actors/federation/federation_service.hpp"
 #include "messages/decode.hpp"
 #include "providers/oidc/provider_keys.hpp"
@@ -73,6 +74,10 @@ void install(app& a) {
   for (const auto& r : routes())
     a.add_route(r.method, r.pattern, service, r.body, r.auth);
   describe(a);
+  std::vector<std::string> names;
+  for (const auto& p : s.oidc_providers)
+    names.push_back(p.name);
+  add_commands(a, service, std::move(names));
 }
 
 } // namespace gh::federation
