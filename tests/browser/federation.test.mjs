@@ -8,10 +8,13 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const artifacts = process.env.GH_ARTIFACTS || path.resolve("build/artifacts");
 mkdirSync(artifacts, { recursive: true });
 
@@ -114,6 +117,10 @@ test("sign in with alpha from the console, link beta, unlink it", async () => {
   const beta = page.getByRole("link", { name: "Continue with beta" });
   assert.equal(await alpha.getAttribute("href"), "/api/v1/auth/oidc/alpha/login?redirect=/");
   assert.equal(await beta.getAttribute("href"), "/api/v1/auth/oidc/beta/login?redirect=/");
+  await page.evaluate(axeSource + "\n;true"); // through the devtools protocol: the CSP stays
+  const axe = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  assert.deepEqual(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help}`), [], "the sign-in page with its provider links");
   await page.screenshot({ path: path.join(artifacts, "console-federation-sign-in.png") });
 
   await alpha.click();
