@@ -14,9 +14,9 @@ app::app(shared_parts parts)
     : sys(*parts.sys), settings(*parts.settings), db(*parts.db), redis(std::move(parts.redis)),
       bus(parts.bus), health(*parts.health), stats(*parts.stats), events(*parts.events),
       sinks(*parts.sinks), revoked(*parts.revoked), external(*parts.external),
-      profiles(*parts.profiles), keys(*parts.keys), registry(std::move(parts.registry)),
-      secrets_key(std::move(parts.secrets_key)), version(std::move(parts.version)),
-      survivors_(parts.survivors) {}
+      profiles(*parts.profiles), keys(*parts.keys), drain(*parts.drain),
+      registry(std::move(parts.registry)), secrets_key(std::move(parts.secrets_key)),
+      version(std::move(parts.version)), survivors_(parts.survivors) {}
 
 app::~app() {
   stop();

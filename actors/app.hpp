@@ -5,6 +5,7 @@
 
 #include "actors/commands.hpp"
 #include "actors/consumer.hpp"
+#include "actors/drain_state.hpp"
 #include "actors/event_stats.hpp"
 #include "actors/metrics.hpp"
 #include "actors/revocations.hpp"
@@ -102,6 +103,8 @@ struct shared_parts {
   /// Recently read `/users/me` bodies: filled by identity, dropped by whoever changes a user.
   profile_cache* profiles = nullptr;
   const jwt::key_ring* keys = nullptr;
+  /// Whether this process is draining (the ops module's `drain` verb sets it).
+  drain_state* drain = nullptr;
   /// The registry of per-user actors (`actors/registry.hpp`).
   caf::actor registry;
   /// `GATEHOUSE_SECRETS_KEY` (or the development key file): modules derive their own keys
@@ -139,6 +142,7 @@ public:
   external_tokens& external;
   profile_cache& profiles;
   const jwt::key_ring& keys;
+  drain_state& drain;
   const caf::actor registry;
   const std::string secrets_key;
   const std::string version;

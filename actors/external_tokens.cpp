@@ -12,42 +12,49 @@ void external_tokens::accept_issuer(std::string issuer) {
   issuers_.push_back(std::move(issuer));
 }
 
-bool external_tokens::is_external(std::string_view token) const {
-  if (issuers_.empty() || token.size() > 16 * 1024)
-    return false;
+std::optional<std::string> unverified_issuer(std::string_view token) {
+  if (token.size() > max_external_token_bytes)
+    return std::nullopt;
   const auto first = token.find('.');
   const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
   if (second == std::string_view::npos)
-    return false;
+    return std::nullopt;
   auto payload = crypto::base64url_decode(token.substr(first + 1, second - first - 1));
   if (!payload)
-    return false;
+    return std::nullopt;
   boost::system::error_code ec;
   auto claims = boost::json::parse(*payload, ec);
   if (ec || !claims.is_object())
-    return false;
+    return std::nullopt;
   const auto* iss = claims.get_object().if_contains("iss");
   if (iss == nullptr || !iss->is_string())
+    return std::nullopt;
+  return std::string{iss->get_string()};
+}
+
+bool external_tokens::is_external(std::string_view token) const {
+  if (issuers_.empty())
     return false;
-  const std::string_view issuer = iss->get_string();
-  return std::find(issuers_.begin(), issuers_.end(), issuer) != issuers_.end();
+  const auto issuer = unverified_issuer(token);
+  return issuer && std::find(issuers_.begin(), issuers_.end(), *issuer) != issuers_.end();
 }
 
 std::optional<principal> external_tokens::find(std::string_view token, int64_t now) const {
-  const auto key = crypto::sha256(token);
-  std::lock_guard lock{mutex_};
-  auto it = entries_.find(key);
-  if (it == entries_.end() || it->second.until <= now || it->second.who.expires_at <= now)
+  auto& sh = shard_of(token);
+  std::lock_guard lock{sh.mutex};
+  auto it = sh.entries.find(token);
+  if (it == sh.entries.end() || it->second.until <= clock::now() ||
+      it->second.who.expires_at <= now)
     return std::nullopt;
   return it->second.who;
 }
 
-void external_tokens::put(std::string_view token, const principal& who, int64_t now) {
-  const auto key = crypto::sha256(token);
-  std::lock_guard lock{mutex_};
-  if (entries_.size() >= capacity_)
-    entries_.clear();
-  entries_[key] = {who, now + recheck_seconds};
+void external_tokens::put(std::string_view token, const principal& who) {
+  auto& sh = shard_of(token);
+  std::lock_guard lock{sh.mutex};
+  if (sh.entries.size() >= per_shard_)
+    sh.entries.clear();
+  sh.entries.insert_or_assign(std::string{token}, entry{who, clock::now() + recheck});
 }
 
 } // namespace gh

@@ -6,6 +6,10 @@
 #include <caf/exit_reason.hpp>
 #include <caf/system_messages.hpp>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace gh {
 
 namespace {
@@ -31,12 +35,18 @@ void forget(state_ptr self, const caf::actor_addr& addr) {
   publish_count(self, kind, -1);
 }
 
-void sweep(state_ptr self) {
+/// Stops every actor idle for longer than its kind's timeout (while draining, than the drain's
+/// bound if that is shorter); the kinds of the stopped ones, one entry each.
+std::vector<std::string> sweep(state_ptr self) {
   auto& st = self->state;
+  std::vector<std::string> stopped;
   const auto now = self->clock().now();
   for (auto it = st.by_key.begin(); it != st.by_key.end();) {
     const auto& kind = st.options.kinds.find(it->first.kind)->second;
-    if (now - it->second.last_used < kind.idle_timeout) {
+    caf::timespan bound = kind.idle_timeout;
+    if (st.draining)
+      bound = std::min(bound, st.drain_idle);
+    if (now - it->second.last_used < bound) {
       ++it;
       continue;
     }
@@ -49,7 +59,9 @@ void sweep(state_ptr self) {
     self->send_exit(handle, caf::exit_reason::user_shutdown);
     ++st.reaped;
     publish_count(self, key_kind, -1);
+    stopped.push_back(key_kind);
   }
+  return stopped;
 }
 
 } // namespace
@@ -79,6 +91,12 @@ caf::behavior registry_impl(caf::stateful_actor<registry_state>* self, registry_
           return make_error(gh_errc::not_found);
         auto it = st.by_key.find(key);
         if (it == st.by_key.end()) {
+          // A draining instance starts nothing new; the caller tries again elsewhere.
+          if (st.draining) {
+            if (kind->second.refused)
+              kind->second.refused(payload);
+            return make_error(gh_errc::provider_unavailable);
+          }
           auto handle = kind->second.spawn(self, key);
           if (!handle)
             return make_error(gh_errc::internal);
@@ -105,6 +123,13 @@ caf::behavior registry_impl(caf::stateful_actor<registry_state>* self, registry_
       [self](stats_atom) {
         const auto& st = self->state;
         return caf::make_message(st.spawned, st.reaped, st.crashed);
+      },
+      [self](drain_atom, int64_t idle_ms) {
+        auto& st = self->state;
+        const caf::timespan idle = std::chrono::milliseconds{std::max<int64_t>(0, idle_ms)};
+        st.drain_idle = st.draining ? std::min(st.drain_idle, idle) : idle;
+        st.draining = true;
+        return sweep(self);
       },
       [self](sweep_atom) {
         sweep(self);

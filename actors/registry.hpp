@@ -41,6 +41,9 @@ struct registry_state {
   /// (bench/actors.sh).
   std::unordered_map<caf::actor_addr, entries::iterator> by_addr;
   std::map<std::string, int64_t, std::less<>> live;
+  /// Set by `drain_atom`: no new actor is spawned, and none idles longer than `drain_idle`.
+  bool draining = false;
+  caf::timespan drain_idle{0};
   uint64_t spawned = 0;
   uint64_t reaped = 0;
   uint64_t crashed = 0;
@@ -55,6 +58,11 @@ struct registry_state {
 ///   capability modules add theirs at start, before any message is forwarded.
 /// - `(count_atom)` -> `uint64_t`: live actors; `(count_atom, std::string kind)` -> of a kind.
 /// - `(stats_atom)` -> `(uint64_t spawned, uint64_t reaped, uint64_t crashed)`.
+/// - `(drain_atom, int64_t idle_ms)` -> `std::vector<std::string>`: from now on a key without
+///   a live actor answers `gh_errc::provider_unavailable` (after its kind's `refused` hook saw
+///   the message) instead of spawning one, and an actor
+///   idle for `idle_ms` (or its kind's timeout, if shorter) is stopped; stops those idle that
+///   long already and answers their kinds, one entry per stopped actor. Never undone.
 ///
 /// Every spawned actor is monitored and forgotten when it dies; one idle longer than its kind's
 /// timeout is stopped. The registry is dynamically typed because it forwards messages of every

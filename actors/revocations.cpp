@@ -3,6 +3,7 @@
 #include "config/log.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -75,6 +76,24 @@ void record_revocation(caf::event_based_actor* self, const redis::redis_actor& r
             [](const caf::error&) {
               log::warn("cannot record a revocation in Redis; it holds on this instance only");
             });
+}
+
+void record_revocations(caf::actor_system& sys, const redis::redis_actor& redis,
+                        revocation_list& list, const std::vector<std::string>& ids, int64_t until) {
+  if (ids.empty())
+    return;
+  redis::command zadd{"ZADD", "gh:revoked"};
+  for (const auto& id : ids) {
+    list.revoke(id, until);
+    zadd.push_back(std::to_string(until));
+    zadd.push_back(id);
+  }
+  caf::scoped_actor self{sys};
+  self->request(redis, std::chrono::seconds{2}, exec_atom_v, std::move(zadd))
+      .receive([](const redis::reply&) {},
+               [](const caf::error&) {
+                 log::warn("cannot record a revocation in Redis; it holds on this instance only");
+               });
 }
 
 } // namespace gh

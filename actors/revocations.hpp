@@ -53,4 +53,9 @@ private:
 void record_revocation(caf::event_based_actor* self, const redis::redis_actor& redis,
                        revocation_list& list, const std::string& id, int64_t until);
 
+/// The same for `ids` at once (one `ZADD`), from a thread that may block, such as an event
+/// worker's handler, which has no actor of its own: waits for Redis at most two seconds.
+void record_revocations(caf::actor_system& sys, const redis::redis_actor& redis,
+                        revocation_list& list, const std::vector<std::string>& ids, int64_t until);
+
 } // namespace gh

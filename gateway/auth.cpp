@@ -128,13 +128,16 @@ authenticator::outcome authenticator::authenticate(const input& in, int64_t now)
         out.who = {};
         out.error = gh_errc::unauthorized;
         // A provider's token: who it is was settled a moment ago, or the resolver finds out.
-        if (external_ != nullptr && external_->enabled() && external_->is_external(token)) {
-          out.error = gh_errc::ok;
-          out.detail.clear();
-          if (auto who = external_->find(token, now))
+        if (external_ != nullptr && external_->enabled()) {
+          if (auto who = external_->find(token, now)) {
+            out.error = gh_errc::ok;
+            out.detail.clear();
             out.who = std::move(*who);
-          else
+          } else if (external_->is_external(token)) {
+            out.error = gh_errc::ok;
+            out.detail.clear();
             out.external = true;
+          }
         }
       }
     } else if (iequals_prefix(in.authorization, "ApiKey ")) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/drain_state.hpp"
 #include "actors/metrics.hpp"
 #include "actors/user_sinks.hpp"
 #include "config/settings.hpp"
@@ -109,6 +110,8 @@ struct gateway_context {
   std::string ws_path = "/api/v1/ws";
   bool hsts = false;
   std::atomic<bool> shutting_down{false};
+  /// While this process drains, new WebSockets are refused (503); null: never.
+  const drain_state* drain = nullptr;
   std::shared_ptr<io_gate> gate = std::make_shared<io_gate>();
 };
 

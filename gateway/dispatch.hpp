@@ -14,6 +14,9 @@ void dispatch(const http_handler_actor& handler, http_request&& req);
 void dispatch(const token_resolver_actor& resolver, http_request&& req,
               const http_handler_actor& handler);
 
+/// Sends `query` to `resolver` without blocking.
+void dispatch(const token_resolver_actor& resolver, token_query&& query);
+
 /// Sends `frame` to the console actor without blocking.
 void dispatch(const console_actor& console, ws_frame&& frame);
 

@@ -373,6 +373,15 @@ void http_session::handle_request() {
                    false);
       return;
     }
+    // A draining instance takes no new WebSocket: the client connects again, elsewhere.
+    if (ctx_.drain != nullptr && ctx_.drain->draining()) {
+      response_ = {};
+      response_.set(http::field::retry_after, "1");
+      send_problem(make_problem(gh_errc::provider_unavailable,
+                                "this instance is draining; connect again", request_id_),
+                   false);
+      return;
+    }
     // Only a signed-in user gets a console.
     principal who;
     bool bearer_protocol = false;

@@ -167,6 +167,7 @@ int serve(const gh::config::settings& s) {
   gh::metrics stats;
   gh::user_sinks sinks;
   gh::event_stats events;
+  gh::drain_state drain;
   gh::pg::pool pool{sys,
                     s.database_url,
                     {s.pg_pool_size, std::chrono::seconds{30}, std::chrono::seconds{1}},
@@ -183,8 +184,8 @@ int serve(const gh::config::settings& s) {
   int rc = 0;
   {
     gh::app app{{&sys, &s, &database, redis, &bus, &health, &stats, &events, &sinks, &revoked,
-                 &external, &profiles, &key_ring, registry, secrets_key, std::string{version},
-                 &survivors}};
+                 &external, &profiles, &key_ring, &drain, registry, secrets_key,
+                 std::string{version}, &survivors}};
     try {
       for (auto* install : modules)
         install(app);
@@ -206,6 +207,7 @@ int serve(const gh::config::settings& s) {
       ctx.console = app.console();
       ctx.stats = &stats;
       ctx.sinks = &sinks;
+      ctx.drain = &drain;
       ctx.hsts = s.public_url.starts_with("https://");
       ctx.auth = &authenticator;
       for (const auto& r : app.routes())

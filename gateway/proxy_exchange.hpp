@@ -85,6 +85,11 @@ private:
 
   /// Decides who is calling, per the upstream's `AUTH`; false when the request was refused.
   bool authenticate(const http::request_header<>& req);
+  /// What follows a caller's authentication: the rate, the limits, and on to the upstream.
+  void proceed();
+  /// Asks the federation's resolver who a provider's token is; `on_resolved` continues.
+  void resolve_external(std::string token);
+  void on_resolved(std::optional<principal> who, gh_errc error, std::string detail);
 
   /// The subprotocols the client offered, less `bearer` and the token behind it.
   std::string offered_protocols(const http::request_header<>& req) const;

@@ -1,6 +1,7 @@
 #include "gateway/proxy_session.hpp"
 
 #include "config/log.hpp"
+#include "gateway/dispatch.hpp"
 #include "gateway/proxy_exchange.hpp"
 #include "gateway/proxy_headers.hpp"
 #include "gateway/proxy_ws.hpp"
@@ -175,6 +176,13 @@ void proxy_exchange::on_request_head(beast::error_code ec, std::size_t /*n*/) {
   }
   if (!authenticate(req))
     return;
+  proceed();
+}
+
+void proxy_exchange::proceed() {
+  auto& req = req_->get();
+  const std::string_view target = req.target();
+  const auto q = target.find('?');
   const std::string rate_key = who_.is_user() ? who_.user_id : "ip:" + remote_ip_;
   if (int64_t retry = 0; !up_.spend(rate_key, retry)) {
     extra_ = {{"Retry-After", std::to_string(retry)}};
@@ -252,6 +260,12 @@ bool proxy_exchange::authenticate(const http::request_header<>& req) {
     refuse(make_problem(outcome.error, outcome.detail, request_id_));
     return false;
   }
+  if (outcome.external) {
+    // A provider's token not seen lately: its resolver settles it; `proceed` follows.
+    auto token = in.authorization.substr(std::min<std::size_t>(7, in.authorization.size()));
+    resolve_external(std::string{token});
+    return false;
+  }
   const bool user = outcome.error == gh_errc::ok && outcome.who.is_user();
   if (!user && up_.settings().auth == config::upstream_auth::user) {
     extra_ = {{"WWW-Authenticate", "Bearer"}};
@@ -264,6 +278,35 @@ bool proxy_exchange::authenticate(const http::request_header<>& req) {
   if (user)
     who_ = std::move(outcome.who);
   return true;
+}
+
+void proxy_exchange::resolve_external(std::string token) {
+  token_query query;
+  query.token = std::move(token);
+  query.request_id = request_id_;
+  query.remote_ip = remote_ip_;
+  query.done = [self = shared_from_this()](std::optional<principal> who, gh_errc error,
+                                           std::string detail) {
+    auto executor = self->client_.get_executor();
+    net::post(executor, [self = std::move(self), who = std::move(who), error,
+                         detail = std::move(detail)]() mutable {
+      self->on_resolved(std::move(who), error, std::move(detail));
+    });
+  };
+  dispatch(ctx_.auth->external()->resolver(), std::move(query));
+}
+
+void proxy_exchange::on_resolved(std::optional<principal> who, gh_errc error, std::string detail) {
+  if (!client_.is_open())
+    return; // the client left, or its deadline passed, while the token was settled
+  if (!who) {
+    if (error != gh_errc::provider_unavailable)
+      extra_ = {{"WWW-Authenticate", "Bearer"}};
+    refuse(make_problem(error, detail, request_id_));
+    return;
+  }
+  who_ = std::move(*who);
+  proceed();
 }
 
 std::string proxy_exchange::offered_protocols(const http::request_header<>& req) const {

@@ -31,5 +31,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(gatehouse, caf::first_custom_type_id)
   CAF_ADD_ATOM(gatehouse, gh, add_atom, "add")
   CAF_ADD_ATOM(gatehouse, gh, complete_atom, "complete")
   CAF_ADD_ATOM(gatehouse, gh, delete_atom, "delete")
+  CAF_ADD_ATOM(gatehouse, gh, drain_atom, "drain")
 
 CAF_END_TYPE_ID_BLOCK(gatehouse)

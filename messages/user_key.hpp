@@ -3,6 +3,7 @@
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
+#include <caf/message.hpp>
 
 #include <chrono>
 #include <compare>
@@ -35,6 +36,10 @@ using user_actor_factory = std::function<caf::actor(caf::local_actor* parent, co
 struct user_actor_kind {
   user_actor_factory spawn;
   std::chrono::milliseconds idle_timeout{900000};
+  /// Called by the registry with a message it will not start an actor for (the process is
+  /// draining), so that whoever waits on a reply carried inside the message hears why; the
+  /// sender of a request gets the error anyway. May be empty.
+  std::function<void(caf::message& refused)> refused = {};
 };
 
 } // namespace gh

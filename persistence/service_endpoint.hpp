@@ -19,6 +19,9 @@ struct endpoint {
   std::string name;
   std::string subject;
   std::function<endpoint_reply(std::string_view request)> handler;
+  /// Every instance answers (no queue group), so a requester collecting several replies hears
+  /// from each one; otherwise one instance of queue group `q` does.
+  bool fan_out = false;
 };
 
 } // namespace gh::nats

@@ -4,6 +4,7 @@
 #include "actors/audit.hpp"
 #include "actors/replies.hpp"
 #include "actors/service_actor.hpp"
+#include "actors/user_lifecycle.hpp"
 #include "crypto/crypto.hpp"
 #include "messages/event_envelope.hpp"
 #include "messages/problem.hpp"
@@ -388,12 +389,7 @@ private:
           out.user = user_row::from(rows.front());
           json::object details;
           if (disable) {
-            auto ended = tx.exec("UPDATE refresh_families SET revoked_at = now(), "
-                                 "revoked_reason = 'disabled' WHERE user_id = $1::uuid "
-                                 "AND revoked_at IS NULL RETURNING id::text",
-                                 {id});
-            for (const auto& row : ended)
-              out.ended.push_back(db::text(row, 0));
+            out.ended = end_sessions(tx, id, "disabled");
             details["sessions_revoked"] = static_cast<int64_t>(out.ended.size());
           }
           audit::write(tx, *r, out.user->tenant_id, who.actor(),

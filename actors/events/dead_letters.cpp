@@ -122,18 +122,22 @@ std::vector<dead_letter_entry> list_dead_letters(jsCtx* js, std::size_t limit) {
   return out;
 }
 
-bool replay_dead_letter(jsCtx* js, uint64_t sequence) {
+replay_outcome replay_dead_letter(jsCtx* js, uint64_t sequence) {
   natsMsg* raw = nullptr;
-  if (js_GetMsg(&raw, js, dead_letter_stream, sequence, nullptr, nullptr) != NATS_OK)
-    return false;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const auto got = js_GetMsg(&raw, js, dead_letter_stream, sequence, nullptr, &code);
+  if (got == NATS_NOT_FOUND || code == JSNoMessageFoundErr || code == JSStreamNotFoundErr)
+    return replay_outcome::not_found;
+  if (got != NATS_OK)
+    return replay_outcome::failed;
   msg_ptr dead{raw};
   const auto subject = header_of(raw, "Gatehouse-Original-Subject");
   if (subject.empty())
-    return false;
+    return replay_outcome::failed;
   natsMsg* again = nullptr;
   if (natsMsg_Create(&again, subject.c_str(), nullptr, natsMsg_GetData(raw),
                      natsMsg_GetDataLength(raw)) != NATS_OK)
-    return false;
+    return replay_outcome::failed;
   msg_ptr replay{again};
   const auto id = header_of(raw, "Gatehouse-Original-Msg-Id");
   const auto replay_id =
@@ -144,8 +148,10 @@ bool replay_dead_letter(jsCtx* js, uint64_t sequence) {
   if (ack != nullptr)
     jsPubAck_Destroy(ack);
   if (status != NATS_OK)
-    return false;
-  return js_DeleteMsg(js, dead_letter_stream, sequence, nullptr, nullptr) == NATS_OK;
+    return replay_outcome::failed;
+  return js_DeleteMsg(js, dead_letter_stream, sequence, nullptr, nullptr) == NATS_OK
+             ? replay_outcome::replayed
+             : replay_outcome::failed;
 }
 
 } // namespace gh::events

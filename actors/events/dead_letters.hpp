@@ -40,10 +40,16 @@ struct dead_letter_entry {
 /// The dead letters in the DLQ stream, oldest first (at most `limit`).
 std::vector<dead_letter_entry> list_dead_letters(jsCtx* js, std::size_t limit);
 
+/// How a replay of one dead letter ended.
+enum class replay_outcome {
+  replayed,  ///< published again and deleted from the DLQ stream
+  not_found, ///< no such dead letter (never was, or replayed already)
+  failed,    ///< JetStream refused or did not answer; the dead letter may still be there
+};
+
 /// Publishes dead letter `sequence` again on its original subject (with a new `Nats-Msg-Id`,
-/// so the duplicate window does not drop it) and deletes it from the DLQ stream. False when it
-/// does not exist or could not be republished.
-bool replay_dead_letter(jsCtx* js, uint64_t sequence);
+/// so the duplicate window does not drop it) and deletes it from the DLQ stream.
+replay_outcome replay_dead_letter(jsCtx* js, uint64_t sequence);
 
 /// `body` with the values of `data.vars.*_url` (links that grant access, such as password
 /// resets) replaced by `[redacted]`, for printing; other bodies as they are.

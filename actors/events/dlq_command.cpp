@@ -1,6 +1,7 @@
 #include "actors/events/dlq_command.hpp"
 
 #include "actors/events/dead_letters.hpp"
+#include "actors/events/dlq_replay.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -9,6 +10,7 @@
 #include <charconv>
 #include <cstdint>
 #include <iostream>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -39,28 +41,30 @@ int dlq_command(const config::settings& s, int argc, char** argv) {
       std::cout << boost::json::serialize(o) << "\n";
     }
   } else {
-    std::vector<uint64_t> sequences;
-    if (target == "all") {
-      for (const auto& e : list_dead_letters(js, 100000))
-        sequences.push_back(e.sequence);
-    } else {
+    std::optional<uint64_t> one;
+    bool usable = true;
+    if (target != "all") {
       uint64_t seq = 0;
       const auto [end, ec] = std::from_chars(target.data(), target.data() + target.size(), seq);
       if (ec != std::errc{} || end != target.data() + target.size() || seq == 0) {
         std::cerr
             << "gatehouse: a dead letter ID is a positive number (see `gatehouse dlq list`)\n";
         rc = 2;
+        usable = false;
       } else {
-        sequences.push_back(seq);
+        one = seq;
       }
     }
-    for (auto seq : sequences) {
-      if (replay_dead_letter(js, seq)) {
+    if (usable) {
+      const auto report = replay_dead_letters(js, one, 100000);
+      for (auto seq : report.replayed)
         std::cout << "replayed " << seq << "\n";
-      } else {
+      for (auto seq : report.not_found)
+        std::cerr << "gatehouse: no dead letter " << seq << "\n";
+      for (auto seq : report.failed)
         std::cerr << "gatehouse: cannot replay dead letter " << seq << "\n";
+      if (!report.not_found.empty() || !report.failed.empty())
         rc = 1;
-      }
     }
   }
   if (js != nullptr)

@@ -1,5 +1,6 @@
 #include "actors/events/events_module.hpp"
 
+#include "actors/events/dlq_replay.hpp"
 #include "actors/events/email.hpp"
 #include "actors/events/outbox_relay.hpp"
 #include "actors/events/push.hpp"
@@ -83,6 +84,10 @@ void install(app& a) {
   a.add_consumer(welcome_consumer());
   a.stats.add_collector([&e = a.events](std::string& out) { render(e, out); });
   a.on_start([&a] { start_pipeline(a); });
+  // Any one instance answers: the DLQ stream is shared.
+  a.add_ops_endpoint(
+      {"dlq_replay", "gatehouse.ops.dlq.replay",
+       [nc = a.bus->connection()](std::string_view body) { return dlq_replay_verb(nc, body); }});
 }
 
 } // namespace gh::events

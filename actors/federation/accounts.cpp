@@ -76,8 +76,25 @@ void lock_identity(db::transaction& tx, const provider_identity& who) {
 
 } // namespace
 
-resolution resolve_sign_in(db::transaction& tx, const http_request& r, const provider_identity& who,
-                           bool trust_email, const std::string& default_tenant, bool from_token) {
+namespace {
+
+/// Links `who` to `user_id` (see `link_identity`).
+resolution link_to_user(db::transaction& tx, const audit::origin& from,
+                        const provider_identity& who, const std::string& user_id,
+                        const std::string& tenant_id);
+
+/// What a resolution is for: a sign-in, a provider token presented as bearer, or a provider's
+/// webhook.
+struct resolve_mode {
+  bool audit_login = true; ///< a sign-in: audited as `login.succeeded`
+  bool refresh = true;     ///< the claims update a known identity's user
+  bool create = true;      ///< an unknown identity may make or link a user
+};
+
+/// The just-in-time rules shared by sign-ins, provider tokens and provider webhooks.
+resolution resolve_identity(db::transaction& tx, const audit::origin& from,
+                            const provider_identity& who, bool trust_email,
+                            const std::string& default_tenant, resolve_mode mode) {
   lock_identity(tx, who);
   auto known = tx.exec("SELECT u.id::text, u.tenant_id::text, u.status FROM user_identities i "
                        "JOIN users u ON u.id = i.user_id WHERE i.provider = $1 AND i.subject = $2",
@@ -87,7 +104,7 @@ resolution resolve_sign_in(db::transaction& tx, const http_request& r, const pro
     const auto tenant = db::text(known.front(), 1);
     if (db::text(known.front(), 2) != "active")
       return {outcome::disabled, id, tenant, "this account is disabled"};
-    if (from_token)
+    if (!mode.refresh)
       return {outcome::signed_in, id, tenant, {}};
     if (refresh_claims(tx, who, id, tenant)) {
       auto now = tx.exec("SELECT coalesce(email, ''), coalesce(name, '') FROM users "
@@ -97,9 +114,12 @@ resolution resolve_sign_in(db::transaction& tx, const http_request& r, const pro
           tx, "user.updated", tenant,
           user_data(id, who.provider, db::text(now.front(), 0), db::text(now.front(), 1)));
     }
-    audit::write(tx, r, tenant, id, "login.succeeded", id, identity_details(who));
+    if (mode.audit_login)
+      audit::write(tx, from, tenant, id, "login.succeeded", id, identity_details(who));
     return {outcome::signed_in, id, tenant, {}};
   }
+  if (!mode.create)
+    return {outcome::unknown, {}, {}, "no user has this identity"};
   if (!who.email.empty()) {
     auto holder = tx.exec("SELECT id::text, status FROM users WHERE tenant_id = $1::uuid AND "
                           "email = $2",
@@ -116,9 +136,9 @@ resolution resolve_sign_in(db::transaction& tx, const http_request& r, const pro
       const auto id = db::text(holder.front(), 0);
       if (db::text(holder.front(), 1) != "active")
         return {outcome::disabled, id, default_tenant, "this account is disabled"};
-      auto linked = link_identity(tx, r, who, id, default_tenant);
-      if (linked.result == outcome::linked && !from_token)
-        audit::write(tx, r, default_tenant, id, "login.succeeded", id, identity_details(who));
+      auto linked = link_to_user(tx, from, who, id, default_tenant);
+      if (linked.result == outcome::linked && mode.audit_login)
+        audit::write(tx, from, default_tenant, id, "login.succeeded", id, identity_details(who));
       return linked;
     }
   }
@@ -130,12 +150,13 @@ resolution resolve_sign_in(db::transaction& tx, const http_request& r, const pro
   insert_identity(tx, who, id);
   events::write(tx, "user.created", default_tenant,
                 user_data(id, who.provider, verified_email(who).value_or(""), who.name));
-  audit::write(tx, r, default_tenant, id, "user.registered", id, identity_details(who));
+  audit::write(tx, from, default_tenant, id, "user.registered", id, identity_details(who));
   return {outcome::created, id, default_tenant, {}};
 }
 
-resolution link_identity(db::transaction& tx, const http_request& r, const provider_identity& who,
-                         const std::string& user_id, const std::string& tenant_id) {
+resolution link_to_user(db::transaction& tx, const audit::origin& from,
+                        const provider_identity& who, const std::string& user_id,
+                        const std::string& tenant_id) {
   lock_identity(tx, who);
   auto owner = tx.exec("SELECT user_id::text FROM user_identities WHERE provider = $1 AND "
                        "subject = $2",
@@ -156,9 +177,40 @@ resolution link_identity(db::transaction& tx, const http_request& r, const provi
             "another " + who.provider + " identity is linked to this account; unlink it first"};
   insert_identity(tx, who, user_id);
   auto details = identity_details(who);
-  audit::write(tx, r, tenant_id, user_id, "identity.linked", user_id, details);
+  audit::write(tx, from, tenant_id, user_id, "identity.linked", user_id, details);
   events::write(tx, "user.updated", tenant_id, user_data(user_id, who.provider, {}, {}));
   return {outcome::linked, user_id, tenant_id, {}};
+}
+
+} // namespace
+
+resolution resolve_sign_in(db::transaction& tx, const http_request& r, const provider_identity& who,
+                           bool trust_email, const std::string& default_tenant, bool from_token) {
+  const resolve_mode mode{!from_token, !from_token, true};
+  return resolve_identity(tx, audit::origin_of(r), who, trust_email, default_tenant, mode);
+}
+
+resolution sync_identity(db::transaction& tx, const audit::origin& from,
+                         const provider_identity& who, bool trust_email,
+                         const std::string& default_tenant, bool create) {
+  return resolve_identity(tx, from, who, trust_email, default_tenant, {false, true, create});
+}
+
+resolution link_identity(db::transaction& tx, const http_request& r, const provider_identity& who,
+                         const std::string& user_id, const std::string& tenant_id) {
+  return link_to_user(tx, audit::origin_of(r), who, user_id, tenant_id);
+}
+
+std::optional<identity_owner> find_identity(db::transaction& tx, const std::string& provider,
+                                            const std::string& subject) {
+  auto rows = tx.exec("SELECT u.id::text, u.tenant_id::text, u.status FROM user_identities i "
+                      "JOIN users u ON u.id = i.user_id WHERE i.provider = $1 AND i.subject = $2 "
+                      "FOR UPDATE OF u",
+                      {provider, subject});
+  if (rows.empty())
+    return std::nullopt;
+  return identity_owner{db::text(rows.front(), 0), db::text(rows.front(), 1),
+                        db::text(rows.front(), 2)};
 }
 
 unlink_outcome unlink_identity(db::transaction& tx, const http_request& r,

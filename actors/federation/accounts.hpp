@@ -1,8 +1,10 @@
 #pragma once
 
+#include "actors/audit.hpp"
 #include "messages/http.hpp"
 #include "persistence/sql.hpp"
 
+#include <optional>
 #include <string>
 
 /// Who a provider identity is here (API.md "Federation", just-in-time users and linking): the
@@ -25,6 +27,7 @@ enum class outcome {
   conflict,  ///< The e-mail belongs to another account and may not link it, or the identity
              ///< or provider is linked elsewhere.
   disabled,  ///< The user exists and is disabled.
+  unknown,   ///< No user has the identity and none was made (`sync_identity` without `create`).
 };
 
 struct resolution {
@@ -44,6 +47,25 @@ struct resolution {
 resolution resolve_sign_in(db::transaction& tx, const http_request& r, const provider_identity& who,
                            bool trust_email, const std::string& default_tenant,
                            bool from_token = false);
+
+/// Applies what a provider says about `who` in a webhook (`user.created`, `user.updated`) with
+/// the rules of a sign-in, audited as coming `from` the webhook and without a login: its linked
+/// user's claims refreshed; else, with `create`, the same linking (a conflict when the e-mail
+/// belongs to an account it may not link) or a new user; else `unknown`.
+resolution sync_identity(db::transaction& tx, const audit::origin& from,
+                         const provider_identity& who, bool trust_email,
+                         const std::string& default_tenant, bool create);
+
+/// The user a provider identity is linked to.
+struct identity_owner {
+  std::string user_id;
+  std::string tenant_id;
+  std::string status; ///< `active` or `disabled`
+};
+
+/// The user linked to (`provider`, `subject`), locked until `tx` ends; nothing when none is.
+std::optional<identity_owner> find_identity(db::transaction& tx, const std::string& provider,
+                                            const std::string& subject);
 
 /// Links `who` to the signed-in `user_id`: a conflict when that identity belongs to someone else
 /// or the user has another identity at the same provider.

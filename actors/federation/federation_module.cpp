@@ -2,6 +2,8 @@
 
 #include "actors/federation/commands.hpp"
 #include "actors/federation/federation_service.hpp"
+#include "actors/federation/idp_receiver.hpp"
+#include "actors/federation/idp_worker.hpp"
 #include "messages/decode.hpp"
 #include "providers/oidc/provider_keys.hpp"
 
@@ -35,7 +37,37 @@ void describe(app& a) {
        204,
        {},
        "user"},
+      {"POST",
+       "/webhooks/idp/{provider}",
+       "federation",
+       "A provider's user lifecycle event (Standard Webhooks or FusionAuth), queued once verified",
+       {},
+       200,
+       {},
+       "signature"},
   });
+}
+
+/// `POST /webhooks/idp/{provider}` and the worker applying what it queues on the IDP stream.
+void install_webhooks(app& a) {
+  idp_webhook_options receiver;
+  receiver.bus = a.bus;
+  idp_worker_options worker;
+  worker.sys = &a.sys;
+  worker.redis = a.redis;
+  worker.revoked = &a.revoked;
+  worker.profiles = &a.profiles;
+  worker.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(a.settings.access_token_ttl);
+  for (const auto& p : a.settings.oidc_providers) {
+    worker.providers.push_back({p.name, p.trust_email});
+    if (!p.webhook_secret.reveal().empty())
+      receiver.providers.push_back({p.name, p.webhook_secret.reveal()});
+  }
+  // Providers sign their webhooks: the receiver checks the signature over the raw body itself.
+  auto service = spawn_idp_webhooks(a.sys, std::move(receiver));
+  a.own_background(caf::actor_cast<caf::actor>(service));
+  a.add_route("POST", "/webhooks/idp/{provider}", service, body_kind::json, auth_policy::none);
+  a.add_consumer(idp_consumer(std::move(worker)));
 }
 
 } // namespace
@@ -73,6 +105,7 @@ void install(app& a) {
   a.external.set_resolver(caf::actor_cast<token_resolver_actor>(service));
   for (const auto& r : routes())
     a.add_route(r.method, r.pattern, service, r.body, r.auth);
+  install_webhooks(a);
   describe(a);
   std::vector<std::string> names;
   for (const auto& p : s.oidc_providers)

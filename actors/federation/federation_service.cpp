@@ -10,7 +10,6 @@
 #include "providers/oidc/flow.hpp"
 #include "providers/oidc/provider_keys.hpp"
 
-#include <boost/json/parse.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -73,8 +72,8 @@ const provider_entry* find_provider(const federation_options& opt, std::string_v
 
 /// Runs `fn() -> T` on a caller, then `done(T)` in the service's context; a caller that does
 /// not answer in time answers 503 `provider-unavailable` to `r`.
-template <class T, class Fn, class Done>
-void off_thread(fed_self self, const req_ptr& r, Fn fn, Done done) {
+template <class T, class Fn, class Done, class Late>
+void off_thread_then(fed_self self, Fn fn, Done done, Late late) {
   auto& st = self->state;
   const auto target = st.callers[st.next++ % st.callers.size()];
   auto out = std::make_shared<std::optional<T>>();
@@ -83,18 +82,23 @@ void off_thread(fed_self self, const req_ptr& r, Fn fn, Done done) {
   self->request(target, st.opt.provider_timeout + std::chrono::seconds{1}, exec_atom_v,
                 std::move(job))
       .then(
-          [r, out, done](bool ran) mutable {
+          [out, done, late](bool ran) mutable {
             if (!ran || !out->has_value()) {
-              r->reply->fail(gh_errc::provider_unavailable,
-                             "the identity provider did not answer in time");
+              late();
               return;
             }
             done(std::move(**out));
           },
-          [r](const caf::error&) {
-            r->reply->fail(gh_errc::provider_unavailable,
-                           "the identity provider did not answer in time");
-          });
+          [late](const caf::error&) { late(); });
+}
+
+/// Runs `fn() -> T` on a caller, then `done(T)` in the service's context; a caller that does
+/// not answer in time answers 503 `provider-unavailable` to `r`.
+template <class T, class Fn, class Done>
+void off_thread(fed_self self, const req_ptr& r, Fn fn, Done done) {
+  off_thread_then<T>(self, std::move(fn), std::move(done), [r] {
+    r->reply->fail(gh_errc::provider_unavailable, "the identity provider did not answer in time");
+  });
 }
 
 std::string binding_cookie_header(const federation_options& opt, const std::string& value,
@@ -116,6 +120,20 @@ std::string lower_ascii(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
+}
+
+/// The identity that checked claims vouch for. The address is stored and compared exactly as
+/// identity stores addresses; one that does not survive that is left out (the identity stays,
+/// without an address).
+provider_identity identity_of(const provider_entry& p, const oidc::provider_claims& c) {
+  provider_identity who;
+  who.provider = p.name;
+  who.subject = c.sub;
+  who.email = addresses::normalise_email(c.email).value_or("");
+  who.email_verified = c.email_verified;
+  if (!decode::text_problem(c.name, 200))
+    who.name = c.name;
+  return who;
 }
 
 /// What the provider said about the person, once its code was exchanged and its ID token
@@ -163,15 +181,7 @@ exchange_result exchange(const provider_entry& p, const std::string& redirect_ur
     return out;
   }
   const auto& c = std::get<oidc::provider_claims>(claims);
-  provider_identity who;
-  who.provider = p.name;
-  who.subject = c.sub;
-  // Stored and compared exactly as identity stores addresses; one that does not survive that is
-  // left out (the identity stays, without an address).
-  who.email = addresses::normalise_email(c.email).value_or("");
-  who.email_verified = c.email_verified;
-  if (!decode::text_problem(c.name, 200))
-    who.name = c.name;
+  auto who = identity_of(p, c);
   if (who.subject.empty() || who.subject.size() > 255) {
     out.error = gh_errc::validation;
     out.message = "the ID token's subject is missing or too long";
@@ -191,23 +201,11 @@ struct token_check {
 
 /// The configured provider whose issuer `token` names (unverified: only to pick the keys).
 const provider_entry* provider_of_token(const federation_options& opt, std::string_view token) {
-  const auto first = token.find('.');
-  const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
-  if (second == std::string_view::npos)
-    return nullptr;
-  auto payload = crypto::base64url_decode(token.substr(first + 1, second - first - 1));
-  if (!payload)
-    return nullptr;
-  boost::system::error_code ec;
-  auto claims = boost::json::parse(*payload, ec);
-  if (ec || !claims.is_object())
-    return nullptr;
-  const auto* iss = claims.get_object().if_contains("iss");
-  if (iss == nullptr || !iss->is_string())
+  const auto iss = unverified_issuer(token);
+  if (!iss)
     return nullptr;
   for (const auto& p : opt.providers)
-    if (p.keys->options().issuer == iss->get_string() &&
-        (p.accept_access_tokens || p.accept_id_tokens))
+    if (p.keys->options().issuer == *iss && (p.accept_access_tokens || p.accept_id_tokens))
       return &p;
   return nullptr;
 }
@@ -243,15 +241,7 @@ token_check check_token(const provider_entry& p, const std::string& token) {
     return out;
   }
   const auto& c = std::get<oidc::provider_claims>(claims);
-  provider_identity who;
-  who.provider = p.name;
-  who.subject = c.sub;
-  // Stored and compared exactly as identity stores addresses; one that does not survive that is
-  // left out (the identity stays, without an address).
-  who.email = addresses::normalise_email(c.email).value_or("");
-  who.email_verified = c.email_verified;
-  if (!decode::text_problem(c.name, 200))
-    who.name = c.name;
+  auto who = identity_of(p, c);
   out.who = std::move(who);
   out.exp = c.exp;
   return out;
@@ -279,58 +269,86 @@ public:
     auto r = std::make_shared<http_request>(std::move(in));
     const auto* header = r->header("authorization");
     std::string token = header != nullptr && header->size() > 7 ? header->substr(7) : "";
+    settle(r, token,
+           [this, r, target](std::optional<principal> who, gh_errc error, std::string detail) {
+             if (!who) {
+               r->reply->fail(error, std::move(detail));
+               return;
+             }
+             r->auth = std::move(*who);
+             self_->send(target, std::move(*r));
+           });
+  }
+
+  /// Settles a token for the proxy's data path (no handler behind it).
+  void resolve(token_query& q) {
+    auto r = std::make_shared<http_request>();
+    r->request_id = std::move(q.request_id);
+    r->remote_ip = std::move(q.remote_ip);
+    settle(r, std::move(q.token), std::move(q.done));
+  }
+
+private:
+  using settled = std::function<void(std::optional<principal>, gh_errc, std::string)>;
+
+  /// Who `token` is: its signature and claims checked off this thread, then its identity found
+  /// or made (the rules of a sign-in) in PostgreSQL; remembered for the gateway. `r` is the
+  /// request it came with, for the audit row of a user made just in time.
+  void settle(const req_ptr& r, std::string token, settled done) {
     while (!token.empty() && token.front() == ' ')
       token.erase(0, 1);
     while (!token.empty() && token.back() == ' ')
       token.pop_back();
     const auto* p = provider_of_token(opt_, token);
     if (p == nullptr) {
-      refuse_token(r, "the bearer token is not valid");
+      done(std::nullopt, gh_errc::unauthorized, "the bearer token is not valid");
       return;
     }
-    off_thread<token_check>(
-        self_, r, [p, token] { return check_token(*p, token); },
-        [this, r, p, token, target](token_check checked) {
+    off_thread_then<token_check>(
+        self_, [p, token] { return check_token(*p, token); },
+        [this, r, p, token, done](token_check checked) {
           if (!checked.who) {
-            if (checked.unavailable)
-              r->reply->fail(gh_errc::provider_unavailable, checked.reason);
-            else
-              refuse_token(r, checked.reason);
+            done(std::nullopt,
+                 checked.unavailable ? gh_errc::provider_unavailable : gh_errc::unauthorized,
+                 checked.reason);
             return;
           }
           const auto who = *checked.who;
-          replies::query<resolution>(
-              self_, *opt_.db, opt_.db_timeout, r,
+          opt_.db->query<resolution>(
+              self_, opt_.db_timeout,
               [r, who, trust = p->trust_email, tenant = opt_.default_tenant](db::transaction& tx) {
                 return resolve_sign_in(tx, *r, who, trust, tenant, true);
               },
-              [this, r, token, target, exp = checked.exp](const resolution& done) {
-                if (done.result == outcome::disabled || done.result == outcome::conflict) {
-                  refuse_token(r, done.result == outcome::disabled ? "this account is disabled"
-                                                                   : done.detail);
+              [this, token, done, exp = checked.exp](caf::expected<resolution> res) {
+                if (!res) {
+                  done(std::nullopt, gh_errc::provider_unavailable,
+                       "the account cannot be looked up now; try again shortly");
+                  return;
+                }
+                if (res->result == outcome::disabled || res->result == outcome::conflict) {
+                  done(std::nullopt, gh_errc::unauthorized,
+                       res->result == outcome::disabled ? "this account is disabled" : res->detail);
                   return;
                 }
                 principal caller;
                 caller.type = principal::kind::user;
-                caller.user_id = done.user_id;
-                caller.tenant_id = done.tenant_id;
+                caller.user_id = res->user_id;
+                caller.tenant_id = res->tenant_id;
                 caller.expires_at = exp;
                 if (opt_.external != nullptr)
-                  opt_.external->put(token, caller, static_cast<int64_t>(std::time(nullptr)));
-                r->auth = std::move(caller);
-                self_->send(target, std::move(*r));
+                  opt_.external->put(token, caller);
+                done(std::move(caller), gh_errc::ok, {});
               });
+        },
+        [done] {
+          done(std::nullopt, gh_errc::provider_unavailable,
+               "the identity provider did not answer in time");
         });
   }
 
-private:
   void forget_profile(const std::string& user_id) const {
     if (opt_.profiles != nullptr)
       opt_.profiles->erase(user_id);
-  }
-
-  static void refuse_token(const req_ptr& r, std::string detail) {
-    r->reply->fail(gh_errc::unauthorized, std::move(detail));
   }
 
   std::string redirect_uri(const provider_entry& p) const {
@@ -584,6 +602,7 @@ caf::behavior federation_impl(fed_self self, federation_options options) {
       [service](forward_atom, http_request& req, http_handler_actor& target) {
         service->resolve(req, target);
       },
+      [service](forward_atom, token_query& q) { service->resolve(q); },
   };
 }
 

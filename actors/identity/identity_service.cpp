@@ -73,20 +73,6 @@ bool consume_second_factor(db::transaction& tx, const std::string& user_id, cons
   return false;
 }
 
-/// Revokes every live session of `user_id` for `reason`; the ids of the families it ended.
-std::vector<std::string> end_sessions(db::transaction& tx, const std::string& user_id,
-                                      std::string_view reason, const std::string& keep) {
-  auto rows = tx.exec("UPDATE refresh_families SET revoked_at = now(), revoked_reason = $2 "
-                      "WHERE user_id = $1::uuid AND revoked_at IS NULL AND id::text <> $3 "
-                      "RETURNING id::text",
-                      {user_id, std::string{reason}, keep});
-  std::vector<std::string> ended;
-  ended.reserve(rows.size());
-  for (const auto& row : rows)
-    ended.push_back(db::text(row, 0));
-  return ended;
-}
-
 void identity_service::handle(http_request& in) {
   auto r = std::make_shared<http_request>(std::move(in));
   const auto& route = r->route;

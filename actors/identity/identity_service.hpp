@@ -8,6 +8,7 @@
 #include "actors/identity/requests.hpp"
 #include "actors/replies.hpp"
 #include "actors/sign_in.hpp"
+#include "actors/user_lifecycle.hpp"
 #include "messages/event_envelope.hpp"
 #include "persistence/sql.hpp"
 
@@ -123,10 +124,6 @@ std::string totp_context(const std::string& user_id);
 /// last accepted one, or an unused recovery code. False when two-factor is off or the code fails.
 bool consume_second_factor(db::transaction& tx, const std::string& user_id, const std::string& code,
                            std::string_view sealing_key, int64_t now);
-
-/// Revokes every live session of `user_id` for `reason`; the ids of the families it ended.
-std::vector<std::string> end_sessions(db::transaction& tx, const std::string& user_id,
-                                      std::string_view reason, const std::string& keep = {});
 
 /// The outcome of a change that needs a code: done, the code failed, or the state forbids it.
 enum class code_outcome { done, wrong_code, conflict, gone };

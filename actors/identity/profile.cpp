@@ -3,6 +3,7 @@
 #include "actors/audit.hpp"
 #include "actors/identity/requests.hpp"
 #include "actors/outbox.hpp"
+#include "actors/user_lifecycle.hpp"
 #include "crypto/crypto.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -86,15 +87,11 @@ void identity_service::delete_account(const req_ptr& r) {
   query<std::optional<std::vector<std::string>>>(
       r,
       [r, who](db::transaction& tx) -> std::optional<std::vector<std::string>> {
-        auto ended = end_sessions(tx, who.user_id, "account_deleted");
         // Sessions, tokens, recovery codes and reset links go with the row (ON DELETE
         // CASCADE); the audit log keeps only the id.
-        auto rows = tx.exec("DELETE FROM users WHERE id = $1::uuid AND tenant_id = $2::uuid "
-                            "RETURNING id",
-                            {who.user_id, who.tenant_id});
-        if (rows.empty())
+        auto ended = delete_user(tx, who.user_id, who.tenant_id);
+        if (!ended)
           return std::nullopt;
-        events::write(tx, "user.deleted", who.tenant_id, json::object{{"user_id", who.user_id}});
         audit::write(tx, *r, who.tenant_id, who.user_id, "user.deleted", who.user_id);
         return ended;
       },

@@ -1,14 +1,22 @@
 #include "actors/ops/ops.hpp"
 
+#include "messages/event_envelope.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 namespace gh {
 
-std::string readiness_json(const dependency_health& health) {
+bool ready(const dependency_health& health, const drain_state* drain) noexcept {
+  return health.all_up() && (drain == nullptr || !drain->draining());
+}
+
+std::string readiness_json(const dependency_health& health, const drain_state* drain) {
   boost::json::object o;
-  o["status"] = health.all_up() ? "ok" : "unavailable";
+  o["status"] = drain != nullptr && drain->draining() ? "draining"
+                : health.all_up()                     ? "ok"
+                                                      : "unavailable";
   for (auto d : all_dependencies)
     o[dependency_name(d)] = health.up(d) ? "ok" : "down";
   return boost::json::serialize(o);
@@ -47,6 +55,26 @@ std::string stats_json(const dependency_health& health, const metrics& stats,
   return boost::json::serialize(o);
 }
 
+std::string instance_json(const instance_view& v) {
+  boost::json::object o;
+  o["instance"] = v.id;
+  o["version"] = v.version;
+  o["started"] = v.started;
+  o["ready"] = ready(*v.health, v.drain);
+  const auto since = v.drain == nullptr ? std::nullopt : v.drain->since();
+  o["draining"] = since.has_value();
+  if (since)
+    o["draining_since"] = to_rfc3339(*since);
+  else
+    o["draining_since"] = nullptr;
+  boost::json::object actors;
+  for (const auto& [kind, live] : v.stats->actor_counts())
+    actors[kind] = live;
+  o["actors"] = std::move(actors);
+  o["websockets"] = v.stats->websockets_open.load(std::memory_order_relaxed);
+  return boost::json::serialize(o);
+}
+
 namespace {
 
 http_handler_actor::behavior_type ops_impl(http_handler_actor::pointer, ops_context ctx) {
@@ -55,9 +83,10 @@ http_handler_actor::behavior_type ops_impl(http_handler_actor::pointer, ops_cont
         if (req.route == "/healthz") {
           req.reply->respond({200, "application/json", R"({"status":"ok"})", {}});
         } else if (req.route == "/readyz") {
-          const bool ready = ctx.health->all_up();
-          req.reply->respond(
-              {ready ? 200 : 503, "application/json", readiness_json(*ctx.health), {}});
+          req.reply->respond({ready(*ctx.health, ctx.drain) ? 200 : 503,
+                              "application/json",
+                              readiness_json(*ctx.health, ctx.drain),
+                              {}});
         } else if (req.route == "/metrics") {
           req.reply->respond({200,
                               "text/plain; version=0.0.4; charset=utf-8",

@@ -2,8 +2,9 @@
 
 #include "actors/app.hpp"
 
-/// Ops (API.md "Ops"): `/healthz`, `/readyz`, `/metrics`, and the `gatehouse.ops.health` and
-/// `gatehouse.ops.stats` endpoints of the NATS micro-service.
+/// Ops (API.md "Ops"): `/healthz`, `/readyz`, `/metrics`, and the `gatehouse.ops.health`,
+/// `gatehouse.ops.stats`, `gatehouse.ops.instances` and `gatehouse.ops.instance.<id>.drain`
+/// endpoints of the NATS micro-service (README "Operating over NATS").
 namespace gh::ops {
 
 /// Spawns the ops actor and registers its routes and NATS endpoints.

@@ -7,6 +7,7 @@
 #include "actors/payments/payments_admin.hpp"
 #include "actors/payments/payments_service.hpp"
 #include "actors/payments/reconcile.hpp"
+#include "actors/payments/reconcile_command.hpp"
 #include "actors/payments/webhook_receiver.hpp"
 #include "actors/payments/webhook_worker.hpp"
 #include "messages/decode.hpp"
@@ -68,6 +69,11 @@ void install(app& a) {
   a.add_consumer(stripe_consumer(client.get()));
   if (client)
     a.add_schedule(reconcile_schedule({s.database_url, client.get()}));
+  // Any one instance answers; a reconcile pass queues each event once, whoever runs it.
+  a.add_ops_endpoint({"stripe_reconcile", "gatehouse.ops.stripe.reconcile",
+                      [client = client.get(), &url = s.database_url](std::string_view body) {
+                        return reconcile_verb(client, url, body);
+                      }});
   a.add_push({"subscription.updated", {}, {}});
   // A completed payment reaches its checkout's actor first, which reloads and then pushes.
   a.add_push({"payment.completed", std::string{checkout_kind}, "checkout_id"});

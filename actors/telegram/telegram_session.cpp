@@ -479,7 +479,14 @@ user_actor_kind telegram_session_kind(const session_options& options) {
   return {[options](caf::local_actor* parent, const user_key& key) {
             return spawn_telegram_session(parent, key, options);
           },
-          options.ttl};
+          options.ttl,
+          // A command reaches the session by message; refused, it still gets its answer.
+          [](caf::message& refused) {
+            if (refused.match_elements<tg_command>())
+              if (auto& reply = refused.get_mutable_as<tg_command>(0).reply)
+                reply->fail(gh_errc::provider_unavailable,
+                            "this instance is draining; connect again to reach another one");
+          }};
 }
 
 } // namespace gh::telegram

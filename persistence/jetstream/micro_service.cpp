@@ -22,7 +22,12 @@ void reply(natsConnection* nc, natsMsg* request, const std::string& body, int er
   if (natsMsg_Create(&msg, to, nullptr, body.data(), static_cast<int>(body.size())) != NATS_OK)
     return;
   if (error_code != 0) {
-    natsMsgHeader_Set(msg, "Nats-Service-Error", error.c_str());
+    // A header value is one line of printable text, whatever a handler put in it.
+    std::string line;
+    for (char c : error.substr(0, 300))
+      line +=
+          (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f) ? c : '?';
+    natsMsgHeader_Set(msg, "Nats-Service-Error", line.c_str());
     natsMsgHeader_Set(msg, "Nats-Service-Error-Code", std::to_string(error_code).c_str());
   }
   natsConnection_PublishMsg(nc, msg);
@@ -72,7 +77,7 @@ bool micro_service::start() {
       }
   }
   for (auto& ep : endpoints_)
-    if (!subscribe(ep->spec.subject, "q", 3, ep.get())) {
+    if (!subscribe(ep->spec.subject, ep->spec.fan_out ? nullptr : "q", 3, ep.get())) {
       stop();
       return false;
     }
@@ -149,11 +154,14 @@ std::string micro_service::info_json() const {
   o["metadata"] = boost::json::object{};
   o["description"] = identity_.description;
   boost::json::array eps;
-  for (const auto& ep : endpoints_)
-    eps.push_back(boost::json::object{{"name", ep->spec.name},
-                                      {"subject", ep->spec.subject},
-                                      {"queue_group", "q"},
-                                      {"metadata", nullptr}});
+  for (const auto& ep : endpoints_) {
+    boost::json::object one{
+        {"name", ep->spec.name}, {"subject", ep->spec.subject}, {"metadata", nullptr}};
+    // A fan-out endpoint has no queue group: every instance answers.
+    if (!ep->spec.fan_out)
+      one["queue_group"] = "q";
+    eps.push_back(std::move(one));
+  }
   o["endpoints"] = std::move(eps);
   return boost::json::serialize(o);
 }
@@ -175,16 +183,18 @@ std::string micro_service::stats_json() const {
       std::lock_guard guard{ep->mutex};
       last_error = ep->last_error;
     }
-    eps.push_back(boost::json::object{
+    boost::json::object one{
         {"name", ep->spec.name},
         {"subject", ep->spec.subject},
-        {"queue_group", "q"},
         {"num_requests", requests},
         {"num_errors", ep->errors.load()},
         {"last_error", last_error},
         {"processing_time", ns},
         {"average_processing_time", requests == 0 ? 0 : ns / requests},
-    });
+    };
+    if (!ep->spec.fan_out)
+      one["queue_group"] = "q";
+    eps.push_back(std::move(one));
   }
   o["endpoints"] = std::move(eps);
   return boost::json::serialize(o);

@@ -25,7 +25,8 @@ struct service_identity {
 
 /// The NATS micro-service protocol (ADR-32, v1) over a plain nats.c connection: answers
 /// `$SRV.PING|INFO|STATS` (bare, by name, by name and id) and serves the endpoints on queue
-/// group `q`, counting requests, errors and processing time per endpoint.
+/// group `q` (a fan-out endpoint on none, so every instance answers), counting requests, errors and
+/// processing time per endpoint.
 class micro_service {
 public:
   micro_service(natsConnection* conn, service_identity identity, std::vector<endpoint> endpoints);

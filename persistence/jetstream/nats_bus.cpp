@@ -19,6 +19,8 @@ const std::vector<stream_spec>& gatehouse_streams() {
       {"FILES", {"file.>"}},
       {"EMAIL", {"email.>"}},
       {"RECORDS", {"record.>"}},
+      // Identity providers' verified webhooks, before the federation worker applies them.
+      {"IDP", {"idp.>"}},
       // Dead letters of the worker actors (see actors/events/dead_letters.hpp).
       {"DLQ", {"dlq.>"}},
   };

@@ -3,6 +3,7 @@
 #include "crypto/crypto.hpp"
 #include "messages/json.hpp"
 #include "providers/oidc/discovery.hpp"
+#include "providers/oidc/json_members.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -114,17 +115,6 @@ std::shared_ptr<evp_pkey_st> ed25519_key(const boost::json::object& jwk) {
                                                    x->data(), x->size()) != 1)
     return nullptr;
   return import_public("ED25519", builder);
-}
-
-/// An optional string member: absent is fine (empty), any other type fails.
-bool optional_string(const boost::json::object& jwk, std::string_view key, std::string& out) {
-  const auto* v = jwk.if_contains(key);
-  if (v == nullptr)
-    return true;
-  if (!v->is_string())
-    return false;
-  out = std::string{v->get_string()};
-  return true;
 }
 
 /// One entry as a key, or nullopt when it is to be skipped.

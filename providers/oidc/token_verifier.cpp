@@ -2,6 +2,7 @@
 
 #include "crypto/crypto.hpp"
 #include "messages/json.hpp"
+#include "providers/oidc/json_members.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
@@ -112,17 +113,6 @@ std::optional<boost::json::object> json_part(std::string_view part) {
   return std::move(value.get_object());
 }
 
-/// An optional string header or claim; false when present with another type.
-bool string_member(const boost::json::object& obj, std::string_view key, std::string& out) {
-  const auto* v = obj.if_contains(key);
-  if (v == nullptr)
-    return true;
-  if (!v->is_string())
-    return false;
-  out = std::string{v->get_string()};
-  return true;
-}
-
 /// A NumericDate (RFC 7519 2): an integer or a finite number, floored; nullopt otherwise.
 std::optional<int64_t> numeric_date(const boost::json::object& claims, std::string_view key) {
   const auto* v = claims.if_contains(key);
@@ -177,11 +167,11 @@ bool is_access_token_type(std::string_view typ) {
 std::string common_claims(const boost::json::object& claims, const token_expectations& expect,
                           provider_claims& out) {
   std::string iss;
-  if (!string_member(claims, "iss", iss) || iss.empty())
+  if (!optional_string(claims, "iss", iss) || iss.empty())
     return "token lacks iss";
   if (iss != expect.issuer)
     return "token iss does not match the provider";
-  if (!string_member(claims, "sub", out.sub) || out.sub.empty() || out.sub.size() > max_sub_bytes)
+  if (!optional_string(claims, "sub", out.sub) || out.sub.empty() || out.sub.size() > max_sub_bytes)
     return "token sub is missing or malformed";
   const auto leeway = static_cast<int64_t>(expect.leeway.count());
   const auto exp = numeric_date(claims, "exp");
@@ -200,8 +190,8 @@ std::string common_claims(const boost::json::object& claims, const token_expecta
     if (!nbf || *nbf > expect.now + leeway)
       return "token not yet valid";
   }
-  if (!string_member(claims, "email", out.email) || !string_member(claims, "name", out.name) ||
-      !string_member(claims, "phone_number", out.phone_number))
+  if (!optional_string(claims, "email", out.email) || !optional_string(claims, "name", out.name) ||
+      !optional_string(claims, "phone_number", out.phone_number))
     return "token has a profile claim of the wrong type";
   if (const auto* v = claims.if_contains("email_verified"); v != nullptr)
     out.email_verified =
@@ -223,8 +213,8 @@ std::variant<verified_jws, jws_error> verify_jws(std::string_view token, const j
     return jws_fail(jws_failure::malformed, "token header is malformed");
 
   verified_jws out;
-  if (!string_member(*header, "alg", out.alg) || !string_member(*header, "kid", out.kid) ||
-      !string_member(*header, "typ", out.typ))
+  if (!optional_string(*header, "alg", out.alg) || !optional_string(*header, "kid", out.kid) ||
+      !optional_string(*header, "typ", out.typ))
     return jws_fail(jws_failure::malformed, "token header is malformed");
   const auto kind = kind_for(out.alg);
   if (!kind)
@@ -275,17 +265,17 @@ std::variant<provider_claims, claims_error> check_id_token(const verified_jws& t
   if (!aud || !has_audience(*aud, expect.client_id))
     return claims_error{"token aud does not contain the client id"};
   std::string azp;
-  if (!string_member(claims, "azp", azp))
+  if (!optional_string(claims, "azp", azp))
     return claims_error{"token azp is malformed"};
   if (claims.contains("azp") ? azp != expect.client_id : aud->size() > 1)
     return claims_error{"token azp is not the client id"};
   std::string token_use;
-  if (!string_member(claims, "token_use", token_use) ||
+  if (!optional_string(claims, "token_use", token_use) ||
       (claims.contains("token_use") && token_use != "id"))
     return claims_error{"token_use is not id"};
   if (expect.nonce) {
     std::string nonce;
-    if (!string_member(claims, "nonce", nonce) || nonce.empty() ||
+    if (!optional_string(claims, "nonce", nonce) || nonce.empty() ||
         !crypto::constant_time_equal(nonce, *expect.nonce))
       return claims_error{"token nonce does not match"};
   }
@@ -307,9 +297,9 @@ std::variant<provider_claims, claims_error> check_access_token(const verified_jw
   }
   // Cognito: no typ, no aud, `token_use` and `client_id` instead.
   std::string token_use, client_id;
-  if (!string_member(claims, "token_use", token_use) || token_use != "access")
+  if (!optional_string(claims, "token_use", token_use) || token_use != "access")
     return claims_error{"token is not an access token"};
-  if (!string_member(claims, "client_id", client_id) || client_id != expect.client_id)
+  if (!optional_string(claims, "client_id", client_id) || client_id != expect.client_id)
     return claims_error{"token client_id is not the client id"};
   return out;
 }

@@ -2,7 +2,8 @@
 
 // The fixture of the federation suites (federation_test.cpp, federation_tokens_test.cpp): the
 // OpenID providers of tests/support/oidc/ (two oidc-provider issuers and a Cognito-shaped one)
-// and one Gatehouse configured with all three, plus one that is down.
+// and one Gatehouse configured with all three, plus one that is down, in front of one internal
+// service (the proxy's upstream `gen`).
 
 #include "crypto/crypto.hpp"
 #include "tests/support/http_client.hpp"
@@ -10,6 +11,7 @@
 #include "tests/support/oidc_peer.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/services.hpp"
+#include "tests/support/upstream_server.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -28,6 +30,7 @@ protected:
     std::filesystem::create_directories(dir);
     peer = new oidc_peer();
     ASSERT_TRUE(peer->ready());
+    upstream = new upstream_server();
     gh_port = free_port();
     down_issuer = "http://127.0.0.1:" + std::to_string(free_port());
     base = "http://127.0.0.1:" + std::to_string(gh_port);
@@ -38,6 +41,9 @@ protected:
         {"GATEHOUSE_REGISTER_RATE", "100000"},
         {"GATEHOUSE_LOGIN_RATE", "100000"},
         {"GATEHOUSE_ALLOWED_REDIRECTS", "https://app.example.test"},
+        {"GATEHOUSE_UPSTREAMS", "gen"},
+        {"UPSTREAM_GEN_PREFIX", "/api/v1/generation"},
+        {"UPSTREAM_GEN_URL", upstream->url("/svc")},
         {"OIDC_PROVIDERS", "alpha,beta,cognito,down"},
         {"OIDC_ALPHA_ISSUER", peer->a().issuer},
         {"OIDC_ALPHA_CLIENT_ID", peer->a().client_id},
@@ -61,6 +67,8 @@ protected:
     server = nullptr;
     delete peer;
     peer = nullptr;
+    delete upstream;
+    upstream = nullptr;
     std::filesystem::remove_all(dir);
   }
 
@@ -117,6 +125,7 @@ protected:
 
   static inline std::filesystem::path dir;
   static inline oidc_peer* peer = nullptr;
+  static inline upstream_server* upstream = nullptr;
   static inline gatehouse_process* server = nullptr;
   static inline uint16_t gh_port = 0;
   static inline std::string base;

@@ -132,4 +132,26 @@ TEST_F(FederationTest, AProviderThatIsDownAnswers503ForItsTokensOnly) {
   EXPECT_EQ(me_with(peer->mint(peer->cognito_access_claims(unique("up")))).status, 200);
 }
 
+TEST_F(FederationTest, TheProxyTakesAProviderTokenAndPassesOnItsUser) {
+  const auto sub = unique("svc");
+  const auto token = peer->mint(peer->cognito_access_claims(sub));
+  // The first call is the proxy's: the token is settled on its way to the internal service.
+  auto r = http_call(gh_port, "POST", "/api/v1/generation/create", R"({"goal":"x"})",
+                     {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto seen = upstream->last();
+  EXPECT_EQ(seen.target, "/svc/create");
+  auto me = me_with(token);
+  ASSERT_EQ(me.status, 200);
+  EXPECT_EQ(seen.header("x-gatehouse-user-id"), user_id_of(me));
+  EXPECT_EQ(seen.header("authorization"), "");
+  // A forged one never reaches the service.
+  const auto before = upstream->requests().size();
+  auto forged = http_call(
+      gh_port, "GET", "/api/v1/generation/echo", {},
+      {{"Authorization", "Bearer " + peer->mint(peer->cognito_access_claims(sub), "other-key")}});
+  EXPECT_EQ(forged.status, 401) << forged.body;
+  EXPECT_EQ(upstream->requests().size(), before);
+}
+
 } // namespace

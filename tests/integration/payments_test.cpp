@@ -2,6 +2,7 @@
 // of the test's own and a local fake Stripe that speaks Stripe's wire format. Gatehouse runs as
 // a real process; webhooks are signed the way Stripe signs them.
 #include "tests/integration/payments_fixture.hpp"
+#include "tests/support/nats_client.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -430,6 +431,43 @@ TEST_F(PaymentsTest, ReconcileFeedsEventsStripeFailedToDeliver) {
   // A second pass finds nothing new.
   EXPECT_EQ(run().at("queued").as_int64(), 0);
   EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE subject = 'payment.completed'"), "1");
+}
+
+TEST_F(PaymentsTest, ReconcileOverNatsQueuesWhatTheCommandWould) {
+  auto gh = start();
+  const auto plan_id = std::string{create_plan(gh->port()).at("id").as_string()};
+  const auto u = sign_up(gh->port());
+  const auto checkout_id =
+      std::string{checkout(gh->port(), u, plan_id).at("checkout_id").as_string()};
+  const auto session = stripe_.complete_checkout(session_of(checkout_id));
+  stripe_.add_event("checkout.session.completed", session, false);
+
+  // `nats req gatehouse.ops.stripe.reconcile '{"days":1}'`: the command's pass and report.
+  nats_client client{nats_.url()};
+  ASSERT_TRUE(eventually(30s, [&] { return !client.request("gatehouse.ops.health").empty(); }));
+  const auto run = [&] {
+    const auto reply = client.request("gatehouse.ops.stripe.reconcile", R"({"days":1})", 30s);
+    EXPECT_TRUE(reply);
+    if (!reply)
+      return json::object{};
+    EXPECT_EQ(reply->headers.count("Nats-Service-Error-Code"), 0U) << reply->body;
+    return json::parse(reply->body).as_object();
+  };
+  const auto first = run();
+  EXPECT_EQ(first.at("queued").as_int64(), 1) << json::serialize(first);
+  EXPECT_TRUE(first.at("complete").as_bool());
+  ASSERT_TRUE(eventually(30s, [&] {
+    return scalar("SELECT status FROM checkouts WHERE id = '" + checkout_id + "'") == "complete";
+  })) << gh->process().stderr_text();
+  EXPECT_EQ(run().at("queued").as_int64(), 0);
+
+  // Stripe failing midway: 502 with the report, never a crash.
+  stripe_.fail_next(100, 503);
+  const auto down = client.request("gatehouse.ops.stripe.reconcile", "", 30s);
+  stripe_.fail_next(0);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->headers.at("Nats-Service-Error-Code"), "502") << down->body;
+  EXPECT_FALSE(json::parse(down->body).at("complete").as_bool());
 }
 
 TEST_F(PaymentsTest, WithoutAStripeKeyPaymentsAnswerNotConfigured) {

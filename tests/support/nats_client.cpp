@@ -3,9 +3,31 @@
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace gh::test {
+
+namespace {
+
+stored_message stored_of(natsMsg* m) {
+  stored_message sm{natsMsg_GetSubject(m),
+                    {natsMsg_GetData(m), static_cast<std::size_t>(natsMsg_GetDataLength(m))},
+                    {}};
+  const char** keys = nullptr;
+  int count = 0;
+  if (natsMsgHeader_Keys(m, &keys, &count) == NATS_OK) {
+    for (int i = 0; i < count; ++i) {
+      const char* value = nullptr;
+      if (natsMsgHeader_Get(m, keys[i], &value) == NATS_OK)
+        sm.headers[keys[i]] = value;
+    }
+    free(static_cast<void*>(keys));
+  }
+  return sm;
+}
+
+} // namespace
 
 nats_client::nats_client(const std::string& url) {
   EXPECT_EQ(natsConnection_ConnectTo(&conn_, url.c_str()), NATS_OK);
@@ -29,20 +51,7 @@ std::vector<stored_message> nats_client::messages(const char* stream) {
     natsMsg* m = nullptr;
     if (js_GetMsg(&m, js_, stream, seq, nullptr, nullptr) != NATS_OK)
       continue;
-    stored_message sm{natsMsg_GetSubject(m),
-                      {natsMsg_GetData(m), static_cast<std::size_t>(natsMsg_GetDataLength(m))},
-                      {}};
-    const char** keys = nullptr;
-    int count = 0;
-    if (natsMsgHeader_Keys(m, &keys, &count) == NATS_OK) {
-      for (int i = 0; i < count; ++i) {
-        const char* value = nullptr;
-        if (natsMsgHeader_Get(m, keys[i], &value) == NATS_OK)
-          sm.headers[keys[i]] = value;
-      }
-      free(static_cast<void*>(keys));
-    }
-    out.push_back(std::move(sm));
+    out.push_back(stored_of(m));
     natsMsg_Destroy(m);
   }
   return out;
@@ -68,6 +77,54 @@ std::string nats_client::request(const std::string& subject) {
   std::string body{natsMsg_GetData(reply), static_cast<std::size_t>(natsMsg_GetDataLength(reply))};
   natsMsg_Destroy(reply);
   return body;
+}
+
+} // namespace gh::test
+
+namespace gh::test {
+
+std::optional<stored_message> nats_client::request(const std::string& subject,
+                                                   const std::string& body,
+                                                   std::chrono::milliseconds timeout) {
+  natsMsg* reply = nullptr;
+  if (natsConnection_Request(&reply, conn_, subject.c_str(), body.data(),
+                             static_cast<int>(body.size()),
+                             static_cast<int64_t>(timeout.count())) != NATS_OK)
+    return std::nullopt;
+  auto out = stored_of(reply);
+  natsMsg_Destroy(reply);
+  return out;
+}
+
+std::vector<stored_message> nats_client::collect(const std::string& subject,
+                                                 const std::string& body,
+                                                 std::chrono::milliseconds wait) {
+  std::vector<stored_message> out;
+  char inbox[64];
+  natsInbox* box = nullptr;
+  if (natsInbox_Create(&box) != NATS_OK)
+    return out;
+  std::snprintf(inbox, sizeof inbox, "%s", static_cast<const char*>(box));
+  natsInbox_Destroy(box);
+  natsSubscription* sub = nullptr;
+  if (natsConnection_SubscribeSync(&sub, conn_, inbox) != NATS_OK)
+    return out;
+  natsConnection_PublishRequest(conn_, subject.c_str(), inbox, body.data(),
+                                static_cast<int>(body.size()));
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      break;
+    natsMsg* m = nullptr;
+    if (natsSubscription_NextMsg(&m, sub, static_cast<int64_t>(left.count())) != NATS_OK)
+      break;
+    out.push_back(stored_of(m));
+    natsMsg_Destroy(m);
+  }
+  natsSubscription_Destroy(sub);
+  return out;
 }
 
 } // namespace gh::test

@@ -2,7 +2,9 @@
 
 #include <nats/nats.h>
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,15 @@ public:
 
   /// The reply to a request on `subject`; empty on timeout.
   std::string request(const std::string& subject);
+
+  /// The reply to a request with `body` on `subject` (body and headers); nullopt on timeout.
+  std::optional<stored_message> request(const std::string& subject, const std::string& body,
+                                        std::chrono::milliseconds timeout);
+
+  /// Every reply to one request with `body` on `subject` that arrives within `wait` (as
+  /// `nats req --replies=0` collects them).
+  std::vector<stored_message> collect(const std::string& subject, const std::string& body,
+                                      std::chrono::milliseconds wait);
 
 private:
   natsConnection* conn_ = nullptr;

@@ -183,3 +183,72 @@ TEST_F(RegistryTest, TenThousandUsersSpawnedCrashedAndReapedWithoutLeaks) {
   EXPECT_NE(stats.render(dependency_health{}).find("gatehouse_actors{kind=\"recorder\"} 0"),
             std::string::npos);
 }
+
+TEST_F(RegistryTest, DrainStopsIdleActorsRefusesNewOnesAndKeepsServingLiveOnes) {
+  forward("old", "1");
+  forward("recent", "1");
+  sched.run();
+  sched.advance_time(std::chrono::seconds{20});
+  sched.run();
+  forward("recent", "2");
+  sched.run();
+
+  // Drain with a 10 s bound: "old" has idled 20 s and stops at once; "recent" stays.
+  std::vector<std::string> stopped;
+  caf::error refused;
+  std::string served;
+  sys.spawn(
+      [&](caf::event_based_actor* self, const caf::actor& target) {
+        self->request(target, caf::infinite, drain_atom_v, int64_t{10000})
+            .then([&](std::vector<std::string>& kinds) { stopped = std::move(kinds); });
+      },
+      registry);
+  sched.run();
+  EXPECT_EQ(stopped, (std::vector<std::string>{"recorder"}));
+  EXPECT_TRUE(state().draining);
+  ASSERT_EQ(state().by_key.size(), 1U);
+  EXPECT_EQ(state().by_key.begin()->first.user_id, "recent");
+  EXPECT_EQ(state().live["recorder"], 1);
+
+  // A new key is refused (its kind's hook sees the message); the live actor still answers.
+  std::vector<std::string> hooked;
+  state().options.kinds["recorder"].refused = [&](caf::message& m) {
+    if (m.match_elements<std::string>())
+      hooked.push_back(m.get_as<std::string>(0));
+  };
+  sys.spawn(
+      [&](caf::event_based_actor* self, const caf::actor& target) {
+        self->request(target, caf::infinite, forward_atom_v, user_key{"recorder", "new", ""},
+                      caf::make_message(std::string{"hello"}))
+            .then([](const std::string&) {}, [&](caf::error& e) { refused = std::move(e); });
+        self->request(target, caf::infinite, forward_atom_v, user_key{"recorder", "recent", ""},
+                      caf::make_message(std::string{"3"}))
+            .then([&](const std::string& s) { served = s; });
+      },
+      registry);
+  sched.run();
+  EXPECT_EQ(refused, make_error(gh_errc::provider_unavailable));
+  EXPECT_EQ(hooked, (std::vector<std::string>{"hello"}));
+  EXPECT_EQ(served, "recent:3");
+  EXPECT_TRUE(seen["new"].empty());
+
+  // From now on the drain's bound, not the kind's 60 s, decides: idle 10 s and it stops.
+  sched.advance_time(std::chrono::seconds{10} + sweep);
+  sched.run();
+  EXPECT_TRUE(state().by_key.empty());
+  EXPECT_EQ(state().reaped, 2U);
+  EXPECT_EQ(sys.registry().running(), baseline);
+}
+
+TEST_F(RegistryTest, ASecondDrainKeepsTheShorterBound) {
+  forward("a", "1");
+  sched.run();
+  caf::anon_send(registry, drain_atom_v, int64_t{5000});
+  caf::anon_send(registry, drain_atom_v, int64_t{30000});
+  sched.run();
+  EXPECT_EQ(state().drain_idle, caf::timespan{std::chrono::seconds{5}});
+  EXPECT_EQ(state().by_key.size(), 1U);
+  sched.advance_time(std::chrono::seconds{5} + sweep);
+  sched.run();
+  EXPECT_TRUE(state().by_key.empty());
+}

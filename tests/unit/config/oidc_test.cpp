@@ -1,4 +1,5 @@
 #include "config/loader.hpp"
+#include "tests/unit/config/load_env.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,38 +9,12 @@
 
 using namespace gh::config;
 
+using namespace gh::config::test;
+
 namespace {
 
-using oidc_env = std::map<std::string, std::string, std::less<>>;
-
-load_result load_oidc(oidc_env env) {
-  env.emplace("DATABASE_URL", "postgresql://gatehouse:pw@127.0.0.1:5432/gatehouse");
-  env.emplace("REDIS_URL", "redis://127.0.0.1:6379/0");
-  env.emplace("NATS_URL", "nats://127.0.0.1:4222");
-  return load_settings(
-      [&env](std::string_view name) -> std::optional<std::string> {
-        if (auto it = env.find(name); it != env.end())
-          return it->second;
-        return std::nullopt;
-      },
-      [](const std::string& path) -> std::optional<std::string> {
-        if (path == "/run/secrets/hook")
-          return std::string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"};
-        return std::nullopt;
-      });
-}
-
-std::vector<std::string> failing_vars(const load_result& r) {
-  std::vector<std::string> out;
-  if (const auto* errors = std::get_if<std::vector<config_error>>(&r))
-    for (const auto& e : *errors)
-      out.push_back(e.variable);
-  return out;
-}
-
-bool fails(const load_result& r, std::string_view var) {
-  const auto vars = failing_vars(r);
-  return std::find(vars.begin(), vars.end(), var) != vars.end();
+load_result load_oidc(env_vars env) {
+  return load(std::move(env), {{"/run/secrets/hook", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"}});
 }
 
 } // namespace
@@ -56,7 +31,7 @@ TEST(OidcSettingsTest, TwoProvidersWithEveryOption) {
                       {"OIDC_FUSION_AUTH_SCOPES", "openid email"},
                       {"OIDC_FUSION_AUTH_ACCEPT_TOKENS", "id"},
                       {"OIDC_FUSION_AUTH_WEBHOOK_SECRET_FILE", "/run/secrets/hook"}});
-  ASSERT_TRUE(std::holds_alternative<settings>(r)) << ::testing::PrintToString(failing_vars(r));
+  ASSERT_TRUE(std::holds_alternative<settings>(r)) << ::testing::PrintToString(failing(r));
   const auto& p = std::get<settings>(r).oidc_providers;
   ASSERT_EQ(p.size(), 2U);
   EXPECT_EQ(p[0].name, "keycloak");
@@ -95,7 +70,7 @@ TEST(OidcSettingsTest, EveryProblemIsNamed) {
 }
 
 TEST(OidcSettingsTest, PlainHttpOnlyToALoopbackProviderInDevelopment) {
-  const oidc_env dev{{"OIDC_PROVIDERS", "local"},
+  const env_vars dev{{"OIDC_PROVIDERS", "local"},
                      {"OIDC_LOCAL_ISSUER", "http://127.0.0.1:9400"},
                      {"OIDC_LOCAL_CLIENT_ID", "gatehouse"}};
   EXPECT_TRUE(std::holds_alternative<settings>(load_oidc(dev)));

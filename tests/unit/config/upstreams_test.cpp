@@ -1,4 +1,5 @@
 #include "config/loader.hpp"
+#include "tests/unit/config/load_env.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,32 +8,7 @@
 
 using namespace gh::config;
 
-namespace {
-
-using env_map = std::map<std::string, std::string, std::less<>>;
-
-load_result load(env_map env) {
-  env.emplace("DATABASE_URL", "postgresql://gatehouse:pw@127.0.0.1:5432/gatehouse");
-  env.emplace("REDIS_URL", "redis://127.0.0.1:6379/0");
-  env.emplace("NATS_URL", "nats://127.0.0.1:4222");
-  return load_settings(
-      [&env](std::string_view name) -> std::optional<std::string> {
-        if (auto it = env.find(name); it != env.end())
-          return it->second;
-        return std::nullopt;
-      },
-      [](const std::string&) -> std::optional<std::string> { return std::nullopt; });
-}
-
-std::vector<std::string> failing(const load_result& r) {
-  std::vector<std::string> out;
-  if (const auto* errors = std::get_if<std::vector<config_error>>(&r))
-    for (const auto& e : *errors)
-      out.push_back(e.variable);
-  return out;
-}
-
-} // namespace
+using namespace gh::config::test;
 
 TEST(UpstreamsTest, NoneByDefault) {
   auto r = load({});
