@@ -31,9 +31,9 @@ std::string configured_list(const std::vector<std::string>& providers) {
 
 /// The caller's provider argument, or (answered) the 404 of a name that is not a provider's
 /// shape or, when `configured_only`, not one of `providers`.
-std::optional<std::string> provider_of(const command_call& call,
-                                       const std::vector<std::string>& providers,
-                                       bool configured_only) {
+std::optional<std::string> command_provider(const command_call& call,
+                                            const std::vector<std::string>& providers,
+                                            bool configured_only) {
   const auto& word = call.args.at("provider").as_string();
   auto name = provider_argument(word);
   if (name && (!configured_only || std::ranges::find(providers, *name) != providers.end()))
@@ -63,7 +63,7 @@ command_handler identities_handler(http_handler_actor me) {
 command_handler link_handler(std::string public_base, std::vector<std::string> providers) {
   return [public_base = std::move(public_base),
           providers = std::move(providers)](command_call&& call) {
-    if (auto name = provider_of(call, providers, true))
+    if (auto name = command_provider(call, providers, true))
       call.reply->result(
           boost::json::serialize(boost::json::object{{"url", link_url(public_base, *name)}}));
   };
@@ -73,7 +73,7 @@ command_handler unlink_handler(http_handler_actor service, std::vector<std::stri
   return [service = std::move(service), providers = std::move(providers)](command_call&& call) {
     // Any well-formed name goes to the route: an identity of a provider no longer configured
     // can still be unlinked.
-    auto name = provider_of(call, providers, false);
+    auto name = command_provider(call, providers, false);
     if (!name)
       return;
     auto reply = call.reply;
