@@ -48,7 +48,11 @@ void install(app& a) {
   a.add_route("POST", "/api/v1/console", caf::actor_cast<http_handler_actor>(console),
               body_kind::json, auth_policy::user);
 
-  auto assets = spawn_assets(a.sys);
+  // The sign-in page links every configured OpenID provider (static configuration).
+  std::vector<std::string> providers;
+  for (const auto& p : a.settings.oidc_providers)
+    providers.push_back(p.name);
+  auto assets = spawn_assets(a.sys, providers);
   a.own(caf::actor_cast<caf::actor>(assets));
   for (const char* path : {"/", "/reset-password", "/assets/{name}"})
     a.add_route("GET", path, assets, body_kind::none, auth_policy::none);

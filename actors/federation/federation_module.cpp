@@ -1,5 +1,6 @@
 #include "actors/federation/federation_module.hpp"
 
+#include "actors/federation/commands.hpp"
 #include "actors/federation/federation_service.hpp"
 #include "actors/federation/idp_receiver.hpp"
 #include "actors/federation/idp_worker.hpp"
@@ -106,6 +107,10 @@ void install(app& a) {
     a.add_route(r.method, r.pattern, service, r.body, r.auth);
   install_webhooks(a);
   describe(a);
+  std::vector<std::string> names;
+  for (const auto& p : s.oidc_providers)
+    names.push_back(p.name);
+  add_commands(a, service, std::move(names));
 }
 
 } // namespace gh::federation

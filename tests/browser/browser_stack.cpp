@@ -1,13 +1,16 @@
 // What the browser tests drive: Gatehouse started as a process on a known port (its public URL,
 // so cookie sessions and the WebSocket's Origin check hold) with a scratch database, a
-// nats-server of its own and the fake Stripe, plus an operator's plan "Pro". Prints one JSON
-// line {"url", "plan_id"}; then answers commands on stdin, one per line:
+// nats-server of its own and the fake Stripe, plus an operator's plan "Pro". With `--oidc` it also
+// starts the OpenID providers of tests/support/oidc/ and configures them as Gatehouse's
+// providers `alpha` (issuer a) and `beta` (issuer b). Prints one JSON line {"url", "plan_id"}
+// (with `--oidc` also "issuers": [a, b]); then answers commands on stdin, one per line:
 //   complete         pays the newest open checkout at the fake Stripe and delivers the signed
 //                    webhooks Stripe would send (checkout.session.completed and
 //                    customer.subscription.created); prints "ok" or "error <why>"
 //   quit             stops everything (so does the end of stdin)
 #include "tests/support/fake_stripe.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/oidc_peer.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/services.hpp"
 
@@ -19,7 +22,9 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -29,17 +34,36 @@ using namespace gh::test;
 constexpr const char* webhook_secret = "whsec_gatehouse_browser_tests";
 constexpr const char* admin_key = "bootstrap-admin-key-for-browser-tests";
 
+/// Gatehouse's settings for the peer's issuers a and b as providers `alpha` and `beta`.
+std::map<std::string, std::string> oidc_settings(const oidc_peer& peer) {
+  return {{"OIDC_PROVIDERS", "alpha,beta"},
+          {"OIDC_ALPHA_ISSUER", peer.a().issuer},
+          {"OIDC_ALPHA_CLIENT_ID", peer.a().client_id},
+          {"OIDC_ALPHA_CLIENT_SECRET", peer.a().client_secret},
+          {"OIDC_BETA_ISSUER", peer.b().issuer},
+          {"OIDC_BETA_CLIENT_ID", peer.b().client_id},
+          {"OIDC_BETA_CLIENT_SECRET", peer.b().client_secret}};
+}
+
 struct stack {
   std::string data_dir;
   scratch_database db;
   nats_server nats;
   fake_stripe stripe;
+  std::optional<oidc_peer> peer;
   uint16_t port = free_port();
   std::unique_ptr<gatehouse_process> gatehouse;
 
-  explicit stack(std::string dir) : data_dir(std::move(dir)) {
+  stack(std::string dir, bool with_oidc) : data_dir(std::move(dir)) {
     const auto origin = "http://127.0.0.1:" + std::to_string(port);
-    gatehouse = std::make_unique<gatehouse_process>(std::map<std::string, std::string>{
+    std::map<std::string, std::string> extra;
+    if (with_oidc) {
+      peer.emplace();
+      if (!peer->ready())
+        throw std::runtime_error("the OIDC peer did not start");
+      extra = oidc_settings(*peer);
+    }
+    auto settings = std::map<std::string, std::string>{
         {"DATABASE_URL", db.url()},
         {"NATS_URL", nats.url()},
         {"GATEHOUSE_LISTEN", "127.0.0.1:" + std::to_string(port)},
@@ -50,7 +74,9 @@ struct stack {
         {"GATEHOUSE_BOOTSTRAP_ADMIN_KEY", admin_key},
         {"STRIPE_SECRET_KEY", stripe.secret_key()},
         {"STRIPE_API_BASE", stripe.base_url()},
-        {"STRIPE_WEBHOOK_SECRET", webhook_secret}});
+        {"STRIPE_WEBHOOK_SECRET", webhook_secret}};
+    settings.merge(extra);
+    gatehouse = std::make_unique<gatehouse_process>(std::move(settings));
   }
 
   std::string scalar(const std::string& sql) const { return db.scalar(sql); }
@@ -67,12 +93,13 @@ struct stack {
 
 } // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const bool with_oidc = argc > 1 && std::string_view{argv[1]} == "--oidc";
   char dir[] = "/tmp/gh-browser-XXXXXX";
   const std::string data_dir = ::mkdtemp(dir);
   int rc = 0;
   try {
-    stack s{data_dir};
+    stack s{data_dir, with_oidc};
     if (s.gatehouse->port() == 0)
       throw std::runtime_error("gatehouse did not start");
     auto plan = http_call(s.port, "POST", "/api/v1/admin/plans",
@@ -83,6 +110,9 @@ int main() {
       throw std::runtime_error("cannot create the plan: " + plan.body);
     json::object ready{{"url", "http://127.0.0.1:" + std::to_string(s.port)},
                        {"plan_id", json::parse(plan.body).at("id")}};
+    if (s.peer)
+      ready["issuers"] =
+          json::array{json::value(s.peer->a().issuer), json::value(s.peer->b().issuer)};
     std::cout << json::serialize(ready) << std::endl;
     std::string line;
     while (std::getline(std::cin, line) && line != "quit") {

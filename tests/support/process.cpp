@@ -52,6 +52,12 @@ child_process::child_process(std::vector<std::string> argv,
 
   pid_ = fork();
   if (pid_ == 0) {
+    // Never the test's own stdin: a child (node) may make that shared pipe non-blocking, and a
+    // test reading commands from it (tests/browser/browser_stack) would then read nothing.
+    if (const int null_fd = open("/dev/null", O_RDONLY); null_fd >= 0) {
+      dup2(null_fd, STDIN_FILENO);
+      close(null_fd);
+    }
     dup2(out[1], STDOUT_FILENO);
     dup2(err_fd, STDERR_FILENO);
     close(out[0]);

@@ -12,8 +12,9 @@
 
 namespace gh::test {
 
-/// A child process (found on PATH) with the parent's environment plus overrides; stdout on a pipe,
-/// stderr in a temporary file. Killed (SIGKILL) and reaped when the object dies.
+/// A child process (found on PATH) with the parent's environment plus overrides; stdin from
+/// /dev/null, stdout on a pipe, stderr in a temporary file. Killed (SIGKILL) and reaped when the
+/// object dies.
 class child_process {
 public:
   child_process(std::vector<std::string> argv, const std::map<std::string, std::string>& env);

@@ -62,6 +62,17 @@
       window.open(result.url, "_blank", "noopener,noreferrer");
       return;
     }
+    if (name === "/link" && result && R.isUrl(result.url)) {
+      // The provider's sign-in replaces this page and comes back to the console, linked.
+      const provider = new URL(result.url).pathname.split("/")[5] || "the provider";
+      const a = R.link(result.url, "Continue with " + provider);
+      a.removeAttribute("target");
+      const box = R.el("div");
+      box.appendChild(document.createTextNode("Sign in there to link it: "));
+      box.appendChild(a);
+      print("ok", box);
+      return;
+    }
     if (name === "/logout") return;
     print("ok", R.value(result));
   }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -130,4 +131,49 @@ TEST(AssetsTest, HashedAssetsAreImmutableAndThePageIsRevalidated) {
   EXPECT_FALSE(asset_response("/assets/console.js"));
   EXPECT_FALSE(asset_response("/assets/../index.html"));
   EXPECT_FALSE(asset_response("/index.html"));
+}
+
+TEST(AssetsTest, ThePageLinksEveryConfiguredProviderOnce) {
+  std::string_view page;
+  for (const auto& a : embedded_assets())
+    if (a.path == "/")
+      page = a.body;
+  ASSERT_NE(page.find(providers_marker), std::string_view::npos);
+
+  const auto plain = render_page(page, {});
+  EXPECT_EQ(plain.find(providers_marker), std::string::npos);
+  EXPECT_EQ(plain.find("/api/v1/auth/oidc/"), std::string::npos);
+  EXPECT_EQ(asset_response("/")->body, plain);
+
+  const auto both = render_page(page, {"alpha", "beta"});
+  EXPECT_EQ(both.find(providers_marker), std::string::npos);
+  const auto links = gh::test::attribute_values(both, {"href"});
+  EXPECT_EQ(std::count(links.begin(), links.end(), "/api/v1/auth/oidc/alpha/login?redirect=/"), 1);
+  EXPECT_EQ(std::count(links.begin(), links.end(), "/api/v1/auth/oidc/beta/login?redirect=/"), 1);
+  EXPECT_NE(both.find(">Continue with alpha</a>"), std::string::npos);
+  EXPECT_NE(both.find(">Continue with beta</a>"), std::string::npos);
+  EXPECT_FALSE(has_inline_script(both));
+  EXPECT_FALSE(has_event_handler(both));
+  EXPECT_EQ(both.find("style="), std::string::npos);
+
+  // Served as rendered, still revalidated on every load and under the same policy.
+  const auto res = asset_response("/", both);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, both);
+  EXPECT_EQ(header(*res, "Cache-Control"), "no-cache");
+  EXPECT_EQ(header(*res, "Content-Security-Policy"), page_policy);
+  EXPECT_EQ(asset_response("/reset-password", both)->body, both);
+  for (const auto& a : embedded_assets()) {
+    if (a.path != "/") {
+      EXPECT_EQ(asset_response(a.path, both)->body, a.body) << a.path;
+    }
+  }
+}
+
+TEST(AssetsTest, ProviderNamesAreEscapedInThePage) {
+  // Configuration only allows [a-z0-9_-] names; the page escapes whatever it is given anyway.
+  const auto page = render_page("<p>{{oidc-providers}}</p>", {R"(x"><script>alert('1')&)"});
+  EXPECT_EQ(page.find("<script"), std::string::npos);
+  EXPECT_NE(page.find("x&quot;&gt;&lt;script&gt;alert(&#39;1&#39;)&amp;"), std::string::npos);
+  EXPECT_EQ(render_page("<p>no marker</p>", {"alpha"}), "<p>no marker</p>");
 }
