@@ -138,7 +138,7 @@ label() {
   case "$1" in
     nginx) echo "nginx-light (worker_processes auto) | return 200" ;;
     own) echo "Gatehouse | GET /api/v1/users/me, own bearer JWT (EdDSA) + cached profile" ;;
-    provider) echo "Gatehouse | the same, Cognito access token (RS256; resolved once a second by the federation actor: JWKS cached, one PostgreSQL transaction)" ;;
+    provider) echo "Gatehouse | the same, Cognito access token (RS256; settled again every half second by the federation actor: JWKS cached, one PostgreSQL transaction)" ;;
   esac
 }
 # whole_spread VALUES...: "min–max" of the numbers given, rounded to whole numbers.
