@@ -1,8 +1,8 @@
 #include "config/loader.hpp"
 
 #include "config/dotenv.hpp"
-#include "config/reader.hpp"
 #include "config/oidc.hpp"
+#include "config/reader.hpp"
 #include "config/upstreams.hpp"
 #include "messages/decode.hpp"
 
