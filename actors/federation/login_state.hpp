@@ -52,7 +52,7 @@ struct login_record {
 };
 
 std::string encode_record(const login_record& r);
-std::optional<login_record> decode_record(std::string_view json);
+std::optional<login_record> decode_record(std::string_view text);
 
 /// The Redis key of the record of `state`: only a hash of the state is stored.
 std::string record_key(std::string_view state);

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -148,10 +149,7 @@ std::optional<std::vector<std::string_view>> audiences(const boost::json::object
 }
 
 bool has_audience(const std::vector<std::string_view>& list, std::string_view client_id) {
-  for (auto aud : list)
-    if (aud == client_id)
-      return true;
-  return false;
+  return std::find(list.begin(), list.end(), client_id) != list.end();
 }
 
 /// `at+jwt` with or without the `application/` prefix, in any case (RFC 9068 2.1, RFC 7515 4.1.9).
@@ -296,7 +294,8 @@ std::variant<provider_claims, claims_error> check_access_token(const verified_jw
     return out;
   }
   // Cognito: no typ, no aud, `token_use` and `client_id` instead.
-  std::string token_use, client_id;
+  std::string token_use;
+  std::string client_id;
   if (!optional_string(claims, "token_use", token_use) || token_use != "access")
     return claims_error{"token is not an access token"};
   if (!optional_string(claims, "client_id", client_id) || client_id != expect.client_id)
