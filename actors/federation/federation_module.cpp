@@ -103,6 +103,8 @@ void install(app& a) {
   auto service = spawn_federation(a.sys, std::move(o));
   a.own(caf::actor_cast<caf::actor>(service));
   a.external.set_resolver(caf::actor_cast<token_resolver_actor>(service));
+  // The gateway's copy of the handle goes with the actors, never after the actor system.
+  a.on_stop([&external = a.external] { external.set_resolver({}); });
   for (const auto& r : routes())
     a.add_route(r.method, r.pattern, service, r.body, r.auth);
   install_webhooks(a);
