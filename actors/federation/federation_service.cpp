@@ -41,7 +41,9 @@ namespace {
 using caller_actor = caf::typed_actor<caf::replies_to<exec_atom, oidc_job>::with<bool>>;
 using replies::req_ptr;
 
-caller_actor::behavior_type oidc_caller_impl(caller_actor::pointer /*self*/) {
+/// `index` only numbers the callers: CAF 0.17 binds a reference to a null tuple when an actor
+/// is spawned without arguments (UBSan stops the process there).
+caller_actor::behavior_type oidc_caller_impl(caller_actor::pointer /*self*/, unsigned /*index*/) {
   return {
       [](exec_atom, oidc_job& j) {
         if (std::chrono::steady_clock::now() > j.deadline)
@@ -470,7 +472,7 @@ private:
 caf::behavior federation_impl(fed_self self, federation_options options) {
   self->state.opt = std::move(options);
   for (unsigned i = 0; i < std::max(1U, self->state.opt.callers); ++i) {
-    auto caller = self->spawn<caf::detached + caf::linked>(oidc_caller_impl);
+    auto caller = self->spawn<caf::detached + caf::linked>(oidc_caller_impl, i);
     self->state.callers.push_back(caller);
   }
   auto service = std::make_shared<federation_service>(self);
