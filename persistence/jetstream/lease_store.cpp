@@ -1,7 +1,5 @@
 #include "persistence/jetstream/lease_store.hpp"
 
-#include <array>
-
 namespace gh::nats {
 
 namespace {
@@ -20,28 +18,6 @@ struct entry_ptr {
 
 /// How often `acquire` starts over when the key changes under it (expired, released, taken).
 constexpr int max_attempts = 4;
-
-void escape_into(std::string& out, std::string_view part) {
-  // A key's tokens may not be empty; a lone `_` (never the start of an escape) stands for "".
-  if (part.empty()) {
-    out.push_back('_');
-    return;
-  }
-  static constexpr std::array<char, 16> hex{'0', '1', '2', '3', '4', '5', '6', '7',
-                                            '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
-  for (char c : part) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
-                       (byte >= '0' && byte <= '9') || byte == '-';
-    if (plain) {
-      out.push_back(c);
-    } else {
-      out.push_back('_');
-      out.push_back(hex[byte >> 4]);
-      out.push_back(hex[byte & 0x0F]);
-    }
-  }
-}
 
 } // namespace
 
@@ -71,7 +47,7 @@ std::unique_ptr<lease_store> lease_store::open(natsConnection* connection,
       return nullptr;
     }
   }
-  return std::unique_ptr<lease_store>{new lease_store{js, kv}};
+  return std::unique_ptr<lease_store>{new lease_store{connection, js, kv}};
 }
 
 lease_store::~lease_store() {
@@ -134,16 +110,13 @@ std::optional<lease> lease_store::owner(std::string_view key) {
   return lease{held, kvEntry_Revision(current.e), false};
 }
 
+bool lease_store::reachable() const {
+  return natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED;
+}
+
 std::string lease_store::key_of(std::string_view kind, std::string_view user,
                                 std::string_view key) {
-  std::string out;
-  out.reserve(kind.size() + user.size() + key.size() + 2);
-  escape_into(out, kind);
-  out.push_back('.');
-  escape_into(out, user);
-  out.push_back('.');
-  escape_into(out, key);
-  return out;
+  return lease_key(kind, user, key);
 }
 
 } // namespace gh::nats

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "persistence/ownership.hpp"
+
 #include <nats/nats.h>
 
 #include <chrono>
@@ -12,11 +14,7 @@
 namespace gh::nats {
 
 /// Who owns one per-user actor, as its lease in the bucket says.
-struct lease {
-  std::string owner;     ///< The owning instance (`GATEHOUSE_INSTANCE_ID`).
-  uint64_t revision = 0; ///< The bucket's revision of the last write: what a renewal compares.
-  bool ours = false;     ///< True when the instance that asked owns it.
-};
+using lease = actor_lease;
 
 /// Ownership leases of per-user actors in a NATS KV bucket (DESIGN.md "Growing past one
 /// machine"): key = actor kind + user + key, value = the owning instance, expiring `ttl` after
@@ -24,41 +22,45 @@ struct lease {
 /// writes on the key's revision, so two instances never both own one actor. A plain class over
 /// a connection the caller owns; every call blocks for at most the connection's request timeout
 /// (call it off the io threads).
-class lease_store {
+class lease_store final : public lease_directory {
 public:
   /// Opens the bucket, creating it when it is missing; nullptr (and `error`) when NATS or
   /// JetStream refuse. The bucket's TTL is fixed when it is created.
   static std::unique_ptr<lease_store> open(natsConnection* connection, const std::string& bucket,
                                            std::chrono::milliseconds ttl, std::string& error);
 
-  ~lease_store();
+  ~lease_store() override;
   lease_store(const lease_store&) = delete;
   lease_store& operator=(const lease_store&) = delete;
 
   /// Takes the lease on `key` for `instance` when nobody holds it (or `instance` already does);
   /// otherwise says who does. Empty when NATS cannot be asked.
-  std::optional<lease> acquire(std::string_view key, std::string_view instance);
+  std::optional<lease> acquire(std::string_view key, std::string_view instance) override;
 
   /// Writes the lease again at `revision`, restarting its TTL: the new revision, or empty when
   /// the lease was lost (it expired, was released or was taken) or NATS cannot be asked.
-  std::optional<uint64_t> renew(std::string_view key, std::string_view instance, uint64_t revision);
+  std::optional<uint64_t> renew(std::string_view key, std::string_view instance,
+                                uint64_t revision) override;
 
   /// Gives up a lease held at `revision` (an empty owner, which the next `acquire` takes).
   /// False when it was no longer held at that revision or NATS cannot be asked.
-  bool release(std::string_view key, uint64_t revision);
+  bool release(std::string_view key, uint64_t revision) override;
 
   /// The current holder of `key`, if any (`ours` is false). Empty when it is free or NATS
   /// cannot be asked.
-  std::optional<lease> owner(std::string_view key);
+  std::optional<lease> owner(std::string_view key) override;
 
-  /// The bucket key of a per-user actor: `kind.user.key`, each part with every byte outside
-  /// `[A-Za-z0-9-]` written as `_XX` (hex) and an empty part as `_`, so any kind, user id or
-  /// actor key maps to one valid key and no two map to the same one.
+  /// True while the connection is up.
+  bool reachable() const override;
+
+  /// The bucket key of a per-user actor (`lease_key`).
   static std::string key_of(std::string_view kind, std::string_view user, std::string_view key);
 
 private:
-  lease_store(jsCtx* js, kvStore* kv) : js_(js), kv_(kv) {}
+  lease_store(natsConnection* connection, jsCtx* js, kvStore* kv)
+      : connection_(connection), js_(js), kv_(kv) {}
 
+  natsConnection* connection_;
   jsCtx* js_;
   kvStore* kv_;
 };
