@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/metrics.hpp"
+#include "actors/placement.hpp"
 #include "messages/type_ids.hpp"
 #include "messages/user_key.hpp"
 
@@ -8,6 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/behavior.hpp>
 #include <caf/local_actor.hpp>
+#include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <chrono>
@@ -15,6 +17,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace gh {
 
@@ -25,6 +28,8 @@ struct registry_options {
   std::chrono::milliseconds sweep_interval{1000};
   /// Where live counts per kind are published (may be null).
   metrics* stats = nullptr;
+  /// Leases and forwarding across instances; off while `placement.leases` is null.
+  registry_placement placement = {};
 };
 
 /// State of the registry: one entry per live per-user actor.
@@ -47,6 +52,37 @@ struct registry_state {
   uint64_t spawned = 0;
   uint64_t reaped = 0;
   uint64_t crashed = 0;
+
+  // --- placement across instances (kinds with a `remote` codec) -----------------------------
+
+  /// A message for an actor whose owner is being asked or answered: one sent here (`msg`, and
+  /// `promise` for its requester), or one another instance forwarded (`text`, `reply_to`).
+  struct waiting {
+    caf::message msg;
+    caf::response_promise promise;
+    std::string text;
+    std::string reply_to;
+    int attempts = 0; ///< how often its owner was looked for again (moved, gone)
+  };
+  /// Messages waiting for the keeper's word, by key; `gone` is the owner that stopped answering.
+  struct placing_entry {
+    std::string gone;
+    std::vector<waiting> items;
+  };
+  std::map<user_key, placing_entry> placing;
+  /// Messages sent to their owner, by token, until it answers or the wait times out.
+  struct forwarded_entry {
+    user_key key;
+    std::string owner;
+    waiting item;
+    std::function<void(caf::expected<std::string>)> on_answer;
+  };
+  std::unordered_map<uint64_t, forwarded_entry> forwarded;
+  /// The owner of each key last forwarded to, so a message to it needs no lookup; dropped when
+  /// it does not answer as the owner.
+  std::map<user_key, std::string> owners;
+  uint64_t next_token = 0;
+  caf::actor keeper;
 };
 
 /// The registry of per-user actors.
@@ -63,6 +99,24 @@ struct registry_state {
 ///   the message) instead of spawning one, and an actor
 ///   idle for `idle_ms` (or its kind's timeout, if shorter) is stopped; stops those idle that
 ///   long already and answers their kinds, one entry per stopped actor. Never undone.
+///
+/// With `options.placement.leases` set, an actor of a kind with a `remote` codec lives on one
+/// instance at a time (DESIGN.md "Growing past one machine"): a key without a local actor is
+/// looked up in the leases (the keeper, `actors/placement.hpp`); a free one is taken and the
+/// actor spawned here; one owned elsewhere gets the message as the kind's text over the owner
+/// channel, and its answer back. An owner that no longer answers (nobody listens on its
+/// subject) is taken over, and the message delivered here; one that answers "moved" is looked
+/// up again. While the store cannot be reached, actors are spawned here as without placement.
+/// More messages:
+/// - `(remote_atom, std::string envelope, std::string reply_to)`: a message another instance
+///   forwarded (from the owner channel's request sink).
+/// - `(answer_atom, uint64_t token, int outcome, std::string body)`: an owner's answer
+///   (outcome 0), nobody listening for that owner (1), or the wait's end (2).
+/// - `(lost_atom, user_key)`: the keeper lost that lease; the actor here is stopped.
+/// - `(add_atom, registry_placement)` -> `bool`: turns placement on (once the owner channel,
+///   whose sinks send to the registry, exists); before that, messages are placed locally.
+/// - `(release_atom)` -> `bool`: ends placement (shutdown): leases given up, forwarded
+///   messages answered `provider_unavailable`.
 ///
 /// Every spawned actor is monitored and forgotten when it dies; one idle longer than its kind's
 /// timeout is stopped. The registry is dynamically typed because it forwards messages of every

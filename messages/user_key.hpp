@@ -2,13 +2,18 @@
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 #include <caf/message.hpp>
+#include <caf/response_promise.hpp>
 
 #include <chrono>
 #include <compare>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace gh {
 
@@ -32,6 +37,29 @@ typename Inspector::result_type inspect(Inspector& f, user_key& x) {
 /// exactly `key`.
 using user_actor_factory = std::function<caf::actor(caf::local_actor* parent, const user_key& key)>;
 
+/// How messages reach an actor of one kind when another instance owns it (DESIGN.md "Growing
+/// past one machine"). The text between the two sides is the kind's own.
+struct user_actor_remote {
+  /// What becomes of the owner's answer on the instance that sent the message: the text the
+  /// owner's `incoming` answered, or an error when none came.
+  using answer_fn = std::function<void(caf::expected<std::string> answer)>;
+  /// Where the owner's `incoming` sends its answer; callable once, from any thread.
+  using reply_fn = std::function<void(std::string answer)>;
+
+  /// On an instance that does not own the actor: the text that carries `msg` to the owner and
+  /// what to do with its answer (`promise` is the requester's, pending when `msg` was a
+  /// request). Empty when `msg` does not travel: the function did with it what an instance
+  /// without the actor does (a pushed frame goes to the WebSockets here).
+  std::function<std::optional<std::pair<std::string, answer_fn>>(
+      const user_key& key, caf::message& msg, caf::response_promise& promise)>
+      outgoing;
+  /// On the owner: hands the message `text` carries to `actor` and sends the answer through
+  /// `reply`. False (and `reply` never called) when `text` is malformed.
+  std::function<bool(caf::event_based_actor* self, const caf::actor& actor, std::string_view text,
+                     reply_fn reply)>
+      incoming;
+};
+
 /// How the registry treats one kind of per-user actor.
 struct user_actor_kind {
   user_actor_factory spawn;
@@ -40,6 +68,9 @@ struct user_actor_kind {
   /// draining), so that whoever waits on a reply carried inside the message hears why; the
   /// sender of a request gets the error anyway. May be empty.
   std::function<void(caf::message& refused)> refused = {};
+  /// Set for kinds whose actors one instance owns at a time, through a lease, with messages
+  /// from other instances forwarded to it; unset: each instance runs its own.
+  user_actor_remote remote = {};
 };
 
 } // namespace gh

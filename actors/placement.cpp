@@ -1,0 +1,186 @@
+#include "actors/placement.hpp"
+
+#include "config/log.hpp"
+#include "messages/type_ids.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/local_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <map>
+
+namespace gh {
+
+namespace {
+
+/// The largest kind, user id or actor key an envelope may carry.
+constexpr std::size_t max_key_part = 64 * 1024;
+
+std::optional<std::string> string_member(const boost::json::object& o, std::string_view name) {
+  const auto* v = o.if_contains(name);
+  if (v == nullptr || !v->is_string())
+    return std::nullopt;
+  return std::string{v->as_string()};
+}
+
+std::optional<boost::json::object> object_of(std::string_view bytes) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(bytes, ec);
+  if (ec || !v.is_object())
+    return std::nullopt;
+  return std::move(v.as_object());
+}
+
+struct held_lease {
+  user_key key;
+  uint64_t revision = 0;
+};
+
+struct keeper_state {
+  registry_placement placement;
+  caf::actor_addr registry;
+  std::map<std::string, held_lease> held; ///< by lease key
+};
+
+using keeper_self = caf::stateful_actor<keeper_state>*;
+
+/// Renews every lease held; tells the registry of those lost.
+void renew_all(keeper_self self) {
+  auto& st = self->state;
+  if (!st.placement.leases->reachable())
+    return; // an outage is not a loss: the leases are written again once the store is back
+  for (auto it = st.held.begin(); it != st.held.end();) {
+    auto rev = st.placement.leases->renew(it->first, st.placement.instance, it->second.revision);
+    if (rev) {
+      it->second.revision = *rev;
+      ++it;
+      continue;
+    }
+    if (!st.placement.leases->reachable())
+      return;
+    log::warn("a per-user actor's lease was lost", {{"kind", it->second.key.kind}});
+    if (auto registry = caf::actor_cast<caf::actor>(st.registry))
+      caf::anon_send(registry, lost_atom_v, it->second.key);
+    it = st.held.erase(it);
+  }
+}
+
+caf::behavior lease_keeper(keeper_self self, registry_placement placement,
+                           caf::actor_addr registry) {
+  self->state.placement = std::move(placement);
+  self->state.registry = std::move(registry);
+  // Leases end with the keeper, so another instance takes them at once, not after their TTL.
+  self->attach_functor([self] {
+    auto& st = self->state;
+    for (const auto& [k, held] : st.held)
+      st.placement.leases->release(k, held.revision);
+    st.held.clear();
+  });
+  self->delayed_send(self, self->state.placement.renew_interval, tick_atom_v);
+  return {
+      [self](owner_atom, const user_key& key, bool take,
+             const std::string& gone) -> caf::result<std::string, bool> {
+        auto& st = self->state;
+        auto* leases = st.placement.leases;
+        if (!leases->reachable())
+          return {std::string{}, false};
+        const auto k = lease_key(key.kind, key.user_id, key.key);
+        auto current = take ? leases->acquire(k, st.placement.instance) : leases->owner(k);
+        if (!take && !current && !leases->reachable())
+          return {std::string{}, false};
+        if (take && !current)
+          return {std::string{}, false};
+        if (current && !current->ours && take && !gone.empty() && current->owner == gone) {
+          // The owner stopped answering: its lease is taken over at the revision read.
+          if (auto rev = leases->renew(k, st.placement.instance, current->revision))
+            current = actor_lease{st.placement.instance, *rev, true};
+          else
+            current = leases->owner(k);
+        }
+        if (!current)
+          return {std::string{}, true};
+        if (current->ours)
+          st.held.insert_or_assign(k, held_lease{key, current->revision});
+        return {current->owner, true};
+      },
+      [self](release_atom, const user_key& key) {
+        auto& st = self->state;
+        auto it = st.held.find(lease_key(key.kind, key.user_id, key.key));
+        if (it == st.held.end())
+          return;
+        st.placement.leases->release(it->first, it->second.revision);
+        st.held.erase(it);
+      },
+      [self](release_atom) {
+        auto& st = self->state;
+        for (const auto& [k, held] : st.held)
+          st.placement.leases->release(k, held.revision);
+        st.held.clear();
+        return true;
+      },
+      [self](tick_atom) {
+        renew_all(self);
+        self->delayed_send(self, self->state.placement.renew_interval, tick_atom_v);
+      },
+  };
+}
+
+} // namespace
+
+std::string encode_envelope(const user_key& key, std::string_view text) {
+  boost::json::object o;
+  o["kind"] = key.kind;
+  o["user"] = key.user_id;
+  o["key"] = key.key;
+  o["text"] = text;
+  return boost::json::serialize(o);
+}
+
+std::optional<std::pair<user_key, std::string>> decode_envelope(std::string_view bytes) {
+  auto o = object_of(bytes);
+  if (!o || o->size() != 4)
+    return std::nullopt;
+  auto kind = string_member(*o, "kind");
+  auto user = string_member(*o, "user");
+  auto key = string_member(*o, "key");
+  auto text = string_member(*o, "text");
+  if (!kind || !user || !key || !text || kind->empty() || user->empty() ||
+      kind->size() + user->size() + key->size() > max_key_part)
+    return std::nullopt;
+  return std::pair{user_key{std::move(*kind), std::move(*user), std::move(*key)}, std::move(*text)};
+}
+
+std::string encode_answer(std::string_view text) {
+  boost::json::object o;
+  o["answer"] = text;
+  return boost::json::serialize(o);
+}
+
+std::string encode_moved(std::string_view owner) {
+  boost::json::object o;
+  o["moved"] = owner;
+  return boost::json::serialize(o);
+}
+
+std::optional<owner_answer> decode_answer(std::string_view bytes) {
+  auto o = object_of(bytes);
+  if (!o || o->size() != 1)
+    return std::nullopt;
+  if (auto answer = string_member(*o, "answer"))
+    return owner_answer{std::move(answer), {}};
+  if (auto moved = string_member(*o, "moved"))
+    return owner_answer{std::nullopt, std::move(*moved)};
+  return std::nullopt;
+}
+
+caf::actor spawn_lease_keeper(caf::local_actor* parent, registry_placement placement,
+                              caf::actor_addr registry) {
+  return parent->spawn<caf::detached>(lease_keeper, std::move(placement), std::move(registry));
+}
+
+} // namespace gh
