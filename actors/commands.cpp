@@ -4,6 +4,7 @@
 #include "messages/problem.hpp"
 #include "messages/type_ids.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <caf/send.hpp>
@@ -104,6 +105,63 @@ command_handler via_route(http_handler_actor handler, std::string method, std::s
                    [method = std::move(method), route = std::move(route)](const command_call&) {
                      return route_call{method, route, route, {}, {}};
                    });
+}
+
+namespace {
+
+class text_reply final : public command_reply {
+public:
+  explicit text_reply(std::function<void(std::string)> send) : send_(std::move(send)) {}
+  text_reply(const text_reply&) = delete;
+  text_reply& operator=(const text_reply&) = delete;
+  ~text_reply() override {
+    if (!answered_.exchange(true))
+      send("problem", to_json(make_problem(gh_errc::internal, "the command was not answered")));
+  }
+
+  void result(std::string json, command_headers /*headers*/) override {
+    if (!answered_.exchange(true))
+      send("result", std::move(json));
+  }
+  void problem(std::string problem_json) override {
+    if (!answered_.exchange(true))
+      send("problem", std::move(problem_json));
+  }
+
+private:
+  void send(std::string_view field, std::string json) {
+    boost::json::object o;
+    o[field] = std::move(json);
+    send_(boost::json::serialize(o));
+  }
+
+  std::function<void(std::string)> send_;
+  std::atomic<bool> answered_{false};
+};
+
+} // namespace
+
+std::shared_ptr<command_reply> reply_as_text(std::function<void(std::string)> send) {
+  return std::make_shared<text_reply>(std::move(send));
+}
+
+void answer_from_text(command_reply& reply, const caf::expected<std::string>& text) {
+  if (text) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(*text, ec);
+    if (const auto* o = ec ? nullptr : v.if_object(); o != nullptr && o->size() == 1) {
+      if (const auto* r = o->if_contains("result"); r != nullptr && r->is_string()) {
+        reply.result(std::string{r->as_string()});
+        return;
+      }
+      if (const auto* p = o->if_contains("problem"); p != nullptr && p->is_string()) {
+        reply.problem(std::string{p->as_string()});
+        return;
+      }
+    }
+  }
+  reply.fail(gh_errc::provider_unavailable,
+             "the instance that holds this session did not answer; try again");
 }
 
 } // namespace gh

@@ -4,6 +4,7 @@
 #include "messages/http.hpp"
 
 #include <boost/json/object.hpp>
+#include <caf/expected.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -105,5 +106,16 @@ command_handler via_route(http_handler_actor handler,
 
 /// `via_route` for a fixed request without a body.
 command_handler via_route(http_handler_actor handler, std::string method, std::string route);
+
+// --- commands for an actor owned by another instance (actors/registry.hpp) -------------------
+
+/// A command reply on the owning instance whose answer becomes text for `send`:
+/// `{"result": json}` or `{"problem": json}`; destroyed unanswered, it sends the `internal`
+/// problem.
+std::shared_ptr<command_reply> reply_as_text(std::function<void(std::string)> send);
+
+/// Answers `reply` with what `reply_as_text` sent on the owner; no text (the owner did not
+/// answer) or a malformed one answers `provider_unavailable`.
+void answer_from_text(command_reply& reply, const caf::expected<std::string>& text);
 
 } // namespace gh

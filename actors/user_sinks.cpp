@@ -86,4 +86,15 @@ std::size_t user_sinks::users() const {
   return by_user_.size();
 }
 
+void user_sinks::set_relay(
+    std::function<void(const std::string& user_id, const std::string& frame)> relay) {
+  relay_ = std::move(relay);
+}
+
+std::size_t user_sinks::push_everywhere(const std::string& user_id, const std::string& frame) {
+  if (relay_)
+    relay_(user_id, frame);
+  return push(user_id, frame);
+}
+
 } // namespace gh

@@ -3,6 +3,7 @@
 #include "messages/ws.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,6 +35,14 @@ public:
   /// Queues `frame` on every open connection of `user_id`; returns how many got it.
   std::size_t push(const std::string& user_id, const std::string& frame);
 
+  /// Where `push_everywhere` hands frames for the other instances (their WebSockets); call
+  /// before serving.
+  void set_relay(std::function<void(const std::string& user_id, const std::string& frame)> relay);
+
+  /// `push`, and the same frame to `user_id`'s WebSockets on every other instance: for a
+  /// per-user actor, which lives on one instance while its user may be connected to any.
+  std::size_t push_everywhere(const std::string& user_id, const std::string& frame);
+
   /// Open connections of `user_id`, and places held for connections in their handshake.
   std::size_t connections(const std::string& user_id) const;
 
@@ -41,6 +50,7 @@ public:
   std::size_t users() const;
 
 private:
+  std::function<void(const std::string&, const std::string&)> relay_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::vector<std::weak_ptr<connection_sink>>> by_user_;
   std::unordered_map<std::string, std::size_t> held_;

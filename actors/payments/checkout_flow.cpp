@@ -4,6 +4,7 @@
 #include "messages/event_envelope.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
@@ -214,12 +215,81 @@ caf::actor spawn_checkout_flow(caf::local_actor* parent, const user_key& key,
   return parent->spawn(checkout_flow, key, options);
 }
 
+user_actor_remote checkout_flow_remote(const checkout_options& options) {
+  user_actor_remote r;
+  r.outgoing = [sinks = options.sinks](const user_key& key, caf::message& msg,
+                                       caf::response_promise& promise)
+      -> std::optional<std::pair<std::string, user_actor_remote::answer_fn>> {
+    if (msg.match_elements<refresh_atom, std::string>()) {
+      // Every instance hears the event; the owner's actor reloads, here the frame reaches this
+      // instance's WebSockets of the user.
+      if (sinks != nullptr)
+        sinks->push(key.user_id, msg.get_as<std::string>(1));
+      return std::nullopt;
+    }
+    if (msg.match_elements<refresh_atom>())
+      return std::pair{std::string{"refresh"},
+                       user_actor_remote::answer_fn{[](caf::expected<std::string>) {}}};
+    if (!msg.match_elements<status_atom>())
+      return std::nullopt;
+    return std::pair{
+        std::string{"status"},
+        user_actor_remote::answer_fn{[promise](caf::expected<std::string> answer) mutable {
+          if (!answer) {
+            promise.deliver(answer.error());
+            return;
+          }
+          boost::system::error_code ec;
+          auto v = boost::json::parse(*answer, ec);
+          const auto* o = ec ? nullptr : v.if_object();
+          const auto* body = o == nullptr ? nullptr : o->if_contains("body");
+          const auto* code = o == nullptr ? nullptr : o->if_contains("error");
+          if (body != nullptr && body->is_string())
+            promise.deliver(std::string{body->as_string()});
+          else if (code != nullptr && code->is_int64() && code->as_int64() > 0 &&
+                   code->as_int64() <= static_cast<int64_t>(gh_errc::internal))
+            promise.deliver(make_error(static_cast<gh_errc>(code->as_int64())));
+          else
+            promise.deliver(make_error(gh_errc::provider_unavailable));
+        }}};
+  };
+  r.incoming = [timeout = options.db_timeout + options.stripe_timeout](
+                   caf::event_based_actor* self, const caf::actor& actor, std::string_view text,
+                   user_actor_remote::reply_fn reply) {
+    if (text == "refresh") {
+      self->send(actor, refresh_atom_v);
+      reply("{}");
+      return true;
+    }
+    if (text != "status")
+      return false;
+    self->request(actor, timeout, status_atom_v)
+        .then(
+            [reply](std::string& body) {
+              boost::json::object o;
+              o["body"] = std::move(body);
+              reply(boost::json::serialize(o));
+            },
+            [reply](caf::error& err) {
+              boost::json::object o;
+              o["error"] = err.category() == gh_error_category
+                               ? static_cast<int64_t>(err.code())
+                               : static_cast<int64_t>(gh_errc::provider_unavailable);
+              reply(boost::json::serialize(o));
+            });
+    return true;
+  };
+  return r;
+}
+
 user_actor_kind checkout_flow_kind(const checkout_options& options,
                                    std::chrono::milliseconds idle) {
   return {[options](caf::local_actor* parent, const user_key& key) {
             return spawn_checkout_flow(parent, key, options);
           },
-          idle};
+          idle,
+          {},
+          checkout_flow_remote(options)};
 }
 
 } // namespace gh::payments

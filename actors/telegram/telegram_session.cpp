@@ -5,6 +5,7 @@
 #include "messages/problem.hpp"
 #include "messages/type_ids.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -22,7 +23,8 @@ std::string redis_key(const std::string& user_id) {
 void push(const session_options& opt, const std::string& user_id, std::string_view event,
           json::object data) {
   if (opt.sinks != nullptr)
-    opt.sinks->push(user_id, json::serialize(json::object{{"event", event}, {"data", data}}));
+    opt.sinks->push_everywhere(user_id,
+                               json::serialize(json::object{{"event", event}, {"data", data}}));
 }
 
 } // namespace
@@ -475,6 +477,46 @@ caf::actor spawn_telegram_session(caf::local_actor* parent, const user_key& key,
   return parent->spawn(session_impl, key, options);
 }
 
+namespace {
+
+/// A command for a session another instance holds travels as `{"name", "args"}`; its answer
+/// comes back as the command's result or problem (`reply_as_text`).
+user_actor_remote session_remote() {
+  user_actor_remote r;
+  r.outgoing = [](const user_key& /*key*/, caf::message& msg, caf::response_promise& /*promise*/)
+      -> std::optional<std::pair<std::string, user_actor_remote::answer_fn>> {
+    if (!msg.match_elements<tg_command>())
+      return std::nullopt;
+    auto& cmd = msg.get_mutable_as<tg_command>(0);
+    boost::json::object o;
+    o["name"] = cmd.name;
+    o["args"] = cmd.args;
+    return std::pair{
+        boost::json::serialize(o),
+        user_actor_remote::answer_fn{[reply = cmd.reply](const caf::expected<std::string>& answer) {
+          if (reply)
+            answer_from_text(*reply, answer);
+        }}};
+  };
+  r.incoming = [](caf::event_based_actor* self, const caf::actor& actor, std::string_view text,
+                  user_actor_remote::reply_fn reply) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(text, ec);
+    const auto* o = ec ? nullptr : v.if_object();
+    const auto* name = o == nullptr ? nullptr : o->if_contains("name");
+    const auto* args = o == nullptr ? nullptr : o->if_contains("args");
+    if (name == nullptr || !name->is_string() || !name->as_string().starts_with("tg.") ||
+        name->as_string().size() > 64 || args == nullptr || !args->is_object())
+      return false;
+    self->send(actor, tg_command{std::string{name->as_string()}, args->as_object(),
+                                 reply_as_text(std::move(reply))});
+    return true;
+  };
+  return r;
+}
+
+} // namespace
+
 user_actor_kind telegram_session_kind(const session_options& options) {
   return {[options](caf::local_actor* parent, const user_key& key) {
             return spawn_telegram_session(parent, key, options);
@@ -486,7 +528,8 @@ user_actor_kind telegram_session_kind(const session_options& options) {
               if (auto& reply = refused.get_mutable_as<tg_command>(0).reply)
                 reply->fail(gh_errc::provider_unavailable,
                             "this instance is draining; connect again to reach another one");
-          }};
+          },
+          session_remote()};
 }
 
 } // namespace gh::telegram
