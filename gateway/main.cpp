@@ -29,8 +29,10 @@
 #include "gateway/storage_stream.hpp"
 #include "messages/type_ids.hpp"
 #include "persistence/health.hpp"
+#include "persistence/jetstream/lease_store.hpp"
 #include "persistence/jetstream/micro_service.hpp"
 #include "persistence/jetstream/nats_bus.hpp"
+#include "persistence/jetstream/owner_link.hpp"
 #include "persistence/postgres/connect.hpp"
 #include "persistence/postgres/migrations.hpp"
 #include "persistence/postgres/pg_database.hpp"
@@ -39,6 +41,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include <chrono>
@@ -99,6 +102,68 @@ std::string secrets_key_material(const gh::config::settings& s) {
   if (material.size() < 32)
     throw std::runtime_error(path.string() + " holds less than 32 characters");
   return material;
+}
+
+/// The NATS KV bucket of ownership leases, and how long a lease outlives its owner's last
+/// renewal (the owner renews it three times as often).
+constexpr std::string_view lease_bucket = "gatehouse_leases";
+constexpr std::chrono::milliseconds lease_ttl{6000};
+/// How long a message forwarded to its actor's owner waits for the answer.
+constexpr std::chrono::milliseconds forward_timeout{30000};
+
+/// Places per-user actors across instances (DESIGN.md "Growing past one machine"): opens the
+/// lease bucket and this instance's owner link, and hands both to the registry. Both are kept
+/// in `survivors` (actors point at them); the link is returned so that it can close before
+/// the NATS connection does. Null when NATS refuses: then every instance runs the actors it is
+/// asked for, as a single instance does.
+std::shared_ptr<gh::nats::owner_link>
+start_placement(gh::nats::bus& bus, const caf::actor& registry, gh::user_sinks& sinks,
+                const std::string& instance, std::vector<std::shared_ptr<void>>& keep) {
+  std::string error;
+  std::shared_ptr<gh::nats::lease_store> leases =
+      gh::nats::lease_store::open(bus.connection(), std::string{lease_bucket}, lease_ttl, error);
+  std::shared_ptr<gh::nats::owner_link> link;
+  if (leases)
+    link = gh::nats::owner_link::open(
+        bus.connection(), instance,
+        [registry](std::string envelope, std::string reply_to) {
+          caf::anon_send(registry, gh::remote_atom_v, std::move(envelope), std::move(reply_to));
+        },
+        [registry](uint64_t token, std::optional<std::string> body) {
+          caf::anon_send(registry, gh::answer_atom_v, token, body ? 0 : 1,
+                         body ? std::move(*body) : std::string{});
+        },
+        [&sinks](const std::string& user, const std::string& frame) { sinks.push(user, frame); },
+        error);
+  if (!leases || !link) {
+    gh::log::warn("per-user actors are not placed across instances", {{"reason", error}});
+    return nullptr;
+  }
+  keep.push_back(leases);
+  keep.push_back(link);
+  sinks.set_relay([raw = link.get()](const std::string& user, const std::string& frame) {
+    raw->relay(user, frame);
+  });
+  gh::registry_placement placement;
+  placement.leases = leases.get();
+  placement.channel = link.get();
+  placement.instance = instance;
+  placement.renew_interval = lease_ttl / 3;
+  placement.remote_timeout = forward_timeout;
+  caf::anon_send(registry, gh::add_atom_v, std::move(placement));
+  return link;
+}
+
+/// Ends placement before the NATS connection closes: nothing more arrives for this instance's
+/// actors, and its leases are given up so that other instances take them at once.
+void end_placement(caf::actor_system& sys, const caf::actor& registry,
+                   const std::shared_ptr<gh::nats::owner_link>& link) {
+  if (!link)
+    return;
+  link->close();
+  caf::scoped_actor self{sys};
+  self->request(registry, std::chrono::seconds{6}, gh::release_atom_v)
+      .receive([](bool) {}, [](const caf::error&) {});
 }
 
 bool migrate(const gh::config::settings& s) {
@@ -180,6 +245,7 @@ int serve(const gh::config::settings& s) {
   }
   gh::pg::pg_database database{pool};
   auto registry = gh::spawn_registry(sys, {{}, std::chrono::seconds{1}, &stats});
+  auto owner_link = start_placement(bus, registry, sinks, s.instance_id, survivors);
 
   int rc = 0;
   {
@@ -276,6 +342,7 @@ int serve(const gh::config::settings& s) {
     }
     app.stop();
   }
+  end_placement(sys, registry, owner_link);
   bus.close();
   pool.stop();
   // Release every handle before the system's destructor waits for the actors.
