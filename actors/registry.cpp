@@ -18,6 +18,14 @@ namespace {
 using state_ptr = caf::stateful_actor<registry_state>*;
 using waiting = registry_state::waiting;
 
+/// How long a forwarded message waits before the registry asks whether its owner still
+/// listens (and again as often while it waits): an owner killed with the message on its way
+/// never answers, and without the probe its sender would wait out the whole timeout.
+constexpr std::chrono::milliseconds probe_interval{500};
+
+/// A probe's token is its message's with this bit set.
+constexpr uint64_t probe_bit = uint64_t{1} << 63;
+
 /// The most remote owners remembered; past it the memory starts over.
 constexpr std::size_t max_known_owners = 100000;
 
@@ -163,6 +171,7 @@ void send_to_owner(state_ptr self, const user_key& key, const user_actor_kind& k
       token, registry_state::forwarded_entry{key, owner, std::move(item), std::move(on_answer)});
   self->delayed_send(self, st.options.placement.remote_timeout, answer_atom_v, token, 2,
                      std::string{});
+  self->delayed_send(self, probe_interval, answer_atom_v, token, 3, std::string{});
 }
 
 /// Acts on the keeper's word for the messages waiting on `key`.
@@ -238,9 +247,24 @@ void place(state_ptr self, const user_key& key, waiting item, std::string gone) 
 /// An owner's answer to a forwarded message, or the lack of one.
 void on_answer(state_ptr self, uint64_t token, int outcome, const std::string& body) {
   auto& st = self->state;
-  auto it = st.forwarded.find(token);
+  const bool probe_answer = (token & probe_bit) != 0;
+  auto it = st.forwarded.find(token & ~probe_bit);
   if (it == st.forwarded.end())
     return;
+  if (outcome == 3) {
+    // Still no answer: is anybody listening for the owner?
+    st.options.placement.channel->probe(it->second.owner, token | probe_bit);
+    return;
+  }
+  if (probe_answer) {
+    if (outcome == 0) {
+      // The owner listens: the message is on its way or being answered; ask again later.
+      self->delayed_send(self, probe_interval, answer_atom_v, token & ~probe_bit, 3, std::string{});
+      return;
+    }
+    // Nobody listens: the owner died with the message, which never reached its actor.
+    outcome = 1;
+  }
   auto entry = std::move(it->second);
   st.forwarded.erase(it);
   if (outcome == 0) {

@@ -111,7 +111,9 @@ struct registry_state {
 /// - `(remote_atom, std::string envelope, std::string reply_to)`: a message another instance
 ///   forwarded (from the owner channel's request sink).
 /// - `(answer_atom, uint64_t token, int outcome, std::string body)`: an owner's answer
-///   (outcome 0), nobody listening for that owner (1), or the wait's end (2).
+///   (outcome 0), nobody listening for that owner (1), the wait's end (2), or time to probe
+///   whether the owner still listens (3; the probe's answer comes back with the token's top
+///   bit set: an owner that died with the message on its way is taken over at once).
 /// - `(lost_atom, user_key)`: the keeper lost that lease; the actor here is stopped.
 /// - `(add_atom, registry_placement)` -> `bool`: turns placement on (once the owner channel,
 ///   whose sinks send to the registry, exists); before that, messages are placed locally.

@@ -67,6 +67,10 @@ public:
 
   /// Answers a request that arrived with `reply_to`.
   virtual void answer(std::string_view reply_to, std::string_view body) = 0;
+
+  /// Asks whether anybody listens for `instance`: its link answers at once, without its
+  /// registry; the answer (empty when nobody listens) reaches the answer sink with `token`.
+  virtual void probe(std::string_view instance, uint64_t token) = 0;
 };
 
 } // namespace gh

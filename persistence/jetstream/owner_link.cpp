@@ -88,6 +88,10 @@ bool owner_link::send(std::string_view instance, std::string_view envelope, uint
                                        static_cast<int>(envelope.size())) == NATS_OK;
 }
 
+void owner_link::probe(std::string_view instance, uint64_t token) {
+  send(instance, {}, token); // an empty request is a probe
+}
+
 void owner_link::answer(std::string_view reply_to, std::string_view body) {
   if (reply_to.empty() || body.size() > static_cast<std::size_t>(max_body))
     return;
@@ -137,7 +141,9 @@ void owner_link::on_request_msg(natsConnection* /*nc*/, natsSubscription* /*sub*
   auto* link = static_cast<owner_link*>(self);
   const char* reply = natsMsg_GetReply(msg);
   const int len = natsMsg_GetDataLength(msg);
-  if (reply != nullptr && len <= max_body)
+  if (reply != nullptr && len == 0)
+    link->answer(reply, "{}"); // a probe: this instance listens
+  else if (reply != nullptr && len <= max_body)
     link->on_request_(std::string{natsMsg_GetData(msg), static_cast<std::size_t>(len)}, reply);
   natsMsg_Destroy(msg);
 }

@@ -38,6 +38,7 @@ public:
 
   bool send(std::string_view instance, std::string_view envelope, uint64_t token) override;
   void answer(std::string_view reply_to, std::string_view body) override;
+  void probe(std::string_view instance, uint64_t token) override;
 
   /// Sends `frame` for `user_id` to every other instance.
   void relay(std::string_view user_id, std::string_view frame);
