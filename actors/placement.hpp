@@ -1,5 +1,6 @@
 #pragma once
 
+#include "messages/owner_envelope.hpp"
 #include "messages/user_key.hpp"
 #include "persistence/ownership.hpp"
 
@@ -28,27 +29,6 @@ struct registry_placement {
   /// How long a forwarded message waits for its owner's answer.
   std::chrono::milliseconds remote_timeout{30000};
 };
-
-/// A message forwarded to its owner: `{"kind", "user", "key", "text"}` as JSON.
-std::string encode_envelope(const user_key& key, std::string_view text);
-
-/// The key and text of an envelope; empty when `bytes` is not one (any other shape, a missing
-/// or non-string field, an empty kind or user, more than 64 KiB of key parts).
-std::optional<std::pair<user_key, std::string>> decode_envelope(std::string_view bytes);
-
-/// What an owner answers: the kind's answer text, or that it does not own the actor (`moved`,
-/// naming the owner it knows of, or empty when nobody owns it now).
-struct owner_answer {
-  std::optional<std::string> answer;
-  std::string moved;
-};
-
-/// `{"answer": text}`.
-std::string encode_answer(std::string_view text);
-/// `{"moved": owner}`.
-std::string encode_moved(std::string_view owner);
-/// An owner's answer; empty when `bytes` is neither shape.
-std::optional<owner_answer> decode_answer(std::string_view bytes);
 
 /// Spawns the keeper of this instance's leases, a detached actor (its calls block):
 ///
