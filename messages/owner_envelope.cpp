@@ -74,4 +74,24 @@ std::optional<owner_answer> decode_answer(std::string_view bytes) {
   return std::nullopt;
 }
 
+std::string encode_push(const relayed_push& push) {
+  boost::json::object o;
+  o["origin"] = push.origin;
+  o["user"] = push.user;
+  o["frame"] = push.frame;
+  return boost::json::serialize(o);
+}
+
+std::optional<relayed_push> decode_push(std::string_view bytes) {
+  auto o = object_of(bytes);
+  if (!o || o->size() != 3)
+    return std::nullopt;
+  auto origin = string_member(*o, "origin");
+  auto user = string_member(*o, "user");
+  auto frame = string_member(*o, "frame");
+  if (!origin || !user || !frame || origin->empty() || user->empty())
+    return std::nullopt;
+  return relayed_push{std::move(*origin), std::move(*user), std::move(*frame)};
+}
+
 } // namespace gh

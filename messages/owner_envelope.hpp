@@ -34,4 +34,18 @@ std::string encode_moved(std::string_view owner);
 /// An owner's answer; empty when `bytes` is neither shape.
 std::optional<owner_answer> decode_answer(std::string_view bytes);
 
+/// A frame a per-user actor pushed on instance `origin`, relayed to its user's WebSockets on
+/// the other instances: `{"origin", "user", "frame"}`.
+struct relayed_push {
+  std::string origin;
+  std::string user;
+  std::string frame;
+};
+
+std::string encode_push(const relayed_push& push);
+
+/// A relayed push; empty when `bytes` is not one (any other shape, a non-string field, an
+/// empty origin or user).
+std::optional<relayed_push> decode_push(std::string_view bytes);
+
 } // namespace gh

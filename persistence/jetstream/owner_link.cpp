@@ -1,8 +1,6 @@
 #include "persistence/jetstream/owner_link.hpp"
 
-#include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include "messages/owner_envelope.hpp"
 
 #include <charconv>
 #include <string>
@@ -103,11 +101,7 @@ void owner_link::answer(std::string_view reply_to, std::string_view body) {
 }
 
 void owner_link::relay(std::string_view user_id, std::string_view frame) {
-  boost::json::object o;
-  o["origin"] = instance_;
-  o["user"] = user_id;
-  o["frame"] = frame;
-  const auto body = boost::json::serialize(o);
+  const auto body = encode_push({instance_, std::string{user_id}, std::string{frame}});
   if (body.size() > static_cast<std::size_t>(max_body))
     return;
   const std::lock_guard lock{mutex_};
@@ -118,22 +112,11 @@ void owner_link::relay(std::string_view user_id, std::string_view frame) {
 void owner_link::on_push_msg(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg,
                              void* self) {
   auto* link = static_cast<owner_link*>(self);
-  const int len = natsMsg_GetDataLength(msg);
-  boost::system::error_code ec;
-  auto v =
-      boost::json::parse(std::string_view{natsMsg_GetData(msg), static_cast<std::size_t>(len)}, ec);
+  auto push =
+      decode_push({natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))});
   natsMsg_Destroy(msg);
-  const auto* o = ec ? nullptr : v.if_object();
-  if (o == nullptr)
-    return;
-  const auto* origin = o->if_contains("origin");
-  const auto* user = o->if_contains("user");
-  const auto* frame = o->if_contains("frame");
-  if (origin == nullptr || !origin->is_string() || origin->as_string() == link->instance_ ||
-      user == nullptr || !user->is_string() || user->as_string().empty() || frame == nullptr ||
-      !frame->is_string())
-    return;
-  link->on_push_(std::string{user->as_string()}, std::string{frame->as_string()});
+  if (push && push->origin != link->instance_)
+    link->on_push_(push->user, push->frame);
 }
 
 void owner_link::on_request_msg(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg,

@@ -277,4 +277,17 @@ TEST(PlacementEnvelopeTest, AnswersAreAnAnswerOrAMoveAndNothingElse) {
     EXPECT_FALSE(decode_answer(bad)) << bad;
 }
 
+TEST(PlacementEnvelopeTest, RelayedPushesCarryOriginUserAndFrameOnly) {
+  auto p = decode_push(encode_push({"r1", "u-1", R"({"event":"tg.state"})"}));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->origin, "r1");
+  EXPECT_EQ(p->user, "u-1");
+  EXPECT_EQ(p->frame, R"({"event":"tg.state"})");
+  for (std::string_view bad :
+       {"", "[]", R"({"origin":"r1","user":"u"})", R"({"origin":"","user":"u","frame":""})",
+        R"({"origin":"r1","user":"","frame":""})", R"({"origin":"r1","user":"u","frame":{}})",
+        R"({"origin":"r1","user":"u","frame":"","x":0})"})
+    EXPECT_FALSE(decode_push(bad)) << bad;
+}
+
 } // namespace
