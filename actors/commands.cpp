@@ -121,17 +121,17 @@ public:
 
   void result(std::string json, command_headers /*headers*/) override {
     if (!answered_.exchange(true))
-      send("result", std::move(json));
+      send("result", json);
   }
   void problem(std::string problem_json) override {
     if (!answered_.exchange(true))
-      send("problem", std::move(problem_json));
+      send("problem", problem_json);
   }
 
 private:
-  void send(std::string_view field, std::string json) {
+  void send(std::string_view field, const std::string& json) {
     boost::json::object o;
-    o[field] = std::move(json);
+    o[field] = json;
     send_(boost::json::serialize(o));
   }
 

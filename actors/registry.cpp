@@ -125,7 +125,7 @@ void deliver_here(state_ptr self, const user_key& key, const user_actor_kind& ki
   }
   auto* channel = self->state.options.placement.channel;
   const bool ok = kind.remote.incoming(self, handle, item.text,
-                                       [channel, to = item.reply_to](std::string answer) {
+                                       [channel, to = item.reply_to](const std::string& answer) {
                                          if (channel != nullptr)
                                            channel->answer(to, encode_answer(answer));
                                        });

@@ -9,7 +9,7 @@ namespace gh {
 namespace {
 
 /// The largest kind, user id or actor key an envelope may carry.
-constexpr std::size_t max_key_part = 64 * 1024;
+constexpr std::size_t max_key_part = std::size_t{64} * 1024;
 
 std::optional<std::string> string_member(const boost::json::object& o, std::string_view name) {
   const auto* v = o.if_contains(name);

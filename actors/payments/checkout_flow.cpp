@@ -229,12 +229,12 @@ user_actor_remote checkout_flow_remote(const checkout_options& options) {
     }
     if (msg.match_elements<refresh_atom>())
       return std::pair{std::string{"refresh"},
-                       user_actor_remote::answer_fn{[](caf::expected<std::string>) {}}};
+                       user_actor_remote::answer_fn{[](const caf::expected<std::string>&) {}}};
     if (!msg.match_elements<status_atom>())
       return std::nullopt;
     return std::pair{
         std::string{"status"},
-        user_actor_remote::answer_fn{[promise](caf::expected<std::string> answer) mutable {
+        user_actor_remote::answer_fn{[promise](const caf::expected<std::string>& answer) mutable {
           if (!answer) {
             promise.deliver(answer.error());
             return;
@@ -255,7 +255,7 @@ user_actor_remote checkout_flow_remote(const checkout_options& options) {
   };
   r.incoming = [timeout = options.db_timeout + options.stripe_timeout](
                    caf::event_based_actor* self, const caf::actor& actor, std::string_view text,
-                   user_actor_remote::reply_fn reply) {
+                   const user_actor_remote::reply_fn& reply) {
     if (text == "refresh") {
       self->send(actor, refresh_atom_v);
       reply("{}");
@@ -265,9 +265,9 @@ user_actor_remote checkout_flow_remote(const checkout_options& options) {
       return false;
     self->request(actor, timeout, status_atom_v)
         .then(
-            [reply](std::string& body) {
+            [reply](const std::string& body) {
               boost::json::object o;
-              o["body"] = std::move(body);
+              o["body"] = body;
               reply(boost::json::serialize(o));
             },
             [reply](caf::error& err) {
