@@ -24,6 +24,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -45,16 +46,11 @@ public:
     ws_.send_text(json::serialize(json::object{{"id", id}, {"line", line}}));
     const auto deadline = std::chrono::steady_clock::now() + 15s;
     while (std::chrono::steady_clock::now() < deadline) {
-      auto frame = ws_.read(15s);
-      if (!frame)
+      auto o = next(15s);
+      if (!o)
         break;
-      auto o = json::parse(*frame).as_object();
-      if (o.contains("event")) {
-        pushes_.push_back(std::move(o));
-        continue;
-      }
-      if (o.at("id") == id)
-        return o;
+      if (!o->contains("event") && o->at("id") == id)
+        return std::move(*o);
     }
     ADD_FAILURE() << "no reply to " << line;
     return {{"ok", false}, {"error", {{"status", 0}}}};
@@ -99,12 +95,8 @@ public:
           deadline - std::chrono::steady_clock::now());
       if (left <= 0ms)
         return false;
-      auto frame = ws_.read(left);
-      if (!frame)
+      if (!next(left))
         return false;
-      auto o = json::parse(*frame).as_object();
-      if (o.contains("event"))
-        pushes_.push_back(std::move(o));
     }
   }
 
@@ -118,10 +110,38 @@ public:
     });
   }
 
+  /// The commands sent so far that did not get exactly one reply (id → replies), once what
+  /// arrives within `settle` is read too (a late second reply included).
+  std::map<int64_t, int> not_answered_once(std::chrono::milliseconds settle = 500ms) {
+    push(
+        "", [](const json::object&) { return false; }, settle);
+    std::map<int64_t, int> out;
+    for (int64_t id = 1; id <= next_id_; ++id)
+      if (const auto it = replies_.find(id); it == replies_.end() || it->second != 1)
+        out[id] = it == replies_.end() ? 0 : it->second;
+    return out;
+  }
+
 private:
+  /// The next frame within `timeout`: a push is kept, a reply counted and returned.
+  std::optional<json::object> next(std::chrono::milliseconds timeout) {
+    auto frame = ws_.read(timeout);
+    if (!frame)
+      return std::nullopt;
+    auto o = json::parse(*frame).as_object();
+    if (o.contains("event")) {
+      pushes_.push_back(o);
+      return o;
+    }
+    if (const auto* id = o.if_contains("id"); id != nullptr && id->is_int64())
+      ++replies_[id->as_int64()];
+    return o;
+  }
+
   ws_client ws_;
   int64_t next_id_ = 0;
   std::deque<json::object> pushes_;
+  std::map<int64_t, int> replies_; ///< replies by command id
 };
 
 /// Registers a user: its access token and id.
