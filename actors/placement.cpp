@@ -49,17 +49,24 @@ void renew_all(keeper_self self) {
   }
 }
 
+/// Gives up every lease held; while the store cannot be reached they are left to expire (a
+/// write would wait for its timeout, and a stopping process must not).
+void release_all(keeper_self self) {
+  auto& st = self->state;
+  for (const auto& [k, held] : st.held) {
+    if (!st.placement.leases->reachable())
+      break;
+    st.placement.leases->release(k, held.revision);
+  }
+  st.held.clear();
+}
+
 caf::behavior lease_keeper(keeper_self self, registry_placement placement,
                            caf::actor_addr registry) {
   self->state.placement = std::move(placement);
   self->state.registry = std::move(registry);
   // Leases end with the keeper, so another instance takes them at once, not after their TTL.
-  self->attach_functor([self] {
-    auto& st = self->state;
-    for (const auto& [k, held] : st.held)
-      st.placement.leases->release(k, held.revision);
-    st.held.clear();
-  });
+  self->attach_functor([self] { release_all(self); });
   self->delayed_send(self, self->state.placement.renew_interval, tick_atom_v);
   return {
       [self](owner_atom, const user_key& key, bool take,
@@ -92,14 +99,12 @@ caf::behavior lease_keeper(keeper_self self, registry_placement placement,
         auto it = st.held.find(lease_key(key.kind, key.user_id, key.key));
         if (it == st.held.end())
           return;
-        st.placement.leases->release(it->first, it->second.revision);
+        if (st.placement.leases->reachable())
+          st.placement.leases->release(it->first, it->second.revision);
         st.held.erase(it);
       },
       [self](release_atom) {
-        auto& st = self->state;
-        for (const auto& [k, held] : st.held)
-          st.placement.leases->release(k, held.revision);
-        st.held.clear();
+        release_all(self);
         return true;
       },
       [self](tick_atom) {
