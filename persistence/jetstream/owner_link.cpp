@@ -65,8 +65,10 @@ void owner_link::close() {
   for (auto* sub : {&requests_, &answers_, &pushes_}) {
     if (*sub == nullptr)
       continue;
-    // A drain lets a callback that is running finish, so none runs on a destroyed link.
-    if (natsSubscription_Drain(*sub) == NATS_OK)
+    // A drain lets a callback that is running finish, so none runs on a destroyed link. It
+    // needs the server; without it (a stop while NATS is down) nothing more is delivered anyway.
+    if (natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED &&
+        natsSubscription_Drain(*sub) == NATS_OK)
       natsSubscription_WaitForDrainCompletion(*sub, 2000);
     else
       natsSubscription_Unsubscribe(*sub);
