@@ -1,5 +1,6 @@
 #include "actors/console/assets.hpp"
 
+#include "messages/html.hpp"
 #include "messages/type_ids.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -24,30 +25,6 @@ std::string_view embedded_page() {
   return page == nullptr ? std::string_view{} : page->body;
 }
 
-void append_escaped(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&#39;";
-      break;
-    default:
-      out += c;
-    }
-  }
-}
-
 } // namespace
 
 std::string render_page(std::string_view page, const std::vector<std::string>& providers) {
@@ -56,9 +33,9 @@ std::string render_page(std::string_view page, const std::vector<std::string>& p
     links = "<div class=\"federation\">\n      <p class=\"or\">or</p>\n      <ul>\n";
     for (const auto& name : providers) {
       links += "        <li><a href=\"/api/v1/auth/oidc/";
-      append_escaped(links, name);
+      append_html_escaped(links, name);
       links += "/login?redirect=/\">Continue with ";
-      append_escaped(links, name);
+      append_html_escaped(links, name);
       links += "</a></li>\n";
     }
     links += "      </ul>\n    </div>";

@@ -89,33 +89,6 @@ std::string substitute(std::string_view pattern, Value value) {
 
 } // namespace
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 16);
-  for (char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&#39;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::variant<rendered, render_error> render(std::string_view name,
                                             const std::map<std::string, std::string>& vars) {
   const template_def* def = nullptr;

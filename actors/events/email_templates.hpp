@@ -1,5 +1,7 @@
 #pragma once
 
+#include "messages/html.hpp"
+
 #include <map>
 #include <optional>
 #include <string>
@@ -29,7 +31,6 @@ struct render_error {
 std::variant<rendered, render_error> render(std::string_view name,
                                             const std::map<std::string, std::string>& vars);
 
-/// `text` with `& < > " '` replaced by their HTML entities.
-std::string html_escape(std::string_view text);
+using ::gh::html_escape;
 
 } // namespace gh::email

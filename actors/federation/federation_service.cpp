@@ -1,6 +1,5 @@
 #include "actors/federation/federation_service.hpp"
 
-#include "actors/addresses.hpp"
 #include "actors/cookies.hpp"
 #include "actors/federation/accounts.hpp"
 #include "actors/federation/login_state.hpp"
@@ -16,7 +15,6 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <functional>
 #include <variant>
