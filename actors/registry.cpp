@@ -5,6 +5,7 @@
 
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
 #include <caf/system_messages.hpp>
 
 #include <algorithm>
@@ -40,9 +41,10 @@ bool placed_kind(state_ptr self, const user_actor_kind& kind) {
   return self->state.keeper && kind.remote.outgoing && kind.remote.incoming;
 }
 
-/// Gives up the lease of an actor that ended here.
+/// Gives up the lease of an actor that ended here; kinds that are not placed hold none.
 void release_lease(state_ptr self, const user_key& key) {
-  if (self->state.keeper)
+  auto kind = self->state.options.kinds.find(key.kind);
+  if (kind != self->state.options.kinds.end() && placed_kind(self, kind->second))
     self->send(self->state.keeper, release_atom_v, key);
 }
 
@@ -169,9 +171,10 @@ void send_to_owner(state_ptr self, const user_key& key, const user_actor_kind& k
   }
   st.forwarded.emplace(
       token, registry_state::forwarded_entry{key, owner, std::move(item), std::move(on_answer)});
-  self->delayed_send(self, st.options.placement.remote_timeout, answer_atom_v, token, 2,
+  self->delayed_send(self, st.options.placement.remote_timeout, answer_atom_v, token,
+                     forward_outcome::timed_out, std::string{});
+  self->delayed_send(self, probe_interval, answer_atom_v, token, forward_outcome::probe_due,
                      std::string{});
-  self->delayed_send(self, probe_interval, answer_atom_v, token, 3, std::string{});
 }
 
 /// Acts on the keeper's word for the messages waiting on `key`.
@@ -251,23 +254,24 @@ void on_answer(state_ptr self, uint64_t token, int outcome, const std::string& b
   auto it = st.forwarded.find(token & ~probe_bit);
   if (it == st.forwarded.end())
     return;
-  if (outcome == 3) {
+  if (outcome == forward_outcome::probe_due) {
     // Still no answer: is anybody listening for the owner?
     st.options.placement.channel->probe(it->second.owner, token | probe_bit);
     return;
   }
   if (probe_answer) {
-    if (outcome == 0) {
+    if (outcome == forward_outcome::answered) {
       // The owner listens: the message is on its way or being answered; ask again later.
-      self->delayed_send(self, probe_interval, answer_atom_v, token & ~probe_bit, 3, std::string{});
+      self->delayed_send(self, probe_interval, answer_atom_v, token & ~probe_bit,
+                         forward_outcome::probe_due, std::string{});
       return;
     }
     // Nobody listens: the owner died with the message, which never reached its actor.
-    outcome = 1;
+    outcome = forward_outcome::nobody_listens;
   }
   auto entry = std::move(it->second);
   st.forwarded.erase(it);
-  if (outcome == 0) {
+  if (outcome == forward_outcome::answered) {
     auto answer = decode_answer(body);
     if (answer && answer->answer) {
       entry.on_answer(std::move(*answer->answer));
@@ -279,7 +283,7 @@ void on_answer(state_ptr self, uint64_t token, int outcome, const std::string& b
       place(self, entry.key, std::move(entry.item));
       return;
     }
-  } else if (outcome == 1) {
+  } else if (outcome == forward_outcome::nobody_listens) {
     // Nobody listens for the owner: it is gone, and the message never reached it.
     st.owners.erase(entry.key);
     if (entry.item.attempts < 2) {
@@ -446,6 +450,20 @@ caf::behavior registry_impl(caf::stateful_actor<registry_state>* self, registry_
 
 caf::actor spawn_registry(caf::actor_system& sys, registry_options options) {
   return sys.spawn(registry_impl, std::move(options));
+}
+
+owner_channel::request_sink registry_request_sink(caf::actor registry) {
+  return [registry = std::move(registry)](std::string envelope, std::string reply_to) {
+    caf::anon_send(registry, remote_atom_v, std::move(envelope), std::move(reply_to));
+  };
+}
+
+owner_channel::answer_sink registry_answer_sink(caf::actor registry) {
+  return [registry = std::move(registry)](uint64_t token, std::optional<std::string> body) {
+    caf::anon_send(registry, answer_atom_v, token,
+                   body ? forward_outcome::answered : forward_outcome::nobody_listens,
+                   body ? std::move(*body) : std::string{});
+  };
 }
 
 } // namespace gh

@@ -85,6 +85,14 @@ struct registry_state {
   caf::actor keeper;
 };
 
+/// What became of a message forwarded to its owner, as `answer_atom` carries it.
+namespace forward_outcome {
+inline constexpr int answered = 0;       ///< the owner (or its link, to a probe) answered
+inline constexpr int nobody_listens = 1; ///< no subscriber on the owner's subject
+inline constexpr int timed_out = 2;      ///< no answer within `remote_timeout`
+inline constexpr int probe_due = 3;      ///< time to ask whether the owner still listens
+} // namespace forward_outcome
+
 /// The registry of per-user actors.
 ///
 /// - `(forward_atom, user_key, caf::message)`: finds or spawns the actor of that key and
@@ -110,10 +118,9 @@ struct registry_state {
 /// More messages:
 /// - `(remote_atom, std::string envelope, std::string reply_to)`: a message another instance
 ///   forwarded (from the owner channel's request sink).
-/// - `(answer_atom, uint64_t token, int outcome, std::string body)`: an owner's answer
-///   (outcome 0), nobody listening for that owner (1), the wait's end (2), or time to probe
-///   whether the owner still listens (3; the probe's answer comes back with the token's top
-///   bit set: an owner that died with the message on its way is taken over at once).
+/// - `(answer_atom, uint64_t token, int outcome, std::string body)`: an owner's answer, or the
+///   lack of one (`forward_outcome`); a probe's answer comes back with the token's top bit set:
+///   an owner that died with the message on its way is taken over at once.
 /// - `(lost_atom, user_key)`: the keeper lost that lease; the actor here is stopped.
 /// - `(add_atom, registry_placement)` -> `bool`: turns placement on (once the owner channel,
 ///   whose sinks send to the registry, exists); before that, messages are placed locally.
@@ -128,5 +135,10 @@ caf::behavior registry_impl(caf::stateful_actor<registry_state>* self, registry_
 
 /// Spawns the registry.
 caf::actor spawn_registry(caf::actor_system& sys, registry_options options);
+
+/// The owner channel's sinks that hand what arrives to `registry` (`remote_atom`,
+/// `answer_atom`).
+owner_channel::request_sink registry_request_sink(caf::actor registry);
+owner_channel::answer_sink registry_answer_sink(caf::actor registry);
 
 } // namespace gh

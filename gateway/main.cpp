@@ -125,14 +125,8 @@ start_placement(gh::nats::bus& bus, const caf::actor& registry, gh::user_sinks& 
   std::shared_ptr<gh::nats::owner_link> link;
   if (leases)
     link = gh::nats::owner_link::open(
-        bus.connection(), instance,
-        [registry](std::string envelope, std::string reply_to) {
-          caf::anon_send(registry, gh::remote_atom_v, std::move(envelope), std::move(reply_to));
-        },
-        [registry](uint64_t token, std::optional<std::string> body) {
-          caf::anon_send(registry, gh::answer_atom_v, token, body ? 0 : 1,
-                         body ? std::move(*body) : std::string{});
-        },
+        bus.connection(), instance, gh::registry_request_sink(registry),
+        gh::registry_answer_sink(registry),
         [&sinks](const std::string& user, const std::string& frame) { sinks.push(user, frame); },
         error);
   if (!leases || !link) {

@@ -84,13 +84,7 @@ public:
     leases_ = nats::lease_store::open(nc_, bucket, 1500ms, error);
     EXPECT_NE(leases_, nullptr) << error;
     link_ = nats::owner_link::open(
-        nc_, id_,
-        [r = registry](std::string envelope, std::string reply_to) {
-          caf::anon_send(r, remote_atom_v, std::move(envelope), std::move(reply_to));
-        },
-        [r = registry](uint64_t token, std::optional<std::string> body) {
-          caf::anon_send(r, answer_atom_v, token, body ? 0 : 1, body ? *body : std::string{});
-        },
+        nc_, id_, registry_request_sink(registry), registry_answer_sink(registry),
         [](const std::string&, const std::string&) {}, error);
     EXPECT_NE(link_, nullptr) << error;
     registry_placement p;
