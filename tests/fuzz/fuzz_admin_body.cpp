@@ -2,20 +2,14 @@
 // request or field errors, never a crash; what they accept keeps the promises the admin actor
 // relies on (known, sorted, unique scopes; bounded, well-formed names; cursors that round-trip).
 #include "actors/admin/requests.hpp"
+#include "tests/fuzz/check.hpp"
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 
-namespace {
-
-void check(bool ok) {
-  if (!ok)
-    std::abort();
-}
-
-} // namespace
+using gh::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace admin = gh::admin;

@@ -9,6 +9,7 @@
 #include "actors/records/merge_patch.hpp"
 #include "actors/records/requests.hpp"
 #include "messages/json.hpp"
+#include "tests/fuzz/check.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -17,14 +18,11 @@
 #include <cstdlib>
 #include <string_view>
 
+using gh::fuzz::check;
+
 namespace {
 
 namespace json = boost::json;
-
-void check(bool ok) {
-  if (!ok)
-    std::abort();
-}
 
 void check_merge(const json::value& target, const json::value& patch, const json::value& out) {
   if (!patch.is_object()) {

@@ -2,6 +2,7 @@
 // bytes give a request within its limits or a refusal whose error reply is one JSON object and
 // whose description is fit for a header, never a crash.
 #include "actors/ops_requests.hpp"
+#include "tests/fuzz/check.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -9,12 +10,9 @@
 #include <cstdint>
 #include <cstdlib>
 
-namespace {
+using gh::fuzz::check;
 
-void check(bool ok) {
-  if (!ok)
-    std::abort();
-}
+namespace {
 
 void check_refusal(const gh::ops_requests::refusal& r) {
   check(r.code == 400 && !r.description.empty());

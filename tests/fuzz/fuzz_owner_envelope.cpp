@@ -2,19 +2,13 @@
 // anyone who may publish there): any bytes decode to an envelope or an answer that encodes back to
 // the same one, or to a refusal, never a crash.
 #include "messages/owner_envelope.hpp"
+#include "tests/fuzz/check.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 
-namespace {
-
-void check(bool ok) {
-  if (!ok)
-    std::abort();
-}
-
-} // namespace
+using gh::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text{reinterpret_cast<const char*>(data), size};

@@ -4,6 +4,7 @@
 // `X-Gatehouse-*` field of its own, and carries the caller's identity exactly once. The same
 // bytes, read as a response head, lose every hop-by-hop field.
 #include "gateway/proxy_headers.hpp"
+#include "tests/fuzz/check.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -17,6 +18,8 @@
 #include <cstdlib>
 #include <string>
 
+using gh::fuzz::check;
+
 namespace {
 
 namespace http = boost::beast::http;
@@ -26,11 +29,6 @@ std::string lower(std::string_view s) {
   for (auto& c : out)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-void check(bool ok) {
-  if (!ok)
-    std::abort();
 }
 
 template <bool IsRequest>

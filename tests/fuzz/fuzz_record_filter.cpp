@@ -4,6 +4,7 @@
 // only as a parameter; cursors that round-trip; limits in range).
 #include "actors/records/documents.hpp"
 #include "actors/records/requests.hpp"
+#include "tests/fuzz/check.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -12,12 +13,9 @@
 #include <cstdlib>
 #include <string_view>
 
-namespace {
+using gh::fuzz::check;
 
-void check(bool ok) {
-  if (!ok)
-    std::abort();
-}
+namespace {
 
 /// A compiled filter: a JSON object PostgreSQL's jsonb can hold, within the filter's limits.
 void check_filter(const std::string& filter) {
