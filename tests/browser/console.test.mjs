@@ -4,13 +4,11 @@
 // screenshots and measurements go to.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium, startStack } from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -18,37 +16,19 @@ const artifacts = process.env.GH_ARTIFACTS || path.resolve("build/artifacts");
 mkdirSync(artifacts, { recursive: true });
 
 const password = "correct horse battery staple";
-let stack, lines, base, browser;
+let stack, base, browser;
 const measured = {};
-
-/// The next line the stack prints.
-function nextLine(timeoutMs = 60000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("browser_stack said nothing")), timeoutMs);
-    lines.once("line", (line) => { clearTimeout(timer); resolve(line); });
-  });
-}
 
 before(async () => {
   assert.ok(process.env.BROWSER_STACK, "BROWSER_STACK must name the browser_stack helper");
-  stack = spawn(process.env.BROWSER_STACK, [], { stdio: ["pipe", "pipe", "inherit"] });
-  lines = createInterface({ input: stack.stdout });
-  base = JSON.parse(await nextLine(120000)).url;
-  // playwright-core gives every launch a fresh, empty --user-data-dir of its own.
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      // Nothing but this machine is reachable: every other name resolves to nothing.
-      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ],
-  });
+  stack = startStack();
+  base = JSON.parse(await stack.next(120000)).url;
+  browser = await launchChromium();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  if (stack) { stack.stdin.end("quit\n"); await new Promise((r) => stack.once("exit", r)); }
+  if (stack) await stack.stop();
   writeFileSync(path.join(artifacts, "console-measurements.json"), JSON.stringify(measured, null, 2) + "\n");
 });
 
@@ -205,8 +185,8 @@ test("register, commands, history, completion, checkout and its push, sign-out",
   assert.match(await out.locator("a").getAttribute("href"), /^https:\/\/checkout\.stripe\.com\//);
 
   // The fake Stripe's signed webhook lands: the push shows up without a command.
-  stack.stdin.write("complete\n");
-  assert.equal(await nextLine(), "ok");
+  stack.send("complete");
+  assert.equal(await stack.next(), "ok");
   const push = page.locator("#scrollback .entry.push", { hasText: "payment.completed" });
   await push.waitFor({ timeout: 30000 });
   await page.waitForFunction(() => {

@@ -5,13 +5,11 @@
 // helper; GH_ARTIFACTS the folder the screenshots go to.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium, startStack } from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -22,28 +20,17 @@ let stack, base, issuers, browser;
 
 before(async () => {
   assert.ok(process.env.BROWSER_STACK, "BROWSER_STACK must name the browser_stack helper");
-  stack = spawn(process.env.BROWSER_STACK, ["--oidc"], { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: stack.stdout });
-  const ready = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("browser_stack said nothing")), 120000);
-    lines.once("line", (line) => { clearTimeout(timer); resolve(JSON.parse(line)); });
-  });
+  stack = startStack(["--oidc"]);
+  const ready = JSON.parse(await stack.next(120000));
   base = ready.url;
   issuers = ready.issuers;
   assert.equal(issuers.length, 2, "browser_stack --oidc names the two issuers");
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  if (stack) { stack.stdin.end("quit\n"); await new Promise((r) => stack.once("exit", r)); }
+  if (stack) await stack.stop();
 });
 
 /// A page whose requests may reach Gatehouse and the two providers only (anything else is
