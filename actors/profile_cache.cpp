@@ -14,12 +14,30 @@ std::optional<std::string> profile_cache::find(const std::string& user_id,
   return it->second.body;
 }
 
+std::optional<std::string> profile_cache::serve(const std::string& user_id, clock::time_point now,
+                                                clock::duration grace) const {
+  auto& s = shard_of(user_id);
+  std::shared_lock lock{s.mutex};
+  auto it = s.entries.find(user_id);
+  if (it == s.entries.end())
+    return std::nullopt;
+  const auto& e = it->second;
+  if (now < e.until)
+    return e.body;
+  if (now >= e.until + grace || !e.refreshing.exchange(true, std::memory_order_relaxed))
+    return std::nullopt; // too old, or this request is the one that refreshes it
+  return e.body;
+}
+
 void profile_cache::put(const std::string& user_id, std::string body, clock::time_point until) {
   auto& s = shard_of(user_id);
   std::unique_lock lock{s.mutex};
   if (s.entries.size() >= per_shard_ && !s.entries.contains(user_id))
     s.entries.clear();
-  s.entries.insert_or_assign(user_id, entry{std::move(body), until});
+  auto& e = s.entries.try_emplace(user_id).first->second;
+  e.body = std::move(body);
+  e.until = until;
+  e.refreshing.store(false, std::memory_order_relaxed);
 }
 
 void profile_cache::erase(const std::string& user_id) {

@@ -20,6 +20,13 @@
 
 namespace gh::identity {
 
+/// How long a profile read is served again (here and by the gateway's io threads), so a
+/// change made through another replica shows within it.
+constexpr auto profile_cache_ttl = std::chrono::seconds{2};
+/// How long past that the io threads keep answering with a profile while one request reads it
+/// again (profile_cache::serve): normally the few milliseconds the read takes.
+constexpr auto profile_cache_grace = std::chrono::seconds{1};
+
 /// Limits of the identity endpoints per window (Redis counters that expire with the window).
 struct identity_limits {
   std::chrono::seconds window{60};

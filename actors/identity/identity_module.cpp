@@ -41,9 +41,10 @@ void install(app& a) {
   auto profiles = o.profiles;
   auto identity = spawn_identity(a.sys, std::move(o));
   a.own(caf::actor_cast<caf::actor>(identity));
-  // A profile read in the last seconds is answered on the io thread, with no actor hop.
+  // A profile read in the last seconds is answered on the io thread, with no actor hop; one
+  // request refreshes an expired one while the others keep it (profile_cache::serve).
   const auto cached_me = [profiles](const inline_request& r) -> std::optional<http_response> {
-    auto body = profiles->find(r.who.user_id, profile_cache::clock::now());
+    auto body = profiles->serve(r.who.user_id, profile_cache::clock::now(), profile_cache_grace);
     if (!body)
       return std::nullopt;
     return http_response{200, "application/json", std::move(*body), {}};

@@ -98,10 +98,6 @@ struct identity_state {
   std::size_t hashing = 0;
 };
 
-/// How long a profile read is served again (here and by the gateway's io threads), so a
-/// change made through another replica shows within it.
-constexpr auto profile_cache_ttl = std::chrono::seconds{2};
-
 using self_ptr = caf::stateful_actor<identity_state>*;
 
 int64_t now_of(self_ptr self);
