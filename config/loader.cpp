@@ -397,6 +397,12 @@ void read_tuning(reader& in, settings& s) {
   in.number<std::size_t>("GATEHOUSE_MAX_CONNECTIONS", g.max_connections, 1, 1000000);
   in.number<unsigned>("GATEHOUSE_IO_THREADS", g.io_threads, 1, 64);
   in.number<unsigned>("GATEHOUSE_ACTOR_THREADS", s.actor_threads, 1, 64);
+  if (auto scheduler = in.get("GATEHOUSE_ACTOR_SCHEDULER")) {
+    if (*scheduler == "stealing")
+      s.actor_work_stealing = true;
+    else if (*scheduler != "sharing")
+      in.fail("GATEHOUSE_ACTOR_SCHEDULER", "must be sharing or stealing");
+  }
   in.number<unsigned>("GATEHOUSE_PG_POOL_SIZE", s.pg_pool_size, 1, 64);
   in.number<unsigned>("GATEHOUSE_LOGIN_RATE", s.login_rate, 1, 1000000);
   in.number<unsigned>("GATEHOUSE_REGISTER_RATE", s.register_rate, 1, 1000000);

@@ -173,6 +173,9 @@ struct settings {
   gateway_settings gateway;
   /// GATEHOUSE_UPSTREAMS and each one's UPSTREAM_<NAME>_*, in the order listed.
   std::vector<upstream_settings> upstreams;
+  /// GATEHOUSE_ACTOR_SCHEDULER: `sharing` (one queue; idle threads sleep until a message comes)
+  /// or `stealing` (a queue per thread; idle threads poll, then nap 10 ms between polls).
+  bool actor_work_stealing = false;
   unsigned actor_threads = 2;                        ///< GATEHOUSE_ACTOR_THREADS
   std::chrono::milliseconds user_actor_idle{900000}; ///< GATEHOUSE_USER_ACTOR_IDLE
   unsigned login_rate = 30;    ///< GATEHOUSE_LOGIN_RATE: login attempts per address per window

@@ -220,6 +220,11 @@ int serve(const gh::config::settings& s) {
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(s.actor_threads));
   cfg.set("logger.console", caf::atom("none"));
+  // Sharing by default: its idle threads wait on a condition variable, where work stealing's
+  // poll (every 50 µs for a while after each message) costs an idle Gatehouse ~4 % of a core and
+  // its io threads their time slices; the README's benchmark section has the figures.
+  if (!s.actor_work_stealing)
+    cfg.set("scheduler.policy", caf::atom("sharing"));
   caf::actor_system sys{cfg};
 
   gh::dependency_health health;

@@ -77,6 +77,7 @@ TEST(LoaderTest, EmbeddedDefaults) {
   EXPECT_FALSE(s.instance_id.empty());
   EXPECT_TRUE(s.bootstrap_admin_key.empty());
   EXPECT_GE(s.gateway.io_threads, 1U);
+  EXPECT_FALSE(s.actor_work_stealing);
   EXPECT_EQ(s.gateway.ws_queue_limit, 256U);
   EXPECT_EQ(s.gateway.ws_queue_bytes, 4U * 1024 * 1024);
 }
@@ -91,6 +92,7 @@ TEST(LoaderTest, ReadsTypedValues) {
   env["GATEHOUSE_BODY_LIMIT"] = "2048";
   env["GATEHOUSE_WS_QUEUE_BYTES"] = "65536";
   env["LOG_FORMAT"] = "text";
+  env["GATEHOUSE_ACTOR_SCHEDULER"] = "stealing";
   env["LOG_LEVEL"] = "debug";
   env["STRIPE_WEBHOOK_SECRET"] = "whsec_a, whsec_b";
   env["OIDC_PROVIDERS"] = "keycloak";
@@ -108,6 +110,7 @@ TEST(LoaderTest, ReadsTypedValues) {
   EXPECT_EQ(s.gateway.idle_timeout, std::chrono::minutes{2});
   EXPECT_EQ(s.gateway.body_limit, 2048U);
   EXPECT_EQ(s.gateway.ws_queue_bytes, 65536U);
+  EXPECT_TRUE(s.actor_work_stealing);
   EXPECT_EQ(s.format, log_format::text);
   EXPECT_EQ(s.level, log_level::debug);
   ASSERT_EQ(s.stripe_webhook_secrets.size(), 2U);
@@ -188,6 +191,7 @@ TEST(LoaderTest, RefusesMalformedValues) {
            {"GATEHOUSE_PUBLIC_URL", "not a url"},
            {"GATEHOUSE_IO_THREADS", "-1"},
            {"GATEHOUSE_IO_THREADS", "3x"},
+           {"GATEHOUSE_ACTOR_SCHEDULER", "fair"},
            {"GATEHOUSE_SHUTDOWN_GRACE", "5y"},
            {"GATEHOUSE_WS_QUEUE_BYTES", "1024"},
            {"GATEHOUSE_WS_QUEUE_BYTES", "2GiB"},
