@@ -96,6 +96,9 @@ struct identity_state {
   identity_options opt;
   std::size_t next_hasher = 0;
   std::size_t hashing = 0;
+  /// The profile reads in flight, by user and tenant, with every request waiting for each: one
+  /// read answers them all (`do_me`).
+  std::unordered_map<std::string, std::vector<req_ptr>> profile_reads;
 };
 
 using self_ptr = caf::stateful_actor<identity_state>*;

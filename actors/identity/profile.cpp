@@ -17,15 +17,32 @@ void identity_service::do_me(const req_ptr& r) {
     r->reply->respond({200, "application/json", std::move(*body), {}});
     return;
   }
-  query<std::optional<user_row>>(r, load_user(r->auth), [this, r](std::optional<user_row> user) {
-    if (!user) {
-      r->reply->fail(gh_errc::not_found, "no such user");
-      return;
-    }
-    auto body = json::serialize(user->to_json());
-    opt_.profiles->put(user->id, body, std::chrono::steady_clock::now() + profile_cache_ttl);
-    r->reply->respond({200, "application/json", std::move(body), {}});
-  });
+  // Requests for a profile that is being read wait for that read, so a burst of them on an
+  // expired entry costs one query, not one each.
+  auto key = r->auth.user_id + '\n' + r->auth.tenant_id;
+  auto& waiting = self_->state.profile_reads[key];
+  waiting.push_back(r);
+  if (waiting.size() > 1)
+    return;
+  opt_.db->query<std::optional<user_row>>(
+      self_, opt_.db_timeout, load_user(r->auth),
+      [this, key = std::move(key)](caf::expected<std::optional<user_row>> user) {
+        auto node = self_->state.profile_reads.extract(key);
+        std::string body;
+        if (user && *user) {
+          body = json::serialize((*user)->to_json());
+          opt_.profiles->put((*user)->id, body,
+                             std::chrono::steady_clock::now() + profile_cache_ttl);
+        }
+        for (const auto& w : node.mapped()) {
+          if (!user)
+            replies::failure(w, user.error());
+          else if (!*user)
+            w->reply->fail(gh_errc::not_found, "no such user");
+          else
+            w->reply->respond({200, "application/json", body, {}});
+        }
+      });
 }
 
 void identity_service::do_patch_me(const req_ptr& r) {

@@ -434,6 +434,38 @@ TEST_F(IdentityTest, ProfileEditWritesAUserUpdatedEvent) {
   EXPECT_EQ(call("PATCH", "/api/v1/users/me", R"({"name":"Zoë"})").status, 401);
 }
 
+TEST_F(IdentityTest, ConcurrentReadsOfAnUncachedProfileShareOneQuery) {
+  auto body = register_user(fresh_email("burst"));
+  const auto token = str(body, "access_token");
+  const auto id = str(body.at("user").as_object(), "id");
+  // The users table held locked: every read of it waits, where it can be counted.
+  pqxx::connection lock_conn{required_env("DATABASE_URL")};
+  pqxx::work lock{lock_conn};
+  lock.exec("LOCK TABLE users IN ACCESS EXCLUSIVE MODE");
+  std::vector<http_reply> replies(16);
+  std::vector<std::thread> readers;
+  for (auto& reply : replies)
+    readers.emplace_back(
+        [&reply, &token] { reply = call("GET", "/api/v1/users/me", {}, bearer(token)); });
+  // Gatehouse's profile reads waiting on the lock (workers may read users too: not counted).
+  const auto waiting = [] {
+    return count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+                 "query LIKE $1",
+                 "%FROM users WHERE id = $1::uuid AND tenant_id = $2::uuid AND status = 'active'");
+  };
+  for (int i = 0; i < 100 && waiting() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  std::this_thread::sleep_for(std::chrono::milliseconds{300}); // the others are in by now
+  EXPECT_EQ(waiting(), 1) << "one query for all sixteen requests (the pool has four connections)";
+  lock.abort();
+  for (auto& t : readers)
+    t.join();
+  for (const auto& reply : replies) {
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(str(parse(reply.body), "id"), id);
+  }
+}
+
 TEST_F(IdentityTest, AUserAgentThatIsNotUtf8IsStoredSanitisedAndLosesNothing) {
   const auto email = fresh_email("agent");
   const std::string body = R"({"email":")" + email + R"(","password":"correct horse battery"})";
