@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Gatehouse beside nginx's `return 200` (worker_processes auto) on the same box in the same run,
-# with wrk, in interleaved rounds (nginx, then each Gatehouse route, then nginx again ...), so a
-# shift of the machine's speed moves the reference with us:
-#   - GET /healthz;
-#   - GET /api/v1/users/me with a bearer token (JWT check in the gateway + identity actor, which
-#     reads the profile from PostgreSQL and keeps it for 2 s);
+# in interleaved rounds (nginx, then each Gatehouse route, then nginx again ...), so a shift of
+# the machine's speed moves the reference with us:
+#   - throughput with wrk (closed loop, $CONNECTIONS connections): GET /healthz, and
+#     GET /api/v1/users/me with a bearer token and with a session cookie (the token checked on
+#     the io thread, the profile from the cache the identity actor fills);
+#   - latency at fixed rates with bench/latency_load (open loop, latency from each request's
+#     due time), at shares of nginx's median throughput;
 #   - a login storm (argon2id on every request) and /healthz latency while it runs.
 # Gatehouse runs with its defaults (JSON access log on, written to a file).
-# Prints each round, then the median req/s and the median ratio to nginx with its spread
+# Prints each run, then the medians, and each target's median ratio to nginx with its spread
 # (lowest–highest round).
 #
 #   bench/gateway.sh [SECONDS] [CONNECTIONS]     (defaults: 10 s, 64 connections, 2 threads)
 #   GH_BENCH_ROUNDS=N                            rounds (default 3)
+#   GH_BENCH_LATENCY_SHARES="0.25 0.5"           fixed rates, as shares of nginx's median req/s
 #   GATEHOUSE_BIN=path                           this binary instead of building build/release
 #   GATEHOUSE_BASELINE_BIN=path                  also measure this binary (another build, say
 #                                                the previous commit's) in the same rounds
@@ -79,8 +82,16 @@ token_of() {
   echo "$t"
 }
 token=$(token_of "$gh_port")
+# A browser's session: the cookies of a registration with "session":"cookie".
+curl -fs -X POST -H 'Content-Type: application/json' -c "$work/cookie.jar" \
+  -d "{\"email\":\"bench-cookie-$(date +%s%N)@example.com\",\"password\":\"$password\",\"session\":\"cookie\"}" \
+  "http://127.0.0.1:$gh_port/api/v1/auth/register" >/dev/null
+cookie=$(awk '$0 !~ /^#/ || /^#HttpOnly_/ { if (NF >= 7) printf "%s%s=%s", (n++ ? "; " : ""), $6, $7 }' "$work/cookie.jar")
+[ -n "$cookie" ] || gh_die "no session cookie"
+curl -fs -H "Cookie: $cookie" "http://127.0.0.1:$gh_port/api/v1/users/me" >/dev/null ||
+  gh_die "the cookie session does not answer"
 
-targets=(healthz me)
+targets=(healthz me cookie)
 if [ -n "$baseline" ]; then
   # The baseline shares the services (its own data dir; the same migrations apply to both).
   start_gatehouse "$baseline" baseline
@@ -92,25 +103,78 @@ if [ -n "$baseline" ]; then
   targets+=(base-healthz base-me)
 fi
 
-declare -A rps p50 p99 ratios
+# target_of NAME: sets `port`, `path` and `header` (one "Name: value" or empty) for a target.
+target_of() {
+  header=""
+  case "$1" in
+    nginx) port=$nginx_port path=/ ;;
+    healthz) port=$gh_port path=/healthz ;;
+    me) port=$gh_port path=/api/v1/users/me header="Authorization: Bearer $token" ;;
+    cookie) port=$gh_port path=/api/v1/users/me header="Cookie: $cookie" ;;
+    base-healthz) port=$base_port path=/healthz ;;
+    base-me) port=$base_port path=/api/v1/users/me header="Authorization: Bearer $base_token" ;;
+  esac
+}
+# measure_target NAME ROUND -> "rps p50 p99 non2xx", with wrk at $connections.
+measure_target() {
+  target_of "$1"
+  local args=("http://127.0.0.1:$port$path")
+  [ -z "$header" ] || args+=(-H "$header")
+  measure "$1-$2" "$connections" "${args[@]}"
+}
+
+# Throughput: each round is nginx, then every Gatehouse target; one more nginx run closes the
+# last round. A target's ratio is to the mean of the nginx runs before and after its round, so
+# a drift of the machine's speed within a round moves the reference with it.
+declare -A rps p50 p99 ratios now
+nginx_runs=()
 for round in $(seq 1 "$rounds"); do
-  read -r r a b _ < <(measure "nginx-$round" "$connections" "http://127.0.0.1:$nginx_port/")
+  read -r r a b _ < <(measure_target nginx "$round")
   rps[nginx]+="$r "; p50[nginx]+="$a "; p99[nginx]+="$b "
-  nginx_rps=$r
+  nginx_runs+=("$r")
   for t in "${targets[@]}"; do
-    case "$t" in
-      healthz) args=("http://127.0.0.1:$gh_port/healthz") ;;
-      me) args=("http://127.0.0.1:$gh_port/api/v1/users/me" -H "Authorization: Bearer $token") ;;
-      base-healthz) args=("http://127.0.0.1:$base_port/healthz") ;;
-      base-me) args=("http://127.0.0.1:$base_port/api/v1/users/me" -H "Authorization: Bearer $base_token") ;;
-    esac
-    read -r r a b bad < <(measure "$t-$round" "$connections" "${args[@]}")
+    read -r r a b bad < <(measure_target "$t" "$round")
     [ "$bad" = "0" ] || gh_die "non-2xx answers during round $round of $t: $bad"
     rps[$t]+="$r "; p50[$t]+="$a "; p99[$t]+="$b "
-    ratios[$t]+="$(ratio "$r" "$nginx_rps" 4) "
+    now[$t-$round]=$r
   done
-  echo "round $round: nginx $nginx_rps req/s$(for t in "${targets[@]}"; do
-    printf ', %s %s' "$t" "$(awk '{print $NF}' <<<"${rps[$t]}")"; done)" >&2
+  echo "round $round: nginx $(awk '{print $NF}' <<<"${rps[nginx]}") req/s$(for t in "${targets[@]}"; do
+    printf ', %s %s' "$t" "${now[$t-$round]}"; done)" >&2
+done
+read -r r _ < <(measure_target nginx "$((rounds + 1))")
+nginx_runs+=("$r")
+echo "closing nginx run: $r req/s" >&2
+for round in $(seq 1 "$rounds"); do
+  reference=$(awk -v a="${nginx_runs[$((round - 1))]}" -v b="${nginx_runs[$round]}" 'BEGIN { print (a + b) / 2 }')
+  for t in "${targets[@]}"; do ratios[$t]+="$(ratio "${now[$t-$round]}" "$reference" 4) "; done
+done
+
+# Latency at fixed rates: wrk is closed-loop (a stalled answer just means fewer requests), so its
+# p99 at saturation measures the queue more than the server. bench/latency_load sends at a fixed
+# rate over $connections connections and counts each latency from the request's due time (the
+# way wrk2 does), at shares of nginx's median throughput above: the same offered load for each.
+bench_client latency_load
+# shellcheck disable=SC2086 # a space-separated list
+nginx_median=$(median ${rps[nginx]})
+read -r -a shares <<<"${GH_BENCH_LATENCY_SHARES:-0.25 0.5}"
+latency_targets=(nginx "${targets[@]}")
+declare -A lat_p50 lat_p99 lat_p999 lat_max rates
+for round in $(seq 1 "$rounds"); do
+  for share in "${shares[@]}"; do
+    rate=$(awk -v m="$nginx_median" -v s="$share" 'BEGIN { printf "%d", int(m * s / 1000 + 0.5) * 1000 }')
+    for t in "${latency_targets[@]}"; do
+      target_of "$t"
+      extra=()
+      [ -z "$header" ] || extra=(--header "$header")
+      line=$(build/bench/latency_load --port "$port" --path "$path" "${extra[@]}" \
+        --connections "$connections" --rate "$rate" --seconds "$duration") ||
+        gh_die "fixed-rate run of $t at $rate req/s failed: $line"
+      lat_p50[$share-$t]+="$(field p50_ms "$line") "; lat_p99[$share-$t]+="$(field p99_ms "$line") "
+      lat_p999[$share-$t]+="$(field p999_ms "$line") "; lat_max[$share-$t]+="$(field max_ms "$line") "
+      echo "latency round $round, $t at $rate req/s: $line" >&2
+    done
+    rates[$share]=$rate
+  done
 done
 
 # Login storm: 16 connections logging in (argon2id each) while 8 others ask /healthz.
@@ -131,7 +195,8 @@ label() {
   case "$1" in
     nginx) echo "nginx-light (worker_processes auto) | return 200" ;;
     healthz) echo "gatehouse | GET /healthz" ;;
-    me) echo "gatehouse | GET /api/v1/users/me, bearer JWT (identity actor, profile cached 2 s)" ;;
+    me) echo "gatehouse | GET /api/v1/users/me, bearer JWT (EdDSA), profile cache, on the io thread" ;;
+    cookie) echo "gatehouse | GET /api/v1/users/me, session cookie, profile cache, on the io thread" ;;
     base-healthz) echo "baseline ($baseline) | GET /healthz" ;;
     base-me) echo "baseline ($baseline) | GET /api/v1/users/me, bearer JWT" ;;
   esac
@@ -146,12 +211,26 @@ row() {
 }
 
 echo
-echo "wrk -t2 -c$connections -d${duration}s, loopback, $(nproc) cores, $rounds interleaved rounds in one run"
+echo "wrk -t2 -c$connections -d${duration}s, loopback, $(nproc) cores, $rounds interleaved rounds in one run;"
+echo "each ratio to the mean of the nginx runs before and after its round"
 echo
 echo "| target | route | req/s (median) | p50 (median) | p99 (median) | vs nginx (median) | spread |"
 echo "|---|---|---:|---:|---:|---:|---:|"
 row nginx
 for t in "${targets[@]}"; do row "$t"; done
+echo
+echo "Latency at a fixed rate (bench/latency_load, $connections connections, ${duration} s per run, from each"
+echo "request's due time; medians of $rounds interleaved rounds):"
+echo
+echo "| offered load | target | route | p50 | p99 | p99.9 | max |"
+echo "|---|---|---|---:|---:|---:|---:|"
+for share in "${shares[@]}"; do
+  for t in "${latency_targets[@]}"; do
+    # shellcheck disable=SC2086 # the lists are space-separated numbers
+    echo "| ${rates[$share]} req/s ($share × nginx) | $(label "$t") | $(median ${lat_p50[$share-$t]}) ms |" \
+      "$(median ${lat_p99[$share-$t]}) ms | $(median ${lat_p999[$share-$t]}) ms | $(median ${lat_max[$share-$t]}) ms |"
+  done
+done
 echo
 echo "Login storm (argon2id m=19 MiB t=2 on every login; 16 connections) beside 8 connections on /healthz:"
 echo

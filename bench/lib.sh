@@ -2,7 +2,7 @@
 # The scripts keep their processes and scratch folder in the globals `work`, `gh_pid` and
 # `nginx_pid`, which bench_cleanup ends.
 
-# bench_client NAME PKG-CONFIG-MODULES...: builds build/bench/NAME from bench/NAME.cpp with g++
+# bench_client NAME [PKG-CONFIG-MODULES...]: builds build/bench/NAME from bench/NAME.cpp with g++
 # when it is missing or older than its source or bench/load_cli.hpp; the main build is not touched.
 bench_client() {
   local name="$1" client="build/bench/$1"
@@ -14,9 +14,9 @@ bench_client() {
   if [ ! -x "$client" ] || [ -n "$newer" ]; then
     gh_log "building $client"
     mkdir -p build/bench
-    # shellcheck disable=SC2046 # pkg-config prints several flags
-    g++ -O2 -std=c++20 -Wall -Wextra -pthread "bench/$name.cpp" \
-      $(pkg-config --cflags --libs "$@") -o "$client"
+    local flags=()
+    [ "$#" -eq 0 ] || read -r -a flags < <(pkg-config --cflags --libs "$@")
+    g++ -O2 -std=c++20 -Wall -Wextra -pthread "bench/$name.cpp" "${flags[@]}" -o "$client"
   fi
 }
 
