@@ -83,7 +83,7 @@ std::size_t whole_answer(const std::string& in, int& status, bool& closing) {
     return 0;
   if (in.size() < 12 || in.compare(0, 5, "HTTP/") != 0)
     bench::fail("an answer that is not HTTP");
-  status = std::atoi(in.c_str() + 9);
+  status = static_cast<int>(std::strtol(in.c_str() + 9, nullptr, 10));
   std::size_t length = 0;
   closing = false;
   for (std::size_t at = in.find("\r\n"); at < head_end; at = in.find("\r\n", at + 2)) {

@@ -444,6 +444,7 @@ TEST_F(IdentityTest, ConcurrentReadsOfAnUncachedProfileShareOneQuery) {
   lock.exec("LOCK TABLE users IN ACCESS EXCLUSIVE MODE");
   std::vector<http_reply> replies(16);
   std::vector<std::thread> readers;
+  readers.reserve(replies.size());
   for (auto& reply : replies)
     readers.emplace_back(
         [&reply, &token] { reply = call("GET", "/api/v1/users/me", {}, bearer(token)); });

@@ -50,6 +50,7 @@ TEST(ProfileCacheTest, ExactlyOneOfManyConcurrentReadersRefreshes) {
     std::atomic<int> refreshers{0};
     std::atomic<int> kept{0};
     std::vector<std::jthread> readers;
+    readers.reserve(8);
     for (int i = 0; i < 8; ++i)
       readers.emplace_back([&] {
         for (int n = 0; n < 100; ++n) {
