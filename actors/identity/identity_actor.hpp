@@ -21,7 +21,8 @@
 namespace gh::identity {
 
 /// How long a profile read is served again (here and by the gateway's io threads), so a
-/// change made through another replica shows within it.
+/// change made through another replica shows within it (and the read that refreshes it, which
+/// `profile_cache_grace` bounds).
 constexpr auto profile_cache_ttl = std::chrono::seconds{2};
 /// How long past that the io threads keep answering with a profile while one request reads it
 /// again (profile_cache::serve): normally the few milliseconds the read takes.
