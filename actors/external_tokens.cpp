@@ -45,17 +45,9 @@ std::optional<principal> external_tokens::find(std::string_view token, int64_t n
   auto it = sh.entries.find(token);
   if (it == sh.entries.end() || it->second.who.expires_at <= now)
     return std::nullopt;
-  auto& e = it->second;
-  const auto t = clock::now();
-  if (t < e.until)
-    return e.who;
-  if (t >= e.until + grace)
-    return std::nullopt;
-  if (!e.settling) {
-    e.settling = true; // this request settles it; the others keep the answer meanwhile
-    return std::nullopt;
-  }
-  return e.who;
+  if (!it->second.window.serves(clock::now(), grace))
+    return std::nullopt; // expired, or this request settles it while the others keep the answer
+  return it->second.who;
 }
 
 void external_tokens::put(std::string_view token, const principal& who) {
@@ -63,7 +55,9 @@ void external_tokens::put(std::string_view token, const principal& who) {
   std::lock_guard lock{sh.mutex};
   if (sh.entries.size() >= per_shard_)
     sh.entries.clear();
-  sh.entries.insert_or_assign(std::string{token}, entry{who, clock::now() + recheck, false});
+  auto& e = sh.entries.try_emplace(std::string{token}).first->second;
+  e.who = who;
+  e.window.renew(clock::now() + recheck);
 }
 
 void external_tokens::forget(std::string_view token) {

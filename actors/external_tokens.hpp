@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/refresh_window.hpp"
 #include "messages/gh_errc.hpp"
 #include "messages/http.hpp"
 #include "messages/type_ids.hpp"
@@ -94,8 +95,7 @@ private:
   static constexpr std::size_t shard_count = 16;
   struct entry {
     principal who;
-    clock::time_point until;
-    bool settling = false; ///< one request is settling it again after `until`
+    refresh_window window; ///< one request settles it again after its deadline
   };
   struct text_hash {
     using is_transparent = void;

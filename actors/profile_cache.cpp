@@ -9,7 +9,7 @@ std::optional<std::string> profile_cache::find(const std::string& user_id,
   auto& s = shard_of(user_id);
   std::shared_lock lock{s.mutex};
   auto it = s.entries.find(user_id);
-  if (it == s.entries.end() || it->second.until <= now)
+  if (it == s.entries.end() || it->second.window.until() <= now)
     return std::nullopt;
   return it->second.body;
 }
@@ -19,14 +19,9 @@ std::optional<std::string> profile_cache::serve(const std::string& user_id, cloc
   auto& s = shard_of(user_id);
   std::shared_lock lock{s.mutex};
   auto it = s.entries.find(user_id);
-  if (it == s.entries.end())
+  if (it == s.entries.end() || !it->second.window.serves(now, grace))
     return std::nullopt;
-  const auto& e = it->second;
-  if (now < e.until)
-    return e.body;
-  if (now >= e.until + grace || !e.refreshing.exchange(true, std::memory_order_relaxed))
-    return std::nullopt; // too old, or this request is the one that refreshes it
-  return e.body;
+  return it->second.body;
 }
 
 void profile_cache::put(const std::string& user_id, std::string body, clock::time_point until) {
@@ -36,8 +31,7 @@ void profile_cache::put(const std::string& user_id, std::string body, clock::tim
     s.entries.clear();
   auto& e = s.entries.try_emplace(user_id).first->second;
   e.body = std::move(body);
-  e.until = until;
-  e.refreshing.store(false, std::memory_order_relaxed);
+  e.window.renew(until);
 }
 
 void profile_cache::erase(const std::string& user_id) {

@@ -1,7 +1,8 @@
 #pragma once
 
+#include "actors/refresh_window.hpp"
+
 #include <array>
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -26,12 +27,10 @@ public:
   /// The body kept for `user_id`, unless it is older than its deadline at `now`.
   std::optional<std::string> find(const std::string& user_id, clock::time_point now) const;
 
-  /// The body to answer `user_id` with where no actor is asked (the io thread): a fresh one, or
-  /// one past its deadline by less than `grace` while another request refreshes it. The first
-  /// request after the deadline gets nothing, goes to the identity actor and so reads the profile
-  /// again (`put` ends the refresh); the others keep the old body meanwhile, rather than every
-  /// request in flight reading the same row at once. A refresh that fails leaves the old body in
-  /// use until `grace` runs out.
+  /// The body to answer `user_id` with where no actor is asked (the io thread), as
+  /// `refresh_window::serves` decides: the first request after the deadline gets nothing, goes
+  /// to the identity actor and so reads the profile again (`put` ends the refresh); the others
+  /// keep the old body meanwhile. A refresh that fails leaves it in use until `grace` runs out.
   std::optional<std::string> serve(const std::string& user_id, clock::time_point now,
                                    clock::duration grace) const;
 
@@ -45,8 +44,7 @@ private:
   static constexpr std::size_t shard_count = 16;
   struct entry {
     std::string body;
-    clock::time_point until;
-    mutable std::atomic<bool> refreshing{false}; // claimed under the shared lock
+    refresh_window window; // its refresh is claimed under the shared lock
   };
   struct shard {
     mutable std::shared_mutex mutex;
