@@ -70,7 +70,7 @@ register() {
 token=$(register bearer "" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 [ -n "$token" ] || gh_die "cannot register the benchmark user"
 register cookie ',"session":"cookie"' >/dev/null
-cookie=$(awk '$0 !~ /^#/ || /^#HttpOnly_/ { if (NF >= 7) printf "%s%s=%s", (n++ ? "; " : ""), $6, $7 }' "$work/cookie.jar")
+cookie=$(bench_cookie_header "$work/cookie.jar")
 [ -n "$cookie" ] || gh_die "no session cookie"
 curl -fs -H "Authorization: Bearer $token" "$gh/api/v1/users/me" >"$work/profile.json"
 curl -fs -H "Cookie: $cookie" "$gh/api/v1/users/me" >/dev/null || gh_die "the cookie session does not answer"

@@ -86,7 +86,7 @@ token=$(token_of "$gh_port")
 curl -fs -X POST -H 'Content-Type: application/json' -c "$work/cookie.jar" \
   -d "{\"email\":\"bench-cookie-$(date +%s%N)@example.com\",\"password\":\"$password\",\"session\":\"cookie\"}" \
   "http://127.0.0.1:$gh_port/api/v1/auth/register" >/dev/null
-cookie=$(awk '$0 !~ /^#/ || /^#HttpOnly_/ { if (NF >= 7) printf "%s%s=%s", (n++ ? "; " : ""), $6, $7 }' "$work/cookie.jar")
+cookie=$(bench_cookie_header "$work/cookie.jar")
 [ -n "$cookie" ] || gh_die "no session cookie"
 curl -fs -H "Cookie: $cookie" "http://127.0.0.1:$gh_port/api/v1/users/me" >/dev/null ||
   gh_die "the cookie session does not answer"
@@ -159,9 +159,12 @@ nginx_median=$(median ${rps[nginx]})
 read -r -a shares <<<"${GH_BENCH_LATENCY_SHARES:-0.25 0.5}"
 latency_targets=(nginx "${targets[@]}")
 declare -A lat_p50 lat_p99 lat_p999 lat_max rates
+for share in "${shares[@]}"; do
+  rates[$share]=$(awk -v m="$nginx_median" -v s="$share" 'BEGIN { printf "%d", int(m * s / 1000 + 0.5) * 1000 }')
+done
 for round in $(seq 1 "$rounds"); do
   for share in "${shares[@]}"; do
-    rate=$(awk -v m="$nginx_median" -v s="$share" 'BEGIN { printf "%d", int(m * s / 1000 + 0.5) * 1000 }')
+    rate=${rates[$share]}
     for t in "${latency_targets[@]}"; do
       target_of "$t"
       extra=()
@@ -173,7 +176,6 @@ for round in $(seq 1 "$rounds"); do
       lat_p999[$share-$t]+="$(field p999_ms "$line") "; lat_max[$share-$t]+="$(field max_ms "$line") "
       echo "latency round $round, $t at $rate req/s: $line" >&2
     done
-    rates[$share]=$rate
   done
 done
 

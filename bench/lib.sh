@@ -122,6 +122,12 @@ bench_wait_consumer() {
     gh_die "${gatehouse:-Gatehouse} made no '$1' consumer on $2: is it older than the $3?"
 }
 
+# bench_cookie_header JAR: the `Cookie` header value of curl's cookie jar JAR (the HttpOnly
+# cookies included), for the session a registration with "session":"cookie" opened.
+bench_cookie_header() {
+  awk '$0 !~ /^#/ || /^#HttpOnly_/ { if (NF >= 7) printf "%s%s=%s", (n++ ? "; " : ""), $6, $7 }' "$1"
+}
+
 # field NAME LINE: the value of NAME=... in a load client's result line.
 field() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 
