@@ -60,9 +60,13 @@ std::size_t user_sinks::push(const std::string& user_id, const std::string& fram
     if (list.empty())
       by_user_.erase(it);
   }
-  // Outside the lock: push only posts onto the connection's strand.
+  // Outside the lock: push only posts onto the connection's strand. One copy of the frame for
+  // all of them.
+  if (targets.empty())
+    return 0;
+  const auto shared = make_frame(frame);
   for (auto& sink : targets)
-    sink->push(frame);
+    sink->push(shared);
   return targets.size();
 }
 

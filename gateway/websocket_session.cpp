@@ -50,7 +50,7 @@ public:
 
   uint64_t connection_id() const noexcept override { return id_; }
 
-  void push(std::string frame) override {
+  void push(shared_frame frame) override {
     post([frame = std::move(frame), replies = replies_](websocket_session& s) mutable {
       if (replies)
         s.deliver_reply(std::move(frame));
@@ -235,7 +235,7 @@ bool websocket_session::handle_auth(const std::string& text) {
     reply["ok"] = false;
     reply["error"] = boost::json::parse(to_json(*refused));
   }
-  enqueue(boost::json::serialize(reply));
+  enqueue(make_frame(boost::json::serialize(reply)));
   return true;
 }
 
@@ -275,7 +275,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
   buffer_.consume(buffer_.size());
   if (!take_token()) {
     ctx_.stats->rejected_input.fetch_add(1, std::memory_order_relaxed);
-    enqueue(rate_limited_frame());
+    enqueue(make_frame(rate_limited_frame()));
   } else if (revoked_) {
     // Revoked: no new command runs; the socket closes once the ones in flight answered.
   } else if (!handle_auth(text)) {
@@ -296,7 +296,7 @@ bool websocket_session::take_token() {
   return true;
 }
 
-void websocket_session::enqueue(std::string frame) {
+void websocket_session::enqueue(shared_frame frame) {
   if (closing_)
     return;
   if (!queue_.push(std::move(frame))) {
@@ -336,12 +336,12 @@ void websocket_session::begin_shutdown() {
   });
 }
 
-void websocket_session::deliver_push(std::string frame) {
+void websocket_session::deliver_push(shared_frame frame) {
   if (!revoked_)
     enqueue(std::move(frame));
 }
 
-void websocket_session::deliver_reply(std::string frame) {
+void websocket_session::deliver_reply(shared_frame frame) {
   if (in_flight_ > 0)
     --in_flight_;
   enqueue(std::move(frame));

@@ -54,13 +54,13 @@ public:
   boost::asio::any_io_executor executor() { return ws_.get_executor(); }
 
   /// On the strand: queue a frame / close with `code`.
-  void enqueue(std::string frame);
+  void enqueue(shared_frame frame);
   void do_close(ws_close code, std::string reason);
 
   /// On the strand: a push for this user (dropped once the session is revoked).
-  void deliver_push(std::string frame);
+  void deliver_push(shared_frame frame);
   /// On the strand: the console's answer to a command this socket sent.
-  void deliver_reply(std::string frame);
+  void deliver_reply(shared_frame frame);
   /// On the strand: the session or token was revoked. Pushes stop and no new command runs at
   /// once; the socket closes with `code` when the commands in flight have answered (at most 1 s).
   void revoke(ws_close code, std::string reason);

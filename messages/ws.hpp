@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace gh {
 
@@ -21,6 +22,15 @@ enum class ws_close : uint16_t {
   internal_error = 1011,
 };
 
+/// A text frame's bytes, shared by every connection it goes to: a push to all of a user's
+/// WebSockets makes one copy of the frame, not one per connection.
+using shared_frame = std::shared_ptr<const std::string>;
+
+/// `text` as a frame to hand to connections.
+inline shared_frame make_frame(std::string text) {
+  return std::make_shared<const std::string>(std::move(text));
+}
+
 /// The way an actor reaches one open WebSocket: both calls post onto the connection's strand and
 /// never block, so any thread may call them.
 class connection_sink {
@@ -31,7 +41,7 @@ public:
   virtual uint64_t connection_id() const noexcept = 0;
 
   /// Queues a text frame; a connection whose queue is full is closed (slow consumer).
-  virtual void push(std::string frame) = 0;
+  virtual void push(shared_frame frame) = 0;
 
   /// Sends a close frame and ends the connection.
   virtual void close(ws_close code, std::string reason) = 0;

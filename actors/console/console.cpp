@@ -170,7 +170,7 @@ caf::behavior console_impl(self_ptr self, console_options options) {
                   caller{"ws:" + std::to_string(frame.connection_id), std::move(frame.who),
                          std::move(frame.remote_ip), crypto::random_token(12),
                          [sink](std::string reply, const command_headers&) {
-                           sink->push(std::move(reply));
+                           sink->push(make_frame(std::move(reply)));
                          }});
       },
       [self](http_request& req) {

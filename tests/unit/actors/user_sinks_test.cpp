@@ -15,10 +15,14 @@ class recording_sink : public connection_sink {
 public:
   explicit recording_sink(uint64_t id) : id_(id) {}
   uint64_t connection_id() const noexcept override { return id_; }
-  void push(std::string frame) override { frames.push_back(std::move(frame)); }
+  void push(shared_frame frame) override {
+    frames.push_back(*frame);
+    last = std::move(frame);
+  }
   void close(ws_close, std::string) override { closed = true; }
 
   std::vector<std::string> frames;
+  shared_frame last; ///< The frame as it was handed over.
   bool closed = false;
 
 private:
@@ -38,6 +42,8 @@ TEST(UserSinksTest, PushReachesEveryConnectionOfThatUserOnly) {
   EXPECT_EQ(sinks.push("alice", R"({"event":"user.updated"})"), 2U);
   EXPECT_EQ(a1->frames.size(), 1U);
   EXPECT_EQ(a2->frames.size(), 1U);
+  // One copy of the frame for all of the user's connections.
+  EXPECT_EQ(a1->last.get(), a2->last.get());
   EXPECT_TRUE(b1->frames.empty());
   EXPECT_EQ(sinks.push("carol", "x"), 0U);
 }

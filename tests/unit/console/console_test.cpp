@@ -25,9 +25,9 @@ class recording_sink final : public connection_sink {
 public:
   explicit recording_sink(uint64_t id) : id_(id) {}
   uint64_t connection_id() const noexcept override { return id_; }
-  void push(std::string frame) override {
+  void push(shared_frame frame) override {
     std::lock_guard lock{mutex_};
-    frames.push_back(std::move(frame));
+    frames.push_back(*frame);
   }
   void close(ws_close, std::string) override { closed = true; }
 
