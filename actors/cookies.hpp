@@ -25,8 +25,17 @@ std::string_view trim_blanks(std::string_view s) noexcept;
 /// The value of cookie `name` in a `Cookie` header, or empty.
 std::string_view cookie_value(std::string_view header, std::string_view name) noexcept;
 
-/// How many times cookie `name` appears in a `Cookie` header.
-std::size_t cookie_count(std::string_view header, std::string_view name) noexcept;
+/// Gatehouse's session cookies as one pass over a `Cookie` header finds them: the first value of
+/// each (empty when absent), and whether any of them is there more than once.
+struct session_cookies {
+  std::string_view access;
+  std::string_view refresh;
+  std::string_view csrf;
+  bool repeated = false;
+};
+
+/// Reads the cookies `names` lists from a `Cookie` header, in one pass.
+session_cookies read_session_cookies(std::string_view header, const cookie_names& names) noexcept;
 
 /// The key CSRF tokens are derived with, from `GATEHOUSE_SECRETS_KEY`'s material.
 std::string csrf_key_of(std::string_view secrets_key);

@@ -150,18 +150,18 @@ authenticator::outcome authenticator::authenticate(const input& in, int64_t now)
     return out;
   }
 
-  const auto access = cookie_value(in.cookie, names_.access);
-  const auto refresh = cookie_value(in.cookie, names_.refresh);
-  if (access.empty() && refresh.empty())
+  // One pass over the header for all three cookies.
+  const auto cookies = read_session_cookies(in.cookie, names_);
+  const auto access = cookies.access;
+  if (access.empty() && cookies.refresh.empty())
     return out;
   // Two values for one of our cookies means one was planted (a sibling domain, say): which one
   // the browser sent first says nothing.
-  for (const auto& name : {names_.access, names_.refresh, names_.csrf})
-    if (cookie_count(in.cookie, name) > 1) {
-      out.error = gh_errc::validation;
-      out.detail = "the session cookies are sent more than once; clear the site's cookies";
-      return out;
-    }
+  if (cookies.repeated) {
+    out.error = gh_errc::validation;
+    out.detail = "the session cookies are sent more than once; clear the site's cookies";
+    return out;
+  }
   if (!access.empty()) {
     if (!verify(access, now, out.who, out.detail)) {
       out.who = {};
@@ -178,7 +178,7 @@ authenticator::outcome authenticator::authenticate(const input& in, int64_t now)
       out.detail = "cross-origin requests are not accepted with session cookies";
       return out;
     }
-    const auto csrf_cookie = cookie_value(in.cookie, names_.csrf);
+    const auto csrf_cookie = cookies.csrf;
     bool csrf_ok = !csrf_cookie.empty() && !in.csrf_header.empty() &&
                    crypto::constant_time_equal(csrf_cookie, in.csrf_header);
     // With a valid access token, the token must also be the one of its session.

@@ -50,6 +50,41 @@ TEST(CookieTest, FindsTheNamedCookie) {
   EXPECT_EQ(cookie_value("gh_access=a=b", "gh_access"), "a=b");
 }
 
+TEST(CookieTest, SessionCookiesInOnePass) {
+  const cookie_names names;
+  auto c = read_session_cookies("a=1; gh_csrf=c; gh_access=\"t\" ;gh_refresh=r", names);
+  EXPECT_EQ(c.access, "t");
+  EXPECT_EQ(c.refresh, "r");
+  EXPECT_EQ(c.csrf, "c");
+  EXPECT_FALSE(c.repeated);
+
+  c = read_session_cookies("gh_access_x=1; flag; xgh_refresh=2; __Host-gh_csrf=3", names);
+  EXPECT_EQ(c.access, "");
+  EXPECT_EQ(c.refresh, "");
+  EXPECT_EQ(c.csrf, "");
+  EXPECT_FALSE(c.repeated);
+  EXPECT_FALSE(read_session_cookies("", names).repeated);
+
+  // Production's names are the `__Host-` ones only.
+  c = read_session_cookies("gh_access=plain; __Host-gh_access=host",
+                           cookie_names::for_production(true));
+  EXPECT_EQ(c.access, "host");
+  EXPECT_FALSE(c.repeated);
+}
+
+TEST(CookieTest, AnyOfTheSessionCookiesTwiceIsSeen) {
+  const cookie_names names;
+  for (const auto* header : {"gh_access=1; gh_access=2", "gh_refresh=1; a=b; gh_refresh=",
+                             "gh_csrf=planted; gh_access=t; gh_csrf=real"}) {
+    const auto c = read_session_cookies(header, names);
+    EXPECT_TRUE(c.repeated) << header;
+  }
+  // The first value is the one kept.
+  EXPECT_EQ(read_session_cookies("gh_access=1; gh_access=2", names).access, "1");
+  // Other cookies may repeat.
+  EXPECT_FALSE(read_session_cookies("a=1; a=2; gh_access=t", names).repeated);
+}
+
 TEST(CookieTest, PrefixOfAnotherNameDoesNotMatch) {
   EXPECT_EQ(cookie_value("gh_access_x=1", "gh_access"), "");
   EXPECT_EQ(cookie_value("gh_access_x=1; gh_access=real", "gh_access"), "real");
