@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -34,8 +35,17 @@ public:
   std::optional<std::string> serve(const std::string& user_id, clock::time_point now,
                                    clock::duration grace) const;
 
-  /// Keeps `body` for `user_id` until `until`.
+  /// Keeps `body` for `user_id` until `until`: the profile as a change just left it.
   void put(const std::string& user_id, std::string body, clock::time_point until);
+
+  /// Taken before a read of `user_id`'s profile from the database; hand it to `put_read`.
+  uint64_t read_ticket(const std::string& user_id) const;
+
+  /// `put` for a body read after `ticket` was taken. Stores nothing when an entry of the same
+  /// shard was put or dropped since: a change may have been made while the read ran, and the
+  /// body read would put the old profile back over it. The next request reads it again.
+  void put_read(const std::string& user_id, std::string body, clock::time_point until,
+                uint64_t ticket);
 
   /// Forgets `user_id`'s entry.
   void erase(const std::string& user_id);
@@ -49,7 +59,11 @@ private:
   struct shard {
     mutable std::shared_mutex mutex;
     std::unordered_map<std::string, entry> entries;
+    uint64_t changes = 0; // puts and erases so far: what a read ticket holds
   };
+
+  /// `put` with the shard locked.
+  void store(shard& s, const std::string& user_id, std::string body, clock::time_point until) const;
 
   shard& shard_of(const std::string& user_id) const {
     return shards_[std::hash<std::string>{}(user_id) % shard_count];

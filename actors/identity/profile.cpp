@@ -24,15 +24,18 @@ void identity_service::do_me(const req_ptr& r) {
   waiting.push_back(r);
   if (waiting.size() > 1)
     return;
+  // A change made while the query runs (a PATCH, here or in another actor) must not be
+  // overwritten by what the query read before it.
+  const auto ticket = opt_.profiles->read_ticket(r->auth.user_id);
   opt_.db->query<std::optional<user_row>>(
       self_, opt_.db_timeout, load_user(r->auth),
-      [this, key = std::move(key)](caf::expected<std::optional<user_row>> user) {
+      [this, key = std::move(key), ticket](caf::expected<std::optional<user_row>> user) {
         auto node = self_->state.profile_reads.extract(key);
         std::string body;
         if (user && *user) {
           body = json::serialize((*user)->to_json());
-          opt_.profiles->put((*user)->id, body,
-                             std::chrono::steady_clock::now() + profile_cache_ttl);
+          opt_.profiles->put_read((*user)->id, body,
+                                  std::chrono::steady_clock::now() + profile_cache_ttl, ticket);
         }
         for (const auto& w : node.mapped()) {
           if (!user)

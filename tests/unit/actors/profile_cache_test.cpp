@@ -42,6 +42,34 @@ TEST(ProfileCacheTest, OneRequestRefreshesAnExpiredBodyWhileTheOthersKeepIt) {
   EXPECT_EQ(cache.serve("u1", t0 + 5s, 1s), "new");
 }
 
+TEST(ProfileCacheTest, AReadThatAChangeOvertookIsNotKept) {
+  profile_cache cache;
+  // A read, then a change (PATCH: drop, then the new profile), then the read's old body.
+  auto ticket = cache.read_ticket("u1");
+  cache.erase("u1");
+  cache.put("u1", "new", t0 + 2s);
+  cache.put_read("u1", "old", t0 + 2s, ticket);
+  EXPECT_EQ(cache.find("u1", t0), "new");
+
+  // The change dropped the entry before the read began, and wrote it while the read ran.
+  cache.erase("u1");
+  ticket = cache.read_ticket("u1");
+  cache.put("u1", "newer", t0 + 2s);
+  cache.put_read("u1", "new", t0 + 2s, ticket);
+  EXPECT_EQ(cache.find("u1", t0), "newer");
+
+  // Dropped while the read ran (a deletion): nothing is put back.
+  ticket = cache.read_ticket("u1");
+  cache.erase("u1");
+  cache.put_read("u1", "newer", t0 + 2s, ticket);
+  EXPECT_FALSE(cache.find("u1", t0));
+
+  // Nothing changed meanwhile: the read is kept.
+  ticket = cache.read_ticket("u1");
+  cache.put_read("u1", "current", t0 + 2s, ticket);
+  EXPECT_EQ(cache.find("u1", t0), "current");
+}
+
 TEST(ProfileCacheTest, ExactlyOneOfManyConcurrentReadersRefreshes) {
   profile_cache cache;
   for (int round = 0; round < 50; ++round) {
