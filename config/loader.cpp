@@ -8,8 +8,10 @@
 
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -204,12 +206,9 @@ bool is_bucket_name(std::string_view name) {
 }
 
 bool is_region_name(std::string_view name) {
-  if (name.size() > 64)
-    return false;
-  for (const char c : name)
-    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-')
-      return false;
-  return true;
+  return name.size() <= 64 && std::ranges::all_of(name, [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+         });
 }
 
 bool is_loopback_host(std::string_view host) {
@@ -237,13 +236,10 @@ void read_allowed_types(reader& in, files_settings& f) {
   if (!list)
     return;
   const auto token = [](std::string_view t) {
-    if (t.empty() || t.size() > 127)
-      return false;
-    for (const char c : t)
-      if (std::isalnum(static_cast<unsigned char>(c)) == 0 &&
-          std::string_view{"!#$&-^_.+"}.find(c) == std::string_view::npos)
-        return false;
-    return true;
+    return !t.empty() && t.size() <= 127 && std::ranges::all_of(t, [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+             std::string_view{"!#$&-^_.+"}.find(c) != std::string_view::npos;
+    });
   };
   for (auto& item : split_list(*list)) {
     for (auto& c : item)
@@ -412,7 +408,7 @@ void read_tuning(reader& in, settings& s) {
               milliseconds{600000});
   in.duration("GATEHOUSE_SHUTDOWN_GRACE", g.shutdown_grace, milliseconds{0}, milliseconds{600000});
   in.duration("GATEHOUSE_USER_ACTOR_IDLE", s.user_actor_idle, milliseconds{1000},
-              milliseconds{7 * 24 * 3600000LL});
+              milliseconds{std::chrono::hours{7 * 24}});
   in.duration("GATEHOUSE_RATE_WINDOW", s.rate_window, milliseconds{1000}, milliseconds{3600000});
   in.duration("GATEHOUSE_ACCESS_TOKEN_TTL", s.access_token_ttl, milliseconds{5000},
               milliseconds{24 * 3600000LL});
@@ -422,7 +418,8 @@ void read_tuning(reader& in, settings& s) {
   in.number<int64_t>("FILES_MAX_BYTES", f.max_bytes, 1, 5 * tib);
   in.number<int64_t>("FILES_QUOTA_BYTES", f.quota_bytes, 0, 1024 * tib);
   // S3 refuses presigned URLs that live longer than seven days.
-  in.duration("FILES_URL_TTL", f.url_ttl, milliseconds{1000}, milliseconds{7 * 24 * 3600000LL});
+  in.duration("FILES_URL_TTL", f.url_ttl, milliseconds{1000},
+              milliseconds{std::chrono::hours{7 * 24}});
   read_allowed_types(in, f);
   in.duration("GATEHOUSE_REFRESH_GRACE", s.refresh_grace, milliseconds{0}, milliseconds{60000});
 }

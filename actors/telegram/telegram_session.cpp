@@ -215,9 +215,9 @@ std::string text_arg(const tg_command& cmd, std::string_view name) {
   return v != nullptr && v->is_string() ? std::string{v->as_string()} : std::string{};
 }
 
-void send_phone(session_ptr self, std::shared_ptr<command_reply> reply) {
+void send_phone(session_ptr self, const std::shared_ptr<command_reply>& reply) {
   call(self, {{"@type", "setAuthenticationPhoneNumber"}, {"phone_number", self->state.phone}},
-       [self, reply](td_result r) {
+       [self, reply](const td_result& r) {
          if (!r.answered() || r.is_error()) {
            refuse_result(self, reply, r);
            return;
@@ -293,7 +293,7 @@ void on_created(session_ptr self, std::optional<int> client) {
   }
   st.lease->set_client(*client);
   remember(self);
-  call(self, tdlib_parameters(st.opt.client, st.lease->dir()), [self, reply](td_result r) {
+  call(self, tdlib_parameters(st.opt.client, st.lease->dir()), [self, reply](const td_result& r) {
     if (!r.answered() || r.is_error()) {
       refuse_result(self, reply, r);
       end_session(self, true, "the Telegram client refused its parameters");
@@ -361,7 +361,7 @@ void on_command(session_ptr self, tg_command& cmd) {
     json::object request =
         code ? json::object{{"@type", "checkAuthenticationCode"}, {"code", value}}
              : json::object{{"@type", "checkAuthenticationPassword"}, {"password", value}};
-    call(self, std::move(request), [self, reply = cmd.reply, from](td_result r) {
+    call(self, std::move(request), [self, reply = cmd.reply, from](const td_result& r) {
       if (!r.answered() || r.is_error()) {
         refuse_result(self, reply, r);
         return;
