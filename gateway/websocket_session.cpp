@@ -98,8 +98,9 @@ websocket_session::~websocket_session() {
   ctx_.ws_sessions.remove(token_id_, id_);
 }
 
-void websocket_session::run(beast::http::request<beast::http::string_body> req, std::string early,
-                            std::string request_id, principal who, bool bearer_protocol) {
+void websocket_session::run(const beast::http::request<beast::http::string_body>& req,
+                            const std::string& early, std::string request_id, principal who,
+                            bool bearer_protocol) {
   who_ = who;
   user_id_ = std::move(who.user_id);
   session_id_ = std::move(who.session_id);
@@ -242,11 +243,11 @@ bool websocket_session::handle_auth(const std::string& text) {
 void websocket_session::do_read() {
   // One byte past the limit is enough to know a message is too big.
   const std::size_t room = ctx_.limits.ws_message_limit + 1 - buffer_.size();
-  ws_.async_read_some(buffer_, std::min<std::size_t>(room, 64 * 1024),
+  ws_.async_read_some(buffer_, std::min<std::size_t>(room, std::size_t{64} * 1024),
                       beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
 }
 
-void websocket_session::on_read(beast::error_code ec, std::size_t) {
+void websocket_session::on_read(beast::error_code ec, std::size_t /*n*/) {
   if (ec) {
     // Beast has answered the client's close frame or failed the connection; nothing more to
     // read. The expiry timer must not keep the session alive.
@@ -314,7 +315,7 @@ void websocket_session::do_write() {
                   beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
 }
 
-void websocket_session::on_write(beast::error_code ec, std::size_t) {
+void websocket_session::on_write(beast::error_code ec, std::size_t /*n*/) {
   writing_ = false;
   if (ec)
     return;

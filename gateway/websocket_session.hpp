@@ -42,8 +42,8 @@ public:
   /// `auth` frame. `bearer_protocol`: the client authenticated through the subprotocol list,
   /// so the handshake selects `bearer`. `early` holds bytes the client sent right behind the
   /// handshake (its first frames), read already.
-  void run(boost::beast::http::request<boost::beast::http::string_body> req, std::string early,
-           std::string request_id, principal who, bool bearer_protocol);
+  void run(const boost::beast::http::request<boost::beast::http::string_body>& req,
+           const std::string& early, std::string request_id, principal who, bool bearer_protocol);
 
   void begin_shutdown() override;
 

@@ -19,7 +19,7 @@ public:
     frames.push_back(*frame);
     last = std::move(frame);
   }
-  void close(ws_close, std::string) override { closed = true; }
+  void close(ws_close /*code*/, std::string /*reason*/) override { closed = true; }
 
   std::vector<std::string> frames;
   shared_frame last; ///< The frame as it was handed over.
@@ -104,6 +104,7 @@ TEST(UserSinksTest, RacingReservationsNeverPassTheLimit) {
   user_sinks sinks;
   std::atomic<int> granted{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&] {
       for (int i = 0; i < 100; ++i)

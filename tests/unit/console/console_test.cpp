@@ -29,7 +29,7 @@ public:
     std::lock_guard lock{mutex_};
     frames.push_back(*frame);
   }
-  void close(ws_close, std::string) override { closed = true; }
+  void close(ws_close /*code*/, std::string /*reason*/) override { closed = true; }
 
   std::vector<std::string> frames;
   bool closed = false;
