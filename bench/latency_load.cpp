@@ -143,13 +143,16 @@ int main(int argc, char** argv) try {
 
   const int poller = ::epoll_create1(0);
   std::vector<connection> conns(static_cast<std::size_t>(connections));
-  for (std::size_t c = 0; c < conns.size(); ++c) {
+  // Opens connection `c` and has the poller report its answers.
+  const auto open_watched = [&](std::size_t c) {
     conns[c].fd = open_connection(host, static_cast<int>(port));
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = c;
     ::epoll_ctl(poller, EPOLL_CTL_ADD, conns[c].fd, &ev);
-  }
+  };
+  for (std::size_t c = 0; c < conns.size(); ++c)
+    open_watched(c);
   ::usleep(100'000); // the connections complete before the clock starts
 
   const auto interval = nanos{1'000'000'000} / rate; // between two requests, all connections
@@ -188,12 +191,8 @@ int main(int argc, char** argv) try {
   const auto reopen = [&](connection& conn, uint64_t index) {
     ::epoll_ctl(poller, EPOLL_CTL_DEL, conn.fd, nullptr);
     ::close(conn.fd);
-    conn.fd = open_connection(host, static_cast<int>(port));
+    open_watched(index);
     conn.input.clear();
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = index;
-    ::epoll_ctl(poller, EPOLL_CTL_ADD, conn.fd, &ev);
     ++reconnects;
     send_next(conn);
   };
@@ -262,8 +261,7 @@ int main(int argc, char** argv) try {
   }
   std::sort(latencies_us.begin(), latencies_us.end());
   std::printf("done=%zu late=%llu reconnects=%llu errors=%llu rate=%.0f p50_ms=%.3f p90_ms=%.3f "
-              "p99_ms=%.3f "
-              "p999_ms=%.3f max_ms=%.3f\n",
+              "p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n",
               latencies_us.size(), static_cast<unsigned long long>(late),
               static_cast<unsigned long long>(reconnects), static_cast<unsigned long long>(errors),
               static_cast<double>(latencies_us.size()) / static_cast<double>(seconds),
