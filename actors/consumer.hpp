@@ -41,6 +41,9 @@ struct consumer_spec {
   std::string stream;  ///< e.g. `EMAIL`.
   std::string subject; ///< Filter subject, e.g. `email.send`.
   event_handler handler;
+  /// When set, used instead of `handler`: makes the handler of one transaction's events, which
+  /// may keep what it read for the rest of that batch (one lookup shared by many events).
+  std::function<event_handler()> batch_handler;
   int max_deliveries = 5; ///< After this many failed deliveries the event is dead-lettered.
   std::chrono::seconds ack_wait{30};
   /// Delay before delivery n+1 after a `retry` on delivery n (the last one repeats).

@@ -205,9 +205,11 @@ private:
       ensure_database();
       pqxx::work tx{*conn_};
       claim(tx, batch);
+      const auto of_batch = spec_.batch_handler ? spec_.batch_handler() : event_handler{};
+      const auto& handler = of_batch ? of_batch : spec_.handler;
       for (auto& p : batch)
         if (!p.duplicate)
-          apply_one(tx, p);
+          apply_one(tx, p, handler);
       tx.commit();
     } catch (const std::exception&) {
       // Nothing of the batch committed (or the outcome is unknown): all of it comes again, and
@@ -250,12 +252,12 @@ private:
   /// Runs the handler of one claimed event. Its statements run under a savepoint opened before
   /// the first of them; when the handler does not finish, the savepoint is rolled back and the
   /// event's claim removed, so no trace of it stays.
-  void apply_one(pqxx::work& tx, pending_event& p) {
+  void apply_one(pqxx::work& tx, pending_event& p, const event_handler& handler) {
     if (spec_.slow)
       natsMsg_InProgress(p.msg, nullptr); // restarts AckWait for this message
     lazy_savepoint t{tx};
     try {
-      p.result = spec_.handler(p.event, p.info, t);
+      p.result = handler(p.event, p.info, t);
     } catch (const pqxx::broken_connection&) {
       throw;
     } catch (const pqxx::integrity_constraint_violation& e) {

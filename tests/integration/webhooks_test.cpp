@@ -368,6 +368,55 @@ TEST_F(WebhooksTest, WildcardsMatchAndDisabledEndpointsGetNothing) {
       "1");
 }
 
+TEST_F(WebhooksTest, EventsOfTwoTenantsAppliedTogetherReachOnlyTheirOwnTenantsEndpoints) {
+  // The fan-out reads a tenant's endpoints once per batch of events: a batch that mixes tenants
+  // must still keep each event to the endpoints of its own.
+  constexpr const char* other = "00000000-0000-0000-0000-0000000000b2";
+  sql(std::string{"INSERT INTO tenants (id, name) VALUES ('"} + other +
+      "', 'webhooks second tenant') ON CONFLICT DO NOTHING");
+  webhook_receiver mine_rx;
+  webhook_receiver theirs_rx;
+  const auto mine = str(endpoint(mine_rx.url(), R"(["org.created"])"), "id");
+  const auto theirs = str(endpoint(theirs_rx.url(), R"(["org.*"])"), "id");
+  sql("UPDATE webhook_endpoints SET tenant_id = '" + std::string{other} + "' WHERE id = '" +
+      theirs + "'");
+  // One statement writes all of them, so they are published together and applied in few
+  // batches, the two tenants interleaved.
+  std::set<std::string> of_mine;
+  std::set<std::string> of_theirs;
+  std::string rows;
+  for (int i = 0; i < 20; ++i) {
+    const auto id = scalar("SELECT gen_random_uuid()::text");
+    const std::string owner = i % 2 == 0 ? tenant : other;
+    (i % 2 == 0 ? of_mine : of_theirs).insert(id);
+    rows += std::string{rows.empty() ? "" : ","} + "('" + id + "', 'org.created', '" + owner +
+            "', jsonb_build_object('id', '" + id +
+            "', 'type', 'org.created', 'occurred_at', '2026-12-01T10:00:00.000Z', 'tenant_id', '" +
+            owner + "', 'data', '{}'::jsonb))";
+  }
+  sql("INSERT INTO outbox (id, subject, tenant_id, payload) VALUES " + rows);
+  ASSERT_TRUE(mine_rx.wait_for(10, 20s));
+  ASSERT_TRUE(theirs_rx.wait_for(10, 20s));
+  std::this_thread::sleep_for(1500ms);
+  std::set<std::string> to_mine;
+  for (const auto& r : mine_rx.requests())
+    to_mine.insert(r.header("webhook-id"));
+  std::set<std::string> to_theirs;
+  for (const auto& r : theirs_rx.requests())
+    to_theirs.insert(r.header("webhook-id"));
+  EXPECT_EQ(to_mine, of_mine);
+  EXPECT_EQ(to_theirs, of_theirs);
+  EXPECT_EQ(mine_rx.requests().size(), 10U);
+  EXPECT_EQ(theirs_rx.requests().size(), 10U);
+  EXPECT_EQ(scalar("SELECT count(*) FROM webhook_deliveries WHERE endpoint_id IN ('" + mine +
+                   "', '" + theirs + "')"),
+            "20");
+  sql("UPDATE webhook_endpoints SET tenant_id = '" + std::string{tenant} + "' WHERE id = '" +
+      theirs + "'");
+  for (const auto& id : {mine, theirs})
+    EXPECT_EQ(admin("DELETE", "/api/v1/admin/webhooks/" + id).status, 204);
+}
+
 TEST_F(WebhooksTest, ARestartWithDeliveriesPendingLosesNoneAndSendsNoneTwiceAfterSuccess) {
   webhook_receiver rx;
   rx.answer_next(5, 500);
