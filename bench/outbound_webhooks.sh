@@ -2,9 +2,12 @@
 # Outbound webhooks end to end beside the rate the same events are published, in one run:
 #   - N `user.updated` events are written into the outbox in one statement (the clock starts);
 #   - published: the outbox relay has published every one to JetStream (its ack recorded);
-#   - delivered: the `webhooks_user` consumer recorded a delivery for each and the delivery
-#     worker POSTed each, signed, to a local receiver (nginx-light answering 204) and recorded
-#     it `succeeded`.
+#   - recorded: the `webhooks_user` fan-out consumer recorded a delivery for each;
+#   - delivered: the delivery worker POSTed each, signed, to a local receiver (nginx-light
+#     answering 204) and recorded it `succeeded`;
+#   - then N more for a second tenant, which has no endpoint: applied when the fan-out consumer
+#     has marked every one processed (what most events cost it: a tenant's endpoints are read
+#     once per batch, and an event none of them wants writes nothing).
 # One endpoint subscribed to `user.*`; Gatehouse runs with its defaults (development mode, so a
 # loopback receiver over http is allowed) against PostgreSQL, Redis and NATS started for this
 # run on free ports. Prints a Markdown table with events/s for both and their ratio.
@@ -56,12 +59,16 @@ curl -fs -X POST "http://127.0.0.1:$gh_port/api/v1/admin/webhooks" \
 sql() { psql "$DATABASE_URL" -qAtX -c "$1"; }
 now() { date +%s.%N; }
 
-# insert N: writes N user.updated envelopes into the outbox in one statement.
+tenant=00000000-0000-0000-0000-000000000001
+quiet_tenant=00000000-0000-0000-0000-0000000000b1 # no endpoint
+
+# insert N [TENANT]: writes N user.updated envelopes into the outbox in one statement.
 insert() {
+  local t="${2:-$tenant}"
   sql "INSERT INTO outbox (id, subject, tenant_id, payload) SELECT id, 'user.updated',
-         '00000000-0000-0000-0000-000000000001', jsonb_build_object('id', id, 'type',
+         '$t', jsonb_build_object('id', id, 'type',
          'user.updated', 'occurred_at', '2026-12-01T10:00:00.000Z', 'tenant_id',
-         '00000000-0000-0000-0000-000000000001', 'data', jsonb_build_object('user_id', id, 'name',
+         '$t', 'data', jsonb_build_object('user_id', id, 'name',
          'bench user'))
        FROM (SELECT gen_random_uuid() AS id FROM generate_series(1, $1)) g"
 }
@@ -85,14 +92,37 @@ t0=$(now)
 insert "$events"
 wait_until "SELECT count(*) FROM outbox WHERE published_at IS NULL" 0
 t_published=$(now)
+wait_until "SELECT count(*) FROM webhook_deliveries" "$total"
+t_recorded=$(now)
 wait_until "SELECT count(*) FROM webhook_deliveries WHERE status = 'succeeded'" "$total"
 t_delivered=$(now)
 failed=$(sql "SELECT count(*) FROM webhook_deliveries WHERE status <> 'succeeded' OR attempts <> 1")
 
-p_s=$(awk -v a="$t_published" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
-d_s=$(awk -v a="$t_delivered" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
-p_rate=$(awk -v n="$events" -v s="$p_s" 'BEGIN { printf "%.0f", n / s }')
-d_rate=$(awk -v n="$events" -v s="$d_s" 'BEGIN { printf "%.0f", n / s }')
+gh_log "timed: $events events of a tenant without endpoints"
+sql "INSERT INTO tenants (id, name) VALUES ('$quiet_tenant', 'bench tenant without endpoints')
+       ON CONFLICT DO NOTHING"
+processed="SELECT count(*) FROM processed_events WHERE consumer = 'webhooks_user'"
+before=$(sql "$processed")
+t1=$(now)
+insert "$events" "$quiet_tenant"
+wait_until "SELECT count(*) FROM outbox WHERE published_at IS NULL" 0
+t_quiet_published=$(now)
+wait_until "$processed" "$((before + events))"
+t_applied=$(now)
+extra=$(sql "SELECT count(*) FROM webhook_deliveries")
+
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
+rate() { awk -v n="$events" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
+p_s=$(seconds "$t_published" "$t0")
+r_s=$(seconds "$t_recorded" "$t0")
+d_s=$(seconds "$t_delivered" "$t0")
+qp_s=$(seconds "$t_quiet_published" "$t1")
+a_s=$(seconds "$t_applied" "$t1")
+p_rate=$(rate "$p_s")
+r_rate=$(rate "$r_s")
+d_rate=$(rate "$d_s")
+qp_rate=$(rate "$qp_s")
+a_rate=$(rate "$a_s")
 
 echo
 echo "$events events (after $warmup untimed), loopback, $(nproc) cores, same run"
@@ -101,6 +131,10 @@ echo
 echo "| measurement | events | seconds | events/s | vs published |"
 echo "|---|---:|---:|---:|---:|"
 echo "| published: outbox insert -> relay's JetStream ack recorded | $events | $p_s | $p_rate | 1.000 |"
+echo "| recorded: insert -> the fan-out consumer's delivery row for each | $events | $r_s | $r_rate | $(ratio "$r_rate" "$p_rate") |"
 echo "| delivered: insert -> signed POST answered 204 and recorded | $events | $d_s | $d_rate | $(ratio "$d_rate" "$p_rate") |"
+echo "| a tenant without endpoints, published | $events | $qp_s | $qp_rate | 1.000 |"
+echo "| a tenant without endpoints, applied: insert -> the fan-out consumer marked each processed | $events | $a_s | $a_rate | $(ratio "$a_rate" "$qp_rate") |"
 echo
-echo "Deliveries not succeeded on their first attempt: $failed."
+echo "Deliveries not succeeded on their first attempt: $failed. Deliveries in all: $extra (the"
+echo "tenant without endpoints adds none)."
