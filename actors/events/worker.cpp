@@ -353,6 +353,7 @@ private:
       return;
     try {
       conn_ = std::make_unique<pqxx::connection>(opt_.database_url.reveal());
+      pg::prepare_session(*conn_);
     } catch (const std::exception&) {
       conn_.reset();
       // libpq's message may quote the connection string.

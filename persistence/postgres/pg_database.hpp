@@ -7,8 +7,16 @@
 
 namespace gh::pg {
 
+/// At most this many distinct statements get a name and are prepared; more run unprepared.
+inline constexpr std::size_t max_prepared_statements = 512;
+
+/// Readies a new connection for `work_transaction`'s prepared statements: each execution still
+/// gets a plan made for its values (`plan_cache_mode = force_custom_plan`).
+void prepare_session(pqxx::connection_base& conn);
+
 /// `db::transaction` over a libpqxx transaction (or subtransaction), for code that owns its
-/// connection (a detached actor's own thread).
+/// connection (a detached actor's own thread). Each statement is prepared once per connection
+/// and executed by name after that, so PostgreSQL parses and analyses it once.
 class work_transaction final : public db::transaction {
 public:
   explicit work_transaction(pqxx::transaction_base& tx) : tx_(tx) {}

@@ -1,6 +1,7 @@
 #include "persistence/postgres/pg_pool.hpp"
 
 #include "config/log.hpp"
+#include "persistence/postgres/pg_database.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -32,8 +33,11 @@ struct worker_state {
       return false;
     try {
       conn = std::make_unique<pqxx::connection>(url);
-      pqxx::nontransaction tx{*conn};
-      tx.exec0("SET statement_timeout = " + std::to_string(options.statement_timeout.count()));
+      {
+        pqxx::nontransaction tx{*conn};
+        tx.exec0("SET statement_timeout = " + std::to_string(options.statement_timeout.count()));
+      }
+      prepare_session(*conn);
       backoff = std::chrono::milliseconds{100};
       return true;
     } catch (const std::exception&) {

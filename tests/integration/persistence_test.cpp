@@ -3,6 +3,7 @@
 #include "messages/gh_errc.hpp"
 #include "persistence/jetstream/nats_bus.hpp"
 #include "persistence/postgres/migrations.hpp"
+#include "persistence/postgres/pg_database.hpp"
 #include "persistence/postgres/pg_pool.hpp"
 #include "persistence/redis/redis_client.hpp"
 #include "tests/support/process.hpp"
@@ -112,6 +113,62 @@ TEST(PgPoolTest, RunsQueriesOffTheCallerAndReportsHealth) {
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error(), make_error(gh_errc::internal));
     pool.stop();
+  }
+}
+
+TEST(WorkTransactionTest, PreparesEachStatementOnceOnEveryConnectionAndBoundsHowMany) {
+  const auto url = required_env("DATABASE_URL");
+  pqxx::connection first{url};
+  pqxx::connection second{url};
+  pg::prepare_session(first);
+  pg::prepare_session(second);
+  const std::string add = "SELECT $1::int + 1, $2::text IS NULL";
+  const auto prepared = [](pg::work_transaction& t, const std::string& sql) {
+    return db::text(
+        t.exec("SELECT count(*) FROM pg_prepared_statements WHERE statement = $1", {sql})[0], 0);
+  };
+  {
+    pqxx::work tx{first};
+    pg::work_transaction t{tx};
+    for (int i = 0; i < 3; ++i) {
+      const auto rows = t.exec(add, {std::to_string(i), std::nullopt});
+      ASSERT_EQ(rows.size(), 1U);
+      EXPECT_EQ(db::text(rows[0], 0), std::to_string(i + 1));
+      EXPECT_EQ(db::text(rows[0], 1), "t");
+    }
+    EXPECT_EQ(prepared(t, add), "1");
+    EXPECT_EQ(db::text(t.exec("SELECT current_setting('plan_cache_mode')")[0], 0),
+              "force_custom_plan");
+    tx.commit();
+  }
+  // One thread, two connections, in turns: each prepares what it runs, under the same names.
+  const std::string other = "SELECT $1::text || '!'";
+  {
+    pqxx::work tx{second};
+    pg::work_transaction t{tx};
+    EXPECT_EQ(db::text(t.exec(other, {"b"})[0], 0), "b!");
+    EXPECT_EQ(db::text(t.exec(add, {"41", "x"})[0], 0), "42");
+    EXPECT_EQ(prepared(t, add), "1");
+    EXPECT_EQ(prepared(t, other), "1");
+    tx.commit();
+  }
+  {
+    pqxx::work tx{first};
+    pg::work_transaction t{tx};
+    EXPECT_EQ(db::text(t.exec(other, {"a"})[0], 0), "a!");
+    EXPECT_EQ(db::text(t.exec(add, {"1", "x"})[0], 1), "f");
+    // Past the bound, statements still run, unprepared.
+    const auto distinct = [](std::size_t i) {
+      return "SELECT " + std::to_string(i) + " + $1::int";
+    };
+    for (std::size_t i = 0; i < pg::max_prepared_statements + 20; ++i)
+      ASSERT_EQ(db::text(t.exec(distinct(i), {"1"})[0], 0), std::to_string(i + 1)) << i;
+    EXPECT_EQ(prepared(t, distinct(0)), "1");
+    EXPECT_EQ(prepared(t, distinct(pg::max_prepared_statements + 19)), "0");
+    const auto total =
+        std::stoul(db::text(t.exec("SELECT count(*) FROM pg_prepared_statements")[0], 0));
+    EXPECT_LE(total, pg::max_prepared_statements);
+    tx.commit();
   }
 }
 
