@@ -104,7 +104,7 @@ worker_actor::behavior_type worker_impl(worker_actor::stateful_pointer<worker_st
 
 } // namespace
 
-pool::pool(caf::actor_system& sys, config::secret url, pool_options options,
+pool::pool(caf::actor_system& sys, const config::secret& url, pool_options options,
            dependency_health& health) {
   for (unsigned i = 0; i < std::max(1U, options.size); ++i)
     workers_.push_back(

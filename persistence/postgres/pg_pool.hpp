@@ -43,7 +43,8 @@ struct pool_options {
 /// themselves; worker 0 also probes the server and reports it in `dependency_health`.
 class pool {
 public:
-  pool(caf::actor_system& sys, config::secret url, pool_options options, dependency_health& health);
+  pool(caf::actor_system& sys, const config::secret& url, pool_options options,
+       dependency_health& health);
   ~pool();
 
   pool(const pool&) = delete;
