@@ -5,8 +5,10 @@
 #     rounds (GH_BENCH_ROUNDS, default 3): MiB/s, median ratio and its spread;
 #   - N small uploads (1 KiB, default 1000) with up to C in flight (default 100), each the full
 #     flow a client runs (POST /api/v1/files/upload, PUT to the signed URL, POST .../complete),
-#     driven by one curl process per step (`curl --parallel`), beside nginx taking the same N PUTs
-#     (dav_methods PUT, one request per upload): uploads/s;
+#     driven by one curl process per step (`curl --parallel`), spread round-robin over U users
+#     (GH_FILES_USERS, default 1: one user's uploads are reserved against the quota one after
+#     another), beside nginx taking the same N PUTs (dav_methods PUT, one request per upload):
+#     uploads/s, and each step's time;
 #   - Gatehouse's resident memory (VmRSS, sampled every 50 ms) while one client uploads 1 GiB,
 #     beside its resident memory just before.
 # Gatehouse runs with its defaults (access log on, to a file) plus FILES_MAX_BYTES=2 GiB against
@@ -51,6 +53,14 @@ token=$(curl -fs "$base/api/v1/auth/register" -H 'Content-Type: application/json
   -d "{\"email\":\"bench-$RANDOM@example.com\",\"password\":\"correct horse battery\"}" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 auth="Authorization: Bearer $token"
+# The users the small uploads are spread over: the first one above, and U - 1 more.
+auths=("$auth")
+for _ in $(seq 2 "${GH_FILES_USERS:-1}"); do
+  t=$(curl -fs "$base/api/v1/auth/register" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"bench-$RANDOM$RANDOM@example.com\",\"password\":\"correct horse battery\"}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  auths+=("Authorization: Bearer $t")
+done
 
 # upload FILE TYPE: the full client flow for FILE; prints the download URL.
 upload() {
@@ -88,16 +98,16 @@ head -c 1024 /dev/urandom >"$work/small.bin"
 for i in $(seq 1 "$uploads"); do
   [ "$i" -gt 1 ] && echo next >>"$work/step1.cfg"
   printf 'url = "%s/api/v1/files/upload"\nheader = "%s"\nheader = "Content-Type: application/json"\ndata = "{\\"filename\\":\\"s%d.bin\\",\\"content_type\\":\\"application/octet-stream\\",\\"size\\":1024}"\noutput = "%s/up/%d.json"\n' \
-    "$base" "$auth" "$i" "$work" "$i" >>"$work/step1.cfg"
+    "$base" "${auths[i % ${#auths[@]}]}" "$i" "$work" "$i" >>"$work/step1.cfg"
 done
 mkdir -p "$work/up"
 now_ms() { date +%s%3N; }
 t0=$(now_ms)
 curl -s --parallel --parallel-max "$in_flight" -K "$work/step1.cfg"
 t1=$(now_ms)
-python3 - "$work" "$uploads" "$base" "$auth" <<'PY'
+python3 - "$work" "$uploads" "$base" "${auths[@]}" <<'PY'
 import json, sys
-work, n, base, auth = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+work, n, base, auths = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 with open(f"{work}/step2.cfg", "w") as put, open(f"{work}/step3.cfg", "w") as done:
     for i in range(1, n + 1):
         up = json.load(open(f"{work}/up/{i}.json"))
@@ -108,7 +118,7 @@ with open(f"{work}/step2.cfg", "w") as put, open(f"{work}/step3.cfg", "w") as do
                   f'header = "Content-Type: application/octet-stream"\noutput = "/dev/null"\n'
                   f'write-out = "%{{http_code}}\\n"\n')
         done.write(f'url = "{base}/api/v1/files/{up["file_id"]}/complete"\nrequest = "POST"\n'
-                   f'header = "{auth}"\noutput = "/dev/null"\nwrite-out = "%{{http_code}}\\n"\n')
+                   f'header = "{auths[i % len(auths)]}"\noutput = "/dev/null"\nwrite-out = "%{{http_code}}\\n"\n')
 PY
 t2=$(now_ms)
 put_ok=$(curl -s --parallel --parallel-max "$in_flight" -K "$work/step2.cfg" | grep -c '^200$' || true)
@@ -149,6 +159,9 @@ echo "| measurement | Gatehouse | nginx-light (same run) | ratio (median) | spre
 echo "|---|---:|---:|---:|---:|"
 echo "| 256 MiB download, GET /storage/{token} vs sendfile (MiB/s, median of $rounds) | $(mib "$(median "${gh_speeds[@]}")") | $(mib "$(median "${ng_speeds[@]}")") | $(median "${ratios[@]}") | $(spread "${ratios[@]}") |"
 echo "| $uploads small uploads, $in_flight in flight (uploads/s; Gatehouse: upload + PUT + complete, nginx: PUT) | $gh_rate | $ng_rate | $(ratio "$gh_rate" "$ng_rate") | one round |"
+echo
+echo "Gatehouse's small uploads by step: POST /api/v1/files/upload $((t1 - t0)) ms, PUT $((t3 - t2)) ms,"
+echo "POST .../complete $((t4 - t3)) ms (nginx's PUTs: $ng_ms ms)."
 echo
 echo "| Gatehouse resident memory | MiB |"
 echo "|---|---:|"

@@ -11,13 +11,16 @@
 // row of `record.created` (as actors/outbox.cpp writes it); the audit row (as actors/audit.cpp
 // writes it); COMMIT. The callers rotate over the users of FILE (one user id per line), as the
 // wrk script rotates their tokens. `read`: what GET .../records/{id} runs for record ID of the
-// first user: BEGIN; the entry; the SELECT; COMMIT.
+// first user: BEGIN; the entry; the SELECT; COMMIT. Each statement is prepared once per
+// connection and each execution planned for its values, as Gatehouse's work_transaction does
+// (persistence/postgres/pg_database.cpp).
 //
 // Prints one line: `ops=N seconds=S rate=OPS_PER_SECOND p50_ms=X p99_ms=Y errors=E`.
 #include "../actors/records/record_sql.hpp"
 #include "load_cli.hpp"
 
 #include <pqxx/connection>
+#include <pqxx/nontransaction>
 #include <pqxx/transaction>
 
 #include <algorithm>
@@ -80,27 +83,26 @@ void create(pqxx::connection& conn, const std::string& user, std::mt19937_64& rn
   const auto id = uuid(rng);
   const auto event = uuid(rng);
   pqxx::work tx{conn};
-  tx.exec_params(enter_sql, user, tenant, "");
-  tx.exec_params(gh::records::sql::insert(), id, user, static_cast<const char*>(nullptr), "bench",
-                 data);
+  tx.exec_prepared("enter", user, tenant, "");
+  tx.exec_prepared("insert", id, user, static_cast<const char*>(nullptr), "bench", data);
   const std::string details = R"({"collection":"bench"})";
-  tx.exec_params(audit_sql, tenant, user, "record.created", id, "127.0.0.1", "records_load",
-                 uuid(rng), details);
+  tx.exec_prepared("audit", tenant, user, "record.created", id, "127.0.0.1", "records_load",
+                   uuid(rng), details);
   const std::string payload =
       R"({"id":")" + event +
       R"(","type":"record.created","occurred_at":"2026-12-01T00:00:00.000Z",)"
       R"("tenant_id":")" +
       tenant + R"(","data":{"collection":"bench","record_id":")" + id + R"(","owner_id":")" + user +
       R"(","version":1}})";
-  tx.exec_params(outbox_sql, event, "record.created", tenant, payload);
+  tx.exec_prepared("outbox", event, "record.created", tenant, payload);
   tx.commit();
 }
 
 /// One read by id, as Gatehouse's records actor runs it.
 void read(pqxx::connection& conn, const std::string& user, const std::string& record) {
   pqxx::work tx{conn};
-  tx.exec_params(enter_sql, user, tenant, "");
-  const auto rows = tx.exec_params(gh::records::sql::select_one(false), record, "bench");
+  tx.exec_prepared("enter", user, tenant, "");
+  const auto rows = tx.exec_prepared("select_one", record, "bench");
   if (rows.size() != 1)
     bench::fail("the record to read is not there for its owner");
   tx.commit();
@@ -147,8 +149,15 @@ int main(int argc, char** argv) try {
   std::atomic<long> errors{0};
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(o.connections));
   std::vector<std::unique_ptr<pqxx::connection>> conns;
-  for (long i = 0; i < o.connections; ++i)
-    conns.push_back(std::make_unique<pqxx::connection>(o.url));
+  for (long i = 0; i < o.connections; ++i) {
+    auto& conn = *conns.emplace_back(std::make_unique<pqxx::connection>(o.url));
+    pqxx::nontransaction{conn}.exec0("SET plan_cache_mode = force_custom_plan");
+    conn.prepare("enter", enter_sql);
+    conn.prepare("insert", gh::records::sql::insert());
+    conn.prepare("audit", audit_sql);
+    conn.prepare("outbox", outbox_sql);
+    conn.prepare("select_one", gh::records::sql::select_one(false));
+  }
   const auto start = clock_type::now();
   const auto deadline = start + std::chrono::seconds{o.seconds};
   std::vector<std::thread> threads;
