@@ -72,8 +72,10 @@ struct reconcile_job {
 
   void run() {
     try {
-      if (!db || !db->is_open())
+      if (!db || !db->is_open()) {
         db = std::make_unique<pqxx::connection>(opt.database_url.reveal());
+        pg::prepare_session(*db);
+      }
     } catch (const std::exception&) {
       db.reset(); // the message may quote the connection string
       log::warn("stripe reconcile skipped: PostgreSQL is unreachable");

@@ -1,5 +1,7 @@
 #include "persistence/postgres/connect.hpp"
 
+#include "persistence/postgres/pg_database.hpp"
+
 #include <thread>
 
 namespace gh::pg {
@@ -9,7 +11,9 @@ std::unique_ptr<pqxx::connection> connect_with_patience(const config::secret& ur
   const auto deadline = std::chrono::steady_clock::now() + patience;
   for (;;) {
     try {
-      return std::make_unique<pqxx::connection>(url.reveal());
+      auto conn = std::make_unique<pqxx::connection>(url.reveal());
+      prepare_session(*conn);
+      return conn;
     } catch (const std::exception&) {
       if (std::chrono::steady_clock::now() >= deadline)
         return nullptr;

@@ -9,8 +9,9 @@
 
 namespace gh::pg {
 
-/// Connects to PostgreSQL, retrying every 250 ms for up to `patience` while it starts; null when
-/// it never answered. libpq's messages are not passed on: they may quote the connection string.
+/// Connects to PostgreSQL (readied by `prepare_session`), retrying every 250 ms for up to
+/// `patience` while it starts; null when it never answered. libpq's messages are not passed on:
+/// they may quote the connection string.
 std::unique_ptr<pqxx::connection> connect_with_patience(const config::secret& url,
                                                         std::chrono::seconds patience);
 
