@@ -116,6 +116,14 @@ protected:
     return id;
   }
 
+  /// The `webhook-id` of every request `rx` received.
+  static std::set<std::string> ids_received(const webhook_receiver& rx) {
+    std::set<std::string> ids;
+    for (const auto& r : rx.requests())
+      ids.insert(r.header("webhook-id"));
+    return ids;
+  }
+
   /// The clock jumps to the delivery's next attempt.
   static void advance(const std::string& endpoint_id) {
     sql("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'pending' AND "
@@ -348,13 +356,9 @@ TEST_F(WebhooksTest, WildcardsMatchAndDisabledEndpointsGetNothing) {
   ASSERT_TRUE(payments_rx.wait_for(2, 20s));
   ASSERT_TRUE(exact_rx.wait_for(1, 20s));
   std::this_thread::sleep_for(1500ms);
-  std::set<std::string> to_all;
-  for (const auto& r : all_rx.requests())
-    to_all.insert(r.header("webhook-id"));
+  const auto to_all = ids_received(all_rx);
   EXPECT_EQ(to_all, (std::set<std::string>{deleted, paid, sub}));
-  std::set<std::string> to_payments;
-  for (const auto& r : payments_rx.requests())
-    to_payments.insert(r.header("webhook-id"));
+  const auto to_payments = ids_received(payments_rx);
   EXPECT_EQ(to_payments, (std::set<std::string>{paid, sub}));
   ASSERT_EQ(exact_rx.requests().size(), 1U);
   EXPECT_EQ(exact_rx.requests()[0].header("webhook-id"), deleted);
@@ -398,12 +402,8 @@ TEST_F(WebhooksTest, EventsOfTwoTenantsAppliedTogetherReachOnlyTheirOwnTenantsEn
   ASSERT_TRUE(mine_rx.wait_for(10, 20s));
   ASSERT_TRUE(theirs_rx.wait_for(10, 20s));
   std::this_thread::sleep_for(1500ms);
-  std::set<std::string> to_mine;
-  for (const auto& r : mine_rx.requests())
-    to_mine.insert(r.header("webhook-id"));
-  std::set<std::string> to_theirs;
-  for (const auto& r : theirs_rx.requests())
-    to_theirs.insert(r.header("webhook-id"));
+  const auto to_mine = ids_received(mine_rx);
+  const auto to_theirs = ids_received(theirs_rx);
   EXPECT_EQ(to_mine, of_mine);
   EXPECT_EQ(to_theirs, of_theirs);
   EXPECT_EQ(mine_rx.requests().size(), 10U);
