@@ -393,10 +393,10 @@ TEST_F(WebhooksTest, EventsOfTwoTenantsAppliedTogetherReachOnlyTheirOwnTenantsEn
     const auto id = scalar("SELECT gen_random_uuid()::text");
     const std::string owner = i % 2 == 0 ? tenant : other;
     (i % 2 == 0 ? of_mine : of_theirs).insert(id);
-    rows += std::string{rows.empty() ? "" : ","} + "('" + id + "', 'org.created', '" + owner +
-            "', jsonb_build_object('id', '" + id +
-            "', 'type', 'org.created', 'occurred_at', '2026-12-01T10:00:00.000Z', 'tenant_id', '" +
-            owner + "', 'data', '{}'::jsonb))";
+    rows.append(rows.empty() ? "" : ",").append("('").append(id);
+    rows.append("', 'org.created', '").append(owner).append("', jsonb_build_object('id', '");
+    rows.append(id).append("', 'type', 'org.created', 'occurred_at', '2026-12-01T10:00:00.000Z'");
+    rows.append(", 'tenant_id', '").append(owner).append("', 'data', '{}'::jsonb))");
   }
   sql("INSERT INTO outbox (id, subject, tenant_id, payload) VALUES " + rows);
   ASSERT_TRUE(mine_rx.wait_for(10, 20s));
