@@ -1,5 +1,7 @@
 #include "actors/events/dead_letters.hpp"
 
+#include "actors/events/pull.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -9,11 +11,6 @@
 namespace gh::events {
 
 namespace {
-
-struct msg_deleter {
-  void operator()(natsMsg* m) const noexcept { natsMsg_Destroy(m); }
-};
-using msg_ptr = std::unique_ptr<natsMsg, msg_deleter>;
 
 std::string header_of(natsMsg* msg, const char* name) {
   const char* value = nullptr;
@@ -57,7 +54,7 @@ bool dead_letter(jsCtx* js, natsMsg* msg, const dead_letter_reason& why) {
   if (natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(msg),
                      natsMsg_GetDataLength(msg)) != NATS_OK)
     return false;
-  msg_ptr copy{raw};
+  owned_msg copy{raw};
   const char** keys = nullptr;
   int count = 0;
   if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
@@ -83,16 +80,14 @@ bool dead_letter(jsCtx* js, natsMsg* msg, const dead_letter_reason& why) {
   natsMsgHeader_Set(raw, "Gatehouse-Consumer", why.consumer.c_str());
   natsMsgHeader_Set(raw, "Gatehouse-Deliveries", std::to_string(why.deliveries).c_str());
   natsMsgHeader_Set(raw, "Gatehouse-Error", header_safe(why.error).c_str());
-  jsMsgMetaData* meta = nullptr;
-  if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+  const char* reply = natsMsg_GetReply(msg);
+  if (const auto meta = parse_ack_subject(reply == nullptr ? "" : reply)) {
     natsMsgHeader_Set(raw, "Gatehouse-Stream-Sequence",
-                      std::to_string(meta->Sequence.Stream).c_str());
+                      std::to_string(meta->stream_sequence).c_str());
     // One dead letter per consumer and message, however often it is buried.
-    natsMsgHeader_Set(raw, "Nats-Msg-Id",
-                      (why.consumer + ":" + std::string{meta->Stream} + ":" +
-                       std::to_string(meta->Sequence.Stream))
-                          .c_str());
-    jsMsgMetaData_Destroy(meta);
+    natsMsgHeader_Set(
+        raw, "Nats-Msg-Id",
+        (why.consumer + ":" + meta->stream + ":" + std::to_string(meta->stream_sequence)).c_str());
   }
   jsPubAck* ack = nullptr;
   const auto status = js_PublishMsg(&ack, js, raw, nullptr, nullptr);
@@ -113,7 +108,7 @@ std::vector<dead_letter_entry> list_dead_letters(jsCtx* js, std::size_t limit) {
     natsMsg* raw = nullptr;
     if (js_GetMsg(&raw, js, dead_letter_stream, seq, nullptr, nullptr) != NATS_OK)
       continue; // deleted (replayed)
-    msg_ptr m{raw};
+    owned_msg m{raw};
     out.push_back(
         {seq, header_of(raw, "Gatehouse-Original-Subject"), header_of(raw, "Gatehouse-Consumer"),
          header_of(raw, "Gatehouse-Deliveries"), header_of(raw, "Gatehouse-Error"),
@@ -130,7 +125,7 @@ replay_outcome replay_dead_letter(jsCtx* js, uint64_t sequence) {
     return replay_outcome::not_found;
   if (got != NATS_OK)
     return replay_outcome::failed;
-  msg_ptr dead{raw};
+  owned_msg dead{raw};
   const auto subject = header_of(raw, "Gatehouse-Original-Subject");
   if (subject.empty())
     return replay_outcome::failed;
@@ -138,7 +133,7 @@ replay_outcome replay_dead_letter(jsCtx* js, uint64_t sequence) {
   if (natsMsg_Create(&again, subject.c_str(), nullptr, natsMsg_GetData(raw),
                      natsMsg_GetDataLength(raw)) != NATS_OK)
     return replay_outcome::failed;
-  msg_ptr replay{again};
+  owned_msg replay{again};
   const auto id = header_of(raw, "Gatehouse-Original-Msg-Id");
   const auto replay_id =
       (id.empty() ? std::string{"dead-letter"} : id) + ":replay:" + std::to_string(sequence);

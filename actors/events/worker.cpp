@@ -1,6 +1,7 @@
 #include "actors/events/worker.hpp"
 
 #include "actors/events/dead_letters.hpp"
+#include "actors/events/pull.hpp"
 #include "actors/tick_loop.hpp"
 #include "config/log.hpp"
 #include "messages/type_ids.hpp"
@@ -50,7 +51,7 @@ private:
 
 /// A fetched message on its way through a batch.
 struct pending_event {
-  natsMsg* msg; ///< Owned by the fetched list.
+  natsMsg* msg; ///< Owned by the fetched batch.
   delivery_info info;
   event_envelope event;
   handled result;
@@ -65,8 +66,7 @@ public:
         stats_(opt_.stats != nullptr ? &opt_.stats->consumer(spec_.name) : nullptr) {}
 
   ~worker() {
-    if (sub_ != nullptr)
-      natsSubscription_Destroy(sub_); // Destroy, not Unsubscribe: the durable consumer stays.
+    pull_.reset(); // the inbox only: the durable consumer stays
     if (js_ != nullptr)
       jsCtx_Destroy(js_);
   }
@@ -80,9 +80,8 @@ public:
       std::this_thread::sleep_for(opt_.fetch_wait);
       return;
     }
-    natsMsgList list{};
-    const auto status = natsSubscription_Fetch(
-        &list, sub_, spec_.batch, static_cast<int64_t>(opt_.fetch_wait.count()), nullptr);
+    std::vector<owned_msg> fetched;
+    const auto status = pull_->fetch(fetched, spec_.batch, opt_.fetch_wait);
     if (status == NATS_TIMEOUT) {
       fetch_errors_ = 0;
       if (stats_ != nullptr)
@@ -94,8 +93,7 @@ public:
       // subscribe afresh, which creates the consumer again.
       if (status == NATS_CONNECTION_CLOSED || status == NATS_INVALID_SUBSCRIPTION ||
           ++fetch_errors_ >= 5) {
-        natsSubscription_Destroy(sub_);
-        sub_ = nullptr;
+        pull_.reset();
         fetch_errors_ = 0;
       }
       std::this_thread::sleep_for(opt_.fetch_wait);
@@ -103,8 +101,8 @@ public:
     }
     fetch_errors_ = 0;
     std::vector<pending_event> batch;
-    for (int i = 0; i < list.Count; ++i) {
-      if (auto event = admit(list.Msgs[i]))
+    for (auto& m : fetched) {
+      if (auto event = admit(m.get()))
         batch.push_back(std::move(*event));
       if (batch.size() >= static_cast<std::size_t>(std::max(1, spec_.per_transaction))) {
         apply(batch);
@@ -112,12 +110,11 @@ public:
       }
     }
     apply(batch);
-    natsMsgList_Destroy(&list);
   }
 
 private:
   bool ensure_subscription() {
-    if (sub_ != nullptr)
+    if (pull_ != nullptr)
       return true;
     if (natsConnection_Status(opt_.nats) != NATS_CONN_STATUS_CONNECTED)
       return false;
@@ -149,15 +146,11 @@ private:
     if (status != NATS_OK)
       status = js_AddConsumer(nullptr, js_, spec_.stream.c_str(), &cc, nullptr, &err);
     if (status == NATS_OK) {
-      jsSubOptions so;
-      jsSubOptions_Init(&so);
-      so.Stream = spec_.stream.c_str();
-      so.Consumer = spec_.name.c_str();
-      status = js_PullSubscribe(&sub_, js_, spec_.subject.c_str(), spec_.name.c_str(), nullptr, &so,
-                                &err);
+      pull_ = pull_subscription::open(opt_.nats, spec_.stream, spec_.name);
+      if (pull_ == nullptr)
+        status = NATS_ERR;
     }
     if (status != NATS_OK) {
-      sub_ = nullptr;
       if (!warned_)
         log::warn("cannot subscribe a worker; retrying", {{"consumer", spec_.name},
                                                           {"status", natsStatus_GetText(status)},
@@ -172,14 +165,13 @@ private:
   /// A well-formed event of this consumer, or nothing when `msg` was dead-lettered instead.
   std::optional<pending_event> admit(natsMsg* msg) {
     delivery_info info;
-    jsMsgMetaData* meta = nullptr;
-    if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
-      info.deliveries = meta->NumDelivered;
-      info.stream_sequence = meta->Sequence.Stream;
-      if (stats_ != nullptr)
-        stats_->pending.store(static_cast<int64_t>(meta->NumPending), std::memory_order_relaxed);
-      jsMsgMetaData_Destroy(meta);
-    }
+    if (const char* reply = natsMsg_GetReply(msg); reply != nullptr)
+      if (const auto meta = parse_ack_subject(reply)) {
+        info.deliveries = meta->delivered;
+        info.stream_sequence = meta->stream_sequence;
+        if (stats_ != nullptr)
+          stats_->pending.store(static_cast<int64_t>(meta->pending), std::memory_order_relaxed);
+      }
     const std::string_view body{natsMsg_GetData(msg),
                                 static_cast<std::size_t>(natsMsg_GetDataLength(msg))};
     auto decoded = decode_event(body);
@@ -254,7 +246,7 @@ private:
   /// event's claim removed, so no trace of it stays.
   void apply_one(pqxx::work& tx, pending_event& p, const event_handler& handler) {
     if (spec_.slow)
-      natsMsg_InProgress(p.msg, nullptr); // restarts AckWait for this message
+      in_progress_message(opt_.nats, p.msg); // restarts AckWait for this message
     lazy_savepoint t{tx};
     try {
       p.result = handler(p.event, p.info, t);
@@ -286,7 +278,7 @@ private:
     if (p.duplicate) {
       if (stats_ != nullptr)
         stats_->skipped.fetch_add(1, std::memory_order_relaxed);
-      natsMsg_Ack(p.msg, nullptr);
+      ack_message(opt_.nats, p.msg);
       return;
     }
     switch (p.result.result) {
@@ -294,7 +286,7 @@ private:
       if (stats_ != nullptr)
         stats_->processed.fetch_add(1, std::memory_order_relaxed);
       // A lost acknowledgement only means a redelivery, which processed_events skips.
-      natsMsg_Ack(p.msg, nullptr);
+      ack_message(opt_.nats, p.msg);
       return;
     case outcome::dead:
       bury(p.msg, p.info, p.result.reason);
@@ -312,7 +304,7 @@ private:
                                                                  {"event", p.event.id},
                                                                  {"delivery", p.info.deliveries},
                                                                  {"reason", p.result.reason}});
-      natsMsg_NakWithDelay(p.msg, delay_after(p.info.deliveries), nullptr);
+      nak_message(opt_.nats, p.msg, delay_after(p.info.deliveries));
       return;
     }
   }
@@ -323,20 +315,20 @@ private:
     log::warn("event dead-lettered",
               {{"consumer", spec_.name}, {"delivery", info.deliveries}, {"reason", reason}});
     if (!dead_letter(js_, msg, {spec_.name, reason, info.deliveries})) {
-      natsMsg_NakWithDelay(msg, delay_after(info.deliveries), nullptr);
+      nak_message(opt_.nats, msg, delay_after(info.deliveries));
       return;
     }
     if (stats_ != nullptr)
       stats_->dead_lettered.fetch_add(1, std::memory_order_relaxed);
-    natsMsg_Term(msg, nullptr);
+    term_message(opt_.nats, msg);
   }
 
-  int64_t delay_after(uint64_t deliveries) const {
+  std::chrono::milliseconds delay_after(uint64_t deliveries) const {
     if (spec_.backoff.empty())
-      return 1000;
+      return std::chrono::milliseconds{1000};
     const auto i =
         std::min<std::size_t>(deliveries == 0 ? 0 : deliveries - 1, spec_.backoff.size() - 1);
-    return static_cast<int64_t>(spec_.backoff[i].count());
+    return spec_.backoff[i];
   }
 
   bool database_ready() {
@@ -365,7 +357,7 @@ private:
   consumer_spec spec_;
   consumer_stats* stats_;
   jsCtx* js_ = nullptr;
-  natsSubscription* sub_ = nullptr;
+  std::unique_ptr<pull_subscription> pull_;
   std::unique_ptr<pqxx::connection> conn_;
   bool warned_ = false;
   int fetch_errors_ = 0;
