@@ -5,7 +5,7 @@
 //       registers U users (email + password, POST /api/v1/auth/register, C at a time) and writes
 //       one "user_id access_token" line each to FILE.
 //
-//   ws_load run --port P --pid PID --users-file FILE --steps 2000,5000,... [--per-user K]
+//   ws_load run --port P --pid PID[,PID...] --users-file FILE --steps 2000,5000,... [--per-user K]
 //               [--pushes R] [--per-process M] [--source 127.0.X] [--nats URL --tenant UUID]
 //               [--reference SUBJECT]
 //       opens WebSockets in steps (connection c belongs to user c / K, so every user of a step
@@ -13,7 +13,8 @@
 //       client processes (M defaults to 9000: the box allows 20,000 open files per process).
 //       Each process binds its sockets to its own source address SOURCE.<i+1>, so rounds that
 //       follow each other never meet each other's TIME_WAIT ports. At each step it reads the
-//       server's VmRSS from /proc/PID/status, then R times: publishes on NATS one event per
+//       server's VmRSS from /proc/PID/status (the sum over the PIDs when several replicas
+//       share the port through SO_REUSEPORT), then R times: publishes on NATS one event per
 //       user of the step and waits until every socket received its frame; the push time runs
 //       from just before the first publish to the last frame's arrival (CLOCK_MONOTONIC, one
 //       clock for every process of the machine), then reads VmRSS again.
@@ -417,6 +418,14 @@ long rss_kb(long pid) {
   fail("no VmRSS for pid " + std::to_string(pid));
 }
 
+/// The VmRSS of all the server's processes together.
+long rss_kb(const std::vector<long>& pids) {
+  long sum = 0;
+  for (const long pid : pids)
+    sum += rss_kb(pid);
+  return sum;
+}
+
 std::string random_uuid(std::mt19937_64& rng) {
   const uint64_t a = rng();
   const uint64_t b = rng();
@@ -443,7 +452,13 @@ int run_coordinator(const flags& f) {
   const auto per_user = static_cast<std::size_t>(f.number("per-user", 10, 1));
   const long pushes = f.number("pushes", 3, 1);
   const long per_process = f.number("per-process", 9000, 1);
-  const long pid = f.number("pid", 0, 1);
+  std::vector<long> pids;
+  {
+    std::stringstream in{f.get("pid")};
+    std::string part;
+    while (std::getline(in, part, ','))
+      pids.push_back(bench::number_flag("pid", part.c_str(), 1));
+  }
   const std::string reference = f.get("reference", "");
   const std::string source = f.get("source", "127.0.1");
   const auto users = reference.empty() ? read_users(f.get("users-file")) : std::vector<user>{};
@@ -501,7 +516,7 @@ int run_coordinator(const flags& f) {
   const std::string tenant = reference.empty() ? f.get("tenant") : "";
   std::mt19937_64 rng{std::random_device{}()};
 
-  const long idle = rss_kb(pid);
+  const long idle = rss_kb(pids);
   uint64_t seq = 0;
   for (const long n : steps) {
     const auto started = std::chrono::steady_clock::now();
@@ -512,7 +527,7 @@ int run_coordinator(const flags& f) {
     const double open_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::this_thread::sleep_for(std::chrono::seconds{1});
-    const long rss_open = rss_kb(pid);
+    const long rss_open = rss_kb(pids);
     const std::size_t step_users = static_cast<std::size_t>(n) / per_user;
     std::string push_ms;
     std::string publish_ms;
@@ -568,7 +583,7 @@ int run_coordinator(const flags& f) {
       publish_ms += (r == 0 ? "" : ",") + std::string{ms};
       std::this_thread::sleep_for(std::chrono::milliseconds{300});
     }
-    const long rss_after = rss_kb(pid);
+    const long rss_after = rss_kb(pids);
     std::printf("step n=%ld users=%zu rss_idle_kb=%ld rss_open_kb=%ld rss_kb=%ld push_ms=%s "
                 "publish_ms=%s open_s=%.1f\n",
                 n, step_users, idle, rss_open, rss_after, push_ms.c_str(), publish_ms.c_str(),

@@ -15,13 +15,18 @@
 # way from NATS on: decode, the user's sinks, a post to each connection's io thread, the queue,
 # the write) and the clock runs until the last socket got its frame.
 #
+# Replicas (GH_WS_REPLICAS, default 1): R processes of each server share one port through
+# SO_REUSEPORT, as replicas behind one address do, so N can pass one process's 20,000 open files
+# (e.g. GH_WS_REPLICAS=6 and steps up to 100000); RSS is the sum over the R processes and every
+# process gets every event (Gatehouse replicas all read the push subject).
+#
 # Prints each round's steps, then per step the median over rounds of RSS and KB per connection
 # ((RSS with N sockets after the pushes - RSS before any socket) / N), the marginal KB per
 # connection between steps, and the median and spread of every push's time; then 100k
 # projected from the slope between the smallest and the largest step.
 #
 #   bench/ws_scale.sh [STEPS]       e.g. 2000,5000,10000,18000
-#   GH_BENCH_ROUNDS=N GH_WS_PUSHES=N GH_WS_SOCKETS_PER_USER=K GATEHOUSE_BIN=path
+#   GH_BENCH_ROUNDS=N GH_WS_PUSHES=N GH_WS_SOCKETS_PER_USER=K GH_WS_REPLICAS=R GATEHOUSE_BIN=path
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/local/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -31,6 +36,7 @@ steps="${1:-2000,5000,10000,18000}"
 rounds="${GH_BENCH_ROUNDS:-3}"
 pushes="${GH_WS_PUSHES:-3}"
 per_user="${GH_WS_SOCKETS_PER_USER:-10}"
+replicas="${GH_WS_REPLICAS:-1}"
 gh_install "${GH_PACKAGES[@]}" "${GH_BENCH_PACKAGES[@]}"
 if [ -z "${GATEHOUSE_BIN:-}" ]; then
   gh_build build/release Release -DGATEHOUSE_TESTS=OFF
@@ -42,12 +48,16 @@ bench_client ws_load libnats
 IFS=, read -r -a step_list <<<"$steps"
 max="${step_list[-1]}"
 users=$(((max + per_user - 1) / per_user))
+# Each process's connection limit: its share and room for the kernel's uneven spread, below the
+# 20,000 open files a process may have here.
+per_replica=$((max / replicas + (replicas > 1 ? 2000 : 500)))
+[ "$per_replica" -le 19000 ] || gh_die "$max sockets need more than one process each can hold: raise GH_WS_REPLICAS"
 
 work="$(mktemp -d /tmp/gatehouse-ws-bench.XXXXXX)"
 chmod 755 "$work"
-gh_pid=""; nginx_pid=""; ref_pid=""
+gh_pid=""; nginx_pid=""; ref_pids=(); gh_pids=()
 cleanup() {
-  bench_stop "$ref_pid"
+  bench_stop "${ref_pids[@]}" "${gh_pids[@]}"
   bench_cleanup
 }
 trap cleanup EXIT
@@ -55,25 +65,56 @@ trap cleanup EXIT
 bash deploy/local/services.sh start "$work/services" auto 2>/dev/null
 source "$work/services/env"
 
-# start_gatehouse: a fresh process on the same database and data dir (so the signing keys, and
-# with them the users' tokens, stay valid); sets gh_port and gh_pid.
+# start_gatehouse [R]: R (default $replicas) fresh processes on one port, the same database and
+# data dir (so the signing keys, and with them the users' tokens, stay valid), each started once
+# the one before listens; sets gh_port, gh_pids and gh_pid (the first).
 start_gatehouse() {
+  local count="${1:-$replicas}" i
   gh_port=$(gh_free_port)
-  GATEHOUSE_LISTEN="127.0.0.1:$gh_port" GATEHOUSE_DATA_DIR="$work/data" \
-    GATEHOUSE_REGISTER_RATE=1000000 GATEHOUSE_MAX_CONNECTIONS=$((max + 500)) \
-    GATEHOUSE_WS_PER_USER=$((per_user > 32 ? per_user : 32)) GATEHOUSE_ACCESS_TOKEN_TTL=4h \
-    GATEHOUSE_SHUTDOWN_GRACE=2s \
-    "$gatehouse" serve >>"$work/gatehouse.out" 2>>"$work/gatehouse.err" &
-  gh_pid=$!
+  gh_pids=()
+  for i in $(seq 1 "$count"); do
+    local log="$work/gatehouse.$i.log"
+    : >"$log"
+    GATEHOUSE_LISTEN="127.0.0.1:$gh_port" GATEHOUSE_DATA_DIR="$work/data" \
+      GATEHOUSE_INSTANCE_ID="ws-bench-$i" \
+      GATEHOUSE_REGISTER_RATE=1000000 GATEHOUSE_MAX_CONNECTIONS=$per_replica \
+      GATEHOUSE_WS_PER_USER=$((per_user > 32 ? per_user : 32)) GATEHOUSE_ACCESS_TOKEN_TTL=4h \
+      GATEHOUSE_SHUTDOWN_GRACE=2s \
+      "$gatehouse" serve >"$log" 2>>"$work/gatehouse.err" &
+    gh_pids+=($!)
+    gh_pid=$!
+    for _ in $(seq 1 150); do
+      grep -q "Gatehouse listening on" "$log" && break
+      gh_alive "$gh_pid" || break
+      sleep 0.1
+    done
+    grep -q "Gatehouse listening on" "$log" || { cat "$log" >&2; gh_die "Gatehouse replica $i did not start"; }
+    cat "$log" >>"$work/gatehouse.out"
+  done
+  gh_pid="${gh_pids[0]}"
   bench_wait_ready "$gh_port"
 }
 
-start_gatehouse
+# start_reference: $replicas bare servers on one port; sets ref_port and ref_pids.
+start_reference() {
+  local i
+  ref_port=$(gh_free_port)
+  ref_pids=()
+  for i in $(seq 1 "$replicas"); do
+    build/bench/ws_load serve --port "$ref_port" --nats "$NATS_URL" --subject "bench.wsref" \
+      >"$work/ref.out" 2>"$work/ref.err" &
+    ref_pids+=($!)
+    for _ in $(seq 1 50); do grep -q ready "$work/ref.out" && break; sleep 0.1; done
+    grep -q ready "$work/ref.out" || gh_die "the reference server did not start: $(cat "$work/ref.err")"
+  done
+}
+
+start_gatehouse 1
 gh_log "registering $users users (argon2id each)"
 build/bench/ws_load register --port "$gh_port" --users "$users" --out "$work/users" --concurrency 4
 tenant=$(psql "$DATABASE_URL" -qAtX -c "SELECT tenant_id FROM users WHERE id = '$(head -c 36 "$work/users")'")
 [ -n "$tenant" ] || gh_die "cannot read the users' tenant"
-bench_stop "$gh_pid"; gh_pid=""
+bench_stop "${gh_pids[@]}"; gh_pids=(); gh_pid=""
 
 # run SIDE ROUND PID PORT [ws_load args...]: climbs the steps against one server; appends
 # "SIDE step ..." lines to $work/results.
@@ -91,19 +132,15 @@ run() {
 
 : >"$work/results"
 for round in $(seq 1 "$rounds"); do
-  ref_port=$(gh_free_port)
-  build/bench/ws_load serve --port "$ref_port" --nats "$NATS_URL" --subject "bench.wsref" \
-    >"$work/ref.out" 2>"$work/ref.err" &
-  ref_pid=$!
-  for _ in $(seq 1 50); do grep -q ready "$work/ref.out" && break; sleep 0.1; done
-  grep -q ready "$work/ref.out" || gh_die "the reference server did not start: $(cat "$work/ref.err")"
-  run reference "$round" "$ref_pid" "$ref_port" --reference bench.wsref --source "127.$round.1"
-  bench_stop "$ref_pid"; ref_pid=""
+  start_reference
+  run reference "$round" "$(IFS=,; echo "${ref_pids[*]}")" "$ref_port" --reference bench.wsref \
+    --source "127.$round.1"
+  bench_stop "${ref_pids[@]}"; ref_pids=()
 
   start_gatehouse
-  run gatehouse "$round" "$gh_pid" "$gh_port" --users-file "$work/users" --tenant "$tenant" \
-    --source "127.$round.2"
-  bench_stop "$gh_pid"; gh_pid=""
+  run gatehouse "$round" "$(IFS=,; echo "${gh_pids[*]}")" "$gh_port" --users-file "$work/users" \
+    --tenant "$tenant" --source "127.$round.2"
+  bench_stop "${gh_pids[@]}"; gh_pids=(); gh_pid=""
 done
 
 # values SIDE N FIELD: that field of every round's line for step N.
@@ -119,7 +156,8 @@ pushes_of() { values "$1" "$2" push_ms | tr ',' '\n'; }
 mb() { awk -v k="$(median $(values "$1" "$2" "$3"))" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 echo
-echo "ws_load, loopback, $(nproc) cores, $users users × $per_user sockets, $rounds interleaved rounds" \
+echo "ws_load, loopback, $(nproc) cores, $users users × $per_user sockets, $replicas process(es) per server," \
+  "$rounds interleaved rounds" \
   "(reference, then Gatehouse, fresh processes), $pushes pushes per step and round"
 echo
 echo "| N sockets | users | server | RSS before (MB) | RSS with N (MB) | KB per connection (median) | spread | KB per connection, marginal | push to all, ms (median) | spread |"
