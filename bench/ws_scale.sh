@@ -184,6 +184,7 @@ for side in gatehouse reference; do
 done
 
 first="${step_list[0]}"
+[ "$first" != "$max" ] || exit 0 # one step: no slope to project from
 echo
 echo "Projection to 100,000 sockets from the slope between $first and $max (same medians):"
 echo
