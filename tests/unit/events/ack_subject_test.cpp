@@ -4,30 +4,28 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 namespace gh::events {
 namespace {
+
+/// `a` as one tuple, so a test states every field at once.
+auto fields(const ack_subject& a) {
+  return std::tuple{a.stream,          a.consumer,          a.delivered,
+                    a.stream_sequence, a.consumer_sequence, a.pending};
+}
 
 TEST(AckSubjectTest, ReadsTheNineTokenForm) {
   const auto a = parse_ack_subject("$JS.ACK.USERS.email.3.1042.977.1764936000000000000.12");
   ASSERT_TRUE(a.has_value());
-  EXPECT_EQ(a->stream, "USERS");
-  EXPECT_EQ(a->consumer, "email");
-  EXPECT_EQ(a->delivered, 3U);
-  EXPECT_EQ(a->stream_sequence, 1042U);
-  EXPECT_EQ(a->consumer_sequence, 977U);
-  EXPECT_EQ(a->pending, 12U);
+  EXPECT_EQ(fields(*a), std::tuple("USERS", "email", 3U, 1042U, 977U, 12U));
 }
 
 TEST(AckSubjectTest, ReadsTheFormWithDomainAccountAndToken) {
   const auto a =
       parse_ack_subject("$JS.ACK.hub.ACCHASH.PAYMENTS.stripe.1.7.5.1764936000000000000.0.rnd");
   ASSERT_TRUE(a.has_value());
-  EXPECT_EQ(a->stream, "PAYMENTS");
-  EXPECT_EQ(a->consumer, "stripe");
-  EXPECT_EQ(a->delivered, 1U);
-  EXPECT_EQ(a->stream_sequence, 7U);
-  EXPECT_EQ(a->consumer_sequence, 5U);
-  EXPECT_EQ(a->pending, 0U);
+  EXPECT_EQ(fields(*a), std::tuple("PAYMENTS", "stripe", 1U, 7U, 5U, 0U));
   // Eleven tokens: the same without the token at the end.
   EXPECT_TRUE(parse_ack_subject("$JS.ACK.hub.ACCHASH.PAYMENTS.stripe.1.7.5.17.0").has_value());
 }
