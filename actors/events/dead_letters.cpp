@@ -80,8 +80,7 @@ bool dead_letter(jsCtx* js, natsMsg* msg, const dead_letter_reason& why) {
   natsMsgHeader_Set(raw, "Gatehouse-Consumer", why.consumer.c_str());
   natsMsgHeader_Set(raw, "Gatehouse-Deliveries", std::to_string(why.deliveries).c_str());
   natsMsgHeader_Set(raw, "Gatehouse-Error", header_safe(why.error).c_str());
-  const char* reply = natsMsg_GetReply(msg);
-  if (const auto meta = parse_ack_subject(reply == nullptr ? "" : reply)) {
+  if (const auto meta = ack_subject_of(msg)) {
     natsMsgHeader_Set(raw, "Gatehouse-Stream-Sequence",
                       std::to_string(meta->stream_sequence).c_str());
     // One dead letter per consumer and message, however often it is buried.

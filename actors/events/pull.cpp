@@ -1,7 +1,6 @@
 #include "actors/events/pull.hpp"
 
 #include <charconv>
-#include <cstring>
 
 namespace gh::events {
 
@@ -71,6 +70,13 @@ std::optional<ack_subject> parse_ack_subject(std::string_view reply) {
   return a;
 }
 
+std::optional<ack_subject> ack_subject_of(natsMsg* msg) {
+  const char* reply = natsMsg_GetReply(msg);
+  if (reply == nullptr)
+    return std::nullopt;
+  return parse_ack_subject(reply);
+}
+
 std::unique_ptr<pull_subscription> pull_subscription::open(natsConnection* nc,
                                                            const std::string& stream,
                                                            const std::string& consumer) {
@@ -102,8 +108,8 @@ natsStatus pull_subscription::request(int batch, std::chrono::milliseconds expir
   if (no_wait)
     body += R"(,"no_wait":true)";
   body += "}";
-  const std::string reply = inbox_ + "." + std::to_string(requests_);
-  return natsConnection_PublishRequest(nc_, next_subject_.c_str(), reply.c_str(), body.data(),
+  last_reply_ = inbox_ + "." + std::to_string(requests_);
+  return natsConnection_PublishRequest(nc_, next_subject_.c_str(), last_reply_.c_str(), body.data(),
                                        static_cast<int>(body.size()));
 }
 
@@ -152,7 +158,6 @@ natsStatus pull_subscription::fetch(std::vector<owned_msg>& out, int batch,
   };
   if (const auto s = send(); s != NATS_OK)
     return out.empty() ? s : NATS_OK;
-  std::string current = inbox_ + "." + std::to_string(requests_);
   while (static_cast<int>(out.size()) < batch) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -172,7 +177,7 @@ natsStatus pull_subscription::fetch(std::vector<owned_msg>& out, int batch,
       out.push_back(std::move(msg));
       continue;
     }
-    if (current != natsMsg_GetSubject(m))
+    if (last_reply_ != natsMsg_GetSubject(m))
       continue; // the end of an earlier request
     if (status.starts_with("404") && no_wait && out.empty() && !waited) {
       // Nothing there now: ask once more, waiting this time.
@@ -182,7 +187,6 @@ natsStatus pull_subscription::fetch(std::vector<owned_msg>& out, int batch,
         failure = r;
         break;
       }
-      current = inbox_ + "." + std::to_string(requests_);
       continue;
     }
     if (status.starts_with("404") || status.starts_with("408"))

@@ -28,6 +28,9 @@ struct ack_subject {
 /// number of tokens, a number that is not one or does not fit 64 bits, an empty name).
 std::optional<ack_subject> parse_ack_subject(std::string_view reply);
 
+/// `msg`'s reply subject read by `parse_ack_subject`; nothing when it has none.
+std::optional<ack_subject> ack_subject_of(natsMsg* msg);
+
 struct msg_deleter {
   void operator()(natsMsg* m) const noexcept { natsMsg_Destroy(m); }
 };
@@ -72,6 +75,7 @@ private:
   std::string inbox_; ///< Requests reply to `<inbox>.<n>`.
   natsSubscription* sub_ = nullptr;
   uint64_t requests_ = 0;
+  std::string last_reply_; ///< The reply subject of the latest request.
 };
 
 /// The acknowledgements of a delivery, published to its reply subject (JetStream's `+ACK`,

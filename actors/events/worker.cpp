@@ -165,13 +165,12 @@ private:
   /// A well-formed event of this consumer, or nothing when `msg` was dead-lettered instead.
   std::optional<pending_event> admit(natsMsg* msg) {
     delivery_info info;
-    if (const char* reply = natsMsg_GetReply(msg); reply != nullptr)
-      if (const auto meta = parse_ack_subject(reply)) {
-        info.deliveries = meta->delivered;
-        info.stream_sequence = meta->stream_sequence;
-        if (stats_ != nullptr)
-          stats_->pending.store(static_cast<int64_t>(meta->pending), std::memory_order_relaxed);
-      }
+    if (const auto meta = ack_subject_of(msg)) {
+      info.deliveries = meta->delivered;
+      info.stream_sequence = meta->stream_sequence;
+      if (stats_ != nullptr)
+        stats_->pending.store(static_cast<int64_t>(meta->pending), std::memory_order_relaxed);
+    }
     const std::string_view body{natsMsg_GetData(msg),
                                 static_cast<std::size_t>(natsMsg_GetDataLength(msg))};
     auto decoded = decode_event(body);

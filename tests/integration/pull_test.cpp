@@ -67,7 +67,7 @@ protected:
   }
 
   static uint64_t sequence_of(natsMsg* m) {
-    const auto a = parse_ack_subject(natsMsg_GetReply(m));
+    const auto a = ack_subject_of(m);
     EXPECT_TRUE(a.has_value());
     return a ? a->stream_sequence : 0;
   }
@@ -145,7 +145,7 @@ TEST_F(PullSubscriptionTest, NakWithADelayTermAndProgressAreUnderstoodByTheServe
   std::vector<owned_msg> got;
   ASSERT_EQ(pull->fetch(got, 2, 2s), NATS_OK);
   ASSERT_EQ(got.size(), 2U);
-  EXPECT_EQ(parse_ack_subject(natsMsg_GetReply(got[0].get()))->delivered, 1U);
+  EXPECT_EQ(ack_subject_of(got[0].get())->delivered, 1U);
   EXPECT_TRUE(in_progress_message(nc_, got[0].get()));
   const auto nak_at = std::chrono::steady_clock::now();
   EXPECT_TRUE(nak_message(nc_, got[0].get(), 400ms));
@@ -155,7 +155,7 @@ TEST_F(PullSubscriptionTest, NakWithADelayTermAndProgressAreUnderstoodByTheServe
   ASSERT_EQ(pull->fetch(got, 2, 3s), NATS_OK);
   ASSERT_EQ(got.size(), 1U);
   EXPECT_GE(std::chrono::steady_clock::now() - nak_at, 350ms);
-  const auto again = parse_ack_subject(natsMsg_GetReply(got[0].get()));
+  const auto again = ack_subject_of(got[0].get());
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->stream_sequence, 1U);
   EXPECT_EQ(again->delivered, 2U);
