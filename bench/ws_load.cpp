@@ -125,12 +125,20 @@ flags parse_flags(int argc, char** argv) {
   return f;
 }
 
-std::vector<long> parse_steps(const std::string& text) {
-  std::vector<long> steps;
+/// The comma-separated whole numbers (at least one, each at least 1) of flag `flag`.
+std::vector<long> parse_numbers(std::string_view flag, const std::string& text) {
+  std::vector<long> out;
   std::stringstream in{text};
   std::string part;
   while (std::getline(in, part, ','))
-    steps.push_back(bench::number_flag("steps", part.c_str(), 1));
+    out.push_back(bench::number_flag(flag, part.c_str(), 1));
+  if (out.empty())
+    fail(std::string{"--"} + std::string{flag} + " needs at least one number");
+  return out;
+}
+
+std::vector<long> parse_steps(const std::string& text) {
+  const auto steps = parse_numbers("steps", text);
   if (steps.empty() || !std::is_sorted(steps.begin(), steps.end()))
     fail("--steps needs rising numbers, e.g. 2000,5000");
   return steps;
@@ -452,13 +460,7 @@ int run_coordinator(const flags& f) {
   const auto per_user = static_cast<std::size_t>(f.number("per-user", 10, 1));
   const long pushes = f.number("pushes", 3, 1);
   const long per_process = f.number("per-process", 9000, 1);
-  std::vector<long> pids;
-  {
-    std::stringstream in{f.get("pid")};
-    std::string part;
-    while (std::getline(in, part, ','))
-      pids.push_back(bench::number_flag("pid", part.c_str(), 1));
-  }
+  const auto pids = parse_numbers("pid", f.get("pid"));
   const std::string reference = f.get("reference", "");
   const std::string source = f.get("source", "127.0.1");
   const auto users = reference.empty() ? read_users(f.get("users-file")) : std::vector<user>{};
